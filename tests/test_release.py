@@ -1,0 +1,98 @@
+"""notebooks/ must be exactly what nbgrader generates from solutions/, and must leak nothing."""
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SOLUTIONS = sorted((REPO / "solutions").glob("*/*.ipynb"))
+RELEASED = sorted((REPO / "notebooks").glob("*/*.ipynb"))
+LEAK_MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS",
+                "BEGIN MARK SCHEME")
+
+
+def _canon(path):
+    return json.dumps(json.loads(Path(path).read_text()), sort_keys=True, indent=1)
+
+
+def test_layout_one_notebook_per_assignment_folder():
+    for path in SOLUTIONS:
+        assert path.stem == path.parent.name, f"{path}: name the notebook after its folder"
+        assert re.fullmatch(r"\d\d-[a-z0-9-]+", path.stem), f"{path}: use NN-slug"
+    assert [p.parent.name for p in SOLUTIONS] == sorted({p.parent.name for p in SOLUTIONS})
+
+
+def test_release_is_up_to_date(tmp_path):
+    """Regenerate into tmp (no gradebook) and compare with the committed notebooks/."""
+    cmd = [sys.executable, "-m", "nbgrader", "generate_assignment", "*", "--force", "--no-db",
+           f"--CourseDirectory.release_directory={tmp_path / 'release'}"]
+    done = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    fresh = sorted((tmp_path / "release").glob("*/*.ipynb"))
+    names = lambda paths, base: [str(p.relative_to(base)) for p in paths]  # noqa: E731
+    assert names(fresh, tmp_path / "release") == names(RELEASED, REPO / "notebooks"), \
+        "notebooks/ and solutions/ hold different notebooks: run `make release`"
+    for path in fresh:
+        committed = REPO / "notebooks" / path.relative_to(tmp_path / "release")
+        assert _canon(path) == _canon(committed), f"{committed} is stale: run `make release`"
+    extra = [p for p in (REPO / "notebooks").rglob("*") if p.is_file() and p.suffix != ".ipynb"]
+    assert not extra, f"files in notebooks/ that solutions/ does not make: {extra}"
+
+
+def _hidden_lines(solution):
+    for cell in nbformat.read(solution, as_version=4).cells:
+        for block in re.findall(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", cell.source, re.S):
+            yield from (line.strip() for line in block.splitlines() if len(line.strip()) > 12)
+
+
+def _solution_lines(solution):
+    for cell in nbformat.read(solution, as_version=4).cells:
+        for block in re.findall(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", cell.source, re.S):
+            yield from (line.strip() for line in block.splitlines() if len(line.strip()) > 20)
+
+
+@pytest.mark.parametrize("released", RELEASED, ids=lambda p: p.parent.name)
+def test_student_notebook_leaks_nothing(released):
+    text = released.read_text()
+    for marker in LEAK_MARKERS:
+        assert marker not in text, f"{marker!r} leaked into {released}"
+    nb = nbformat.read(released, as_version=4)
+    assert "widgets" not in nb.metadata, "widget state leaked into the student notebook"
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert not cell.outputs and cell.execution_count is None, "outputs leaked"
+    solution = REPO / "solutions" / released.relative_to(REPO / "notebooks")
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    for line in _hidden_lines(solution):
+        assert line not in code, f"hidden-test line leaked: {line!r}"
+    for line in _solution_lines(solution):
+        assert line not in code, f"solution line leaked: {line!r}"
+
+
+@pytest.mark.parametrize("solution", SOLUTIONS, ids=lambda p: p.parent.name)
+def test_solution_notebook_is_well_formed(solution):
+    """Each exercise: an answer cell and a locked graded test cell with points and a docstring title."""
+    nb = nbformat.read(solution, as_version=4)
+    nbformat.validate(nb)
+    assert "widgets" not in nb.metadata
+    tests = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
+    answers = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")]
+    assert len(tests) >= 3 and len(answers) >= 3, "at least three graded exercises"
+    for cell in tests:
+        meta = cell.metadata["nbgrader"]
+        assert meta["locked"] and meta.get("points", 0) > 0, meta["grade_id"]
+        assert cell.source.startswith('"""'), f"{meta['grade_id']}: start with a docstring title"
+        assert "### BEGIN HIDDEN TESTS" in cell.source, f"{meta['grade_id']}: no hidden tests"
+        visible = cell.source.split("### BEGIN HIDDEN TESTS")[0]
+        assert "check_" in visible, f"{meta['grade_id']}: no visible check"
+    for cell in answers:
+        assert "### BEGIN SOLUTION" in cell.source, cell.metadata["nbgrader"]["grade_id"]
+    checked = [c for c in nb.cells if "nbval-check-output" in c.metadata.get("tags", [])]
+    assert checked, "no cell prints shapes for CI to compare (tag nbval-check-output)"
+    for cell in checked:
+        assert cell.outputs and cell.execution_count, "a compared cell has no stored output: run `make outputs`"

@@ -1,0 +1,41 @@
+"""Execute solution notebooks and store only the outputs CI compares (`make outputs`).
+
+Cells tagged `nbval-check-output` keep their outputs: `pytest --nbval-lax` compares them on every
+run, so a printed shape that changes fails CI. Every other output, execution count and widget state
+is dropped, which keeps solutions/ small and its diffs readable.
+
+    python tools/refresh_outputs.py solutions/01-tokens-embeddings/01-tokens-embeddings.ipynb ...
+"""
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+CHECKED = "nbval-check-output"
+
+
+def refresh(path: Path) -> float:
+    nb = nbformat.read(path, as_version=4)
+    start = time.perf_counter()
+    NotebookClient(nb, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    seconds = time.perf_counter() - start
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        if CHECKED not in cell.metadata.get("tags", []):
+            cell.outputs = []
+            cell.execution_count = None
+    nb.metadata.pop("widgets", None)
+    nbformat.write(nb, path)
+    return seconds
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    for arg in sys.argv[1:]:
+        print(f"{arg}: executed in {refresh(Path(arg)):.1f} s")
