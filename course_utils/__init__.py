@@ -8,11 +8,27 @@ Modules, one job each: shapes (named-axis checks that diagnose), data (offline r
 train (seed, device, training), checks (graded checks, one module per notebook).
 """
 
-from . import checks, data, shapes
+from . import checks, data, lstm, plots, shapes, train
+from .lstm import ShapeTable, expected_shapes, last_layer, split_h_n
 from .shapes import AXES, PaddingError, ShapeError, check_shape, describe, show_shapes
-from .train import pick_device, set_seed
+from .train import (
+    History,
+    accuracy,
+    epochs_for_grading,
+    evaluate,
+    fit,
+    pick_device,
+    report_metrics,
+    set_seed,
+)
 
 __all__ = [
     "AXES", "PaddingError", "ShapeError", "check_shape", "checks", "data", "describe",
     "pick_device", "set_seed", "shapes", "show_shapes",
+    "History", "ShapeTable", "accuracy", "epochs_for_grading", "evaluate", "expected_shapes", "fit",
+    "last_layer", "lstm", "plots", "report_metrics", "split_h_n", "train",
 ]
+
+from . import display  # noqa: E402
+
+display.install()  # in a notebook, a failed check shows its message, not course_utils' frames

@@ -257,10 +257,14 @@ def _out_note(rnn, d, h_out) -> str:
 def _check_x(x, rnn):
     """A 2-D x whose last axis is the feature is one sequence; anything else must be 3-D."""
     __tracebackhide__ = True
-    if x.dim() == 2 and x.shape[-1] == rnn.input_size:
-        pass
-    else:
-        spec = "batch seq feature" if rnn.batch_first else "seq batch feature"
+    spec = "batch seq feature" if rnn.batch_first else "seq batch feature"
+    if x.dim() not in (1, 2, 3):
+        raise ShapeError(
+            f"x has {x.dim()} axes, shape {_fmt(x.shape)}, but an RNN takes 3: "
+            f"({spec.replace(' ', ', ')}), or 2, (seq, feature), for one sequence.\n"
+            "  Fix:  build x with those axes; x.reshape(...) or x.squeeze(...) drop extra ones"
+        )
+    if not (x.dim() == 2 and x.shape[-1] == rnn.input_size):
         check_shape(x, spec, feature=rnn.input_size, name="x")
     if x.device.type != "meta" and not x.is_floating_point():
         raise TypeError(

@@ -164,7 +164,7 @@ def packed_sequence(lengths):
 
     text_size = FONT if total <= 24 else FONT - 2
     start = 0
-    for t, size in enumerate(batch_sizes):
+    for size in batch_sizes:
         for i in range(size):
             b, step = order[start + i]
             _cell(bottom, start + i, 1.2, _sequence_color(b), f"t{step}" if total <= 40 else "",
@@ -261,6 +261,14 @@ def gate_activations(gates: dict, tokens=None):
 _SKIP = {"seconds", "epoch", "epochs"}
 
 
+def _split_key(key: str) -> tuple[str, str]:
+    """"valid_accuracy" -> ("accuracy", "valid"); "val_loss" -> ("loss", "valid"); "loss" -> ("loss", "train")."""
+    for prefix, split in (("train_", "train"), ("valid_", "valid"), ("val_", "valid")):
+        if key.startswith(prefix):
+            return key[len(prefix):], split
+    return key, "train"
+
+
 def _series(history) -> dict[str, dict[str, list[float]]]:
     """{metric: {"train": [...], "valid": [...]}} from a History or a dict of lists."""
     if hasattr(history, "as_dict"):
@@ -278,12 +286,7 @@ def _series(history) -> dict[str, dict[str, list[float]]]:
             values = values.tolist()
         if not isinstance(values, (list, tuple)) or not values:
             raise ValueError(f"history[{key!r}] must be a non-empty list of numbers, one per epoch.")
-        for prefix, split in (("train_", "train"), ("valid_", "valid"), ("val_", "valid")):
-            if key.startswith(prefix):
-                name = key[len(prefix):]
-                break
-        else:
-            name, split = key, "train"
+        name, split = _split_key(key)
         out.setdefault(name, {})[split] = [float(v) for v in values]
     if not out:
         raise ValueError("history has no values to plot (it needs e.g. 'train_loss').")
@@ -302,7 +305,7 @@ def training_curves(history):
     cols = min(n, 3)
     rows = int(np.ceil(n / cols))
     fig, axes = plt.subplots(rows, cols, figsize=(8, 3.2 * rows), layout="constrained", squeeze=False)
-    for ax, (name, splits) in zip(axes.flat, series.items()):
+    for ax, (name, splits) in zip(axes.flat, series.items(), strict=False):  # spare axes removed below
         for split, style in (("train", "-o"), ("valid", "--s")):
             if split in splits:
                 values = splits[split]

@@ -187,6 +187,14 @@ def _diagnose(name, axes, expected, actual) -> tuple[str, str]:
         i, j = bad
         if actual[i] == expected[j] and actual[j] == expected[i]:
             pair = {axes[i], axes[j]}
+            if pair == {"seq", "batch"} and n_exp == 2:  # token ids, before any LSTM
+                cause = (
+                    "seq and batch are swapped. pad_sequence returns (seq, batch) unless it is "
+                    "given batch_first=True."
+                )
+                return cause, (
+                    f"pad_sequence(..., batch_first=True)    or    {name} = {name}.transpose(0, 1)"
+                )
             if pair == {"seq", "batch"}:
                 cause = (
                     "seq and batch are swapped. nn.LSTM reads and returns (seq, batch, feature) "

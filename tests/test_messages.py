@@ -16,6 +16,13 @@ CASES = {
         "  seq and batch are swapped. nn.LSTM reads and returns (seq, batch, feature) unless it was built with batch_first=True.\n"
         "  Fix:  nn.LSTM(..., batch_first=True)    or    out = out.transpose(0, 1)",
     ),
+    "token ids with seq and batch swapped": (
+        Z(7, 4), "batch seq", dict(batch=4, seq=7), {},
+        "out should be (batch=4, seq=7), but its shape is (7, 4).\n"
+        "  out.shape = (7, 4)     read as (batch=7, seq=4)\n"
+        "  seq and batch are swapped. pad_sequence returns (seq, batch) unless it is given batch_first=True.\n"
+        "  Fix:  pad_sequence(..., batch_first=True)    or    out = out.transpose(0, 1)",
+    ),
     "2 x hidden from a bidirectional LSTM": (
         Z(4, 40), "batch hidden", dict(batch=4, hidden=20), {},
         "out should be (batch=4, hidden=20), but its shape is (4, 40).\n"

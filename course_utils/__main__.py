@@ -1,0 +1,197 @@
+"""Command line: check your notebook the way the grader will, or fetch the data.
+
+    python -m course_utils check notebooks/01-tokens-and-embeddings/01-tokens-and-embeddings.ipynb
+    python -m course_utils data
+
+`check` runs every cell of the notebook in a fresh kernel, in the notebook's folder, as nbgrader
+does (NBGRADER_EXECUTION=validate, so training cells use their short grading settings), then
+prints one line per graded test cell and the total:
+
+    test_build_vocab   2/2  passed
+    test_pad_batch     0/2  ShapeError: ids should be (batch=4, seq=7), but its shape is (7, 4).
+    total              2/4
+
+Only the visible tests are in your copy; the grader also runs hidden ones, so full marks here
+are necessary, not sufficient. Exit status: 0 all passed, 1 some failed, 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from pathlib import Path
+
+USAGE = """\
+usage: python -m course_utils check NOTEBOOK.ipynb [--timeout SECONDS]
+           run the notebook like the grader and print each graded test's points
+       python -m course_utils data
+           download the course's data sets (the same as `make data`)"""
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def _usage(problem: str) -> int:
+    print(f"error: {problem}\n{USAGE}", file=sys.stderr)
+    return 2
+
+
+def _nbgrader(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {}) or {}
+
+
+def _first_line(ename: str, evalue: str, width: int = 110) -> str:
+    evalue = _ANSI.sub("", evalue or "").strip()
+    line = evalue.splitlines()[0] if evalue else ""
+    text = f"{ename}: {line}" if line else ename
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _changed_test_cells(nb) -> list[str]:
+    """grade_ids of locked cells whose source differs from the checksum nbgrader stored."""
+    try:
+        from nbgrader.utils import compute_checksum
+    except ImportError:  # nbgrader is optional for this check
+        return []
+    changed = []
+    for cell in nb.cells:
+        meta = _nbgrader(cell)
+        if meta.get("checksum") and (meta.get("locked") or meta.get("grade")):
+            try:
+                if compute_checksum(cell) != meta["checksum"]:
+                    changed.append(meta.get("grade_id", "?"))
+            except (KeyError, TypeError, ValueError):
+                continue
+    return changed
+
+
+def _points(value) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def _fmt_points(x: float) -> str:
+    return f"{x:g}"
+
+
+def check(path: str, timeout: int = 120) -> int:
+    """Run the notebook at `path`; print each graded cell's points and the total; 0 if all passed."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import DeadKernelError
+
+    notebook = Path(path)
+    try:
+        nb = nbformat.read(notebook, as_version=4)
+    except Exception as error:  # noqa: BLE001 - any unreadable file gets the same answer
+        return _usage(f"cannot read {path} as a notebook ({type(error).__name__}: {error})")
+
+    tests = [
+        (i, _nbgrader(c)) for i, c in enumerate(nb.cells)
+        if _nbgrader(c).get("grade") and c.cell_type == "code" and not _nbgrader(c).get("solution")
+    ]
+    by_hand = [
+        _nbgrader(c) for c in nb.cells
+        if _nbgrader(c).get("grade") and (c.cell_type != "code" or _nbgrader(c).get("solution"))
+    ]
+    if not tests and not by_hand:
+        return _usage(f"{path} has no graded cells (cell.metadata.nbgrader.grade); is it a course notebook?")
+
+    for grade_id in _changed_test_cells(nb):
+        print(f"warning: the test cell {grade_id} was changed; the grader puts the original back.")
+
+    print(f"running {notebook.name} in a fresh kernel (every cell, as the grader does) ...", flush=True)
+    replies: dict[int, dict] = {}
+
+    def record(cell, cell_index, execute_reply):
+        replies[cell_index] = (execute_reply or {}).get("content", {})
+
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        allow_errors=True,
+        interrupt_on_timeout=True,
+        error_on_timeout={
+            "ename": "Timeout",
+            "evalue": f"the cell ran longer than {timeout} s and was stopped (an endless loop?)",
+        },
+        resources={"metadata": {"path": str(notebook.resolve().parent)}},
+        on_cell_executed=record,
+    )
+    stopped = ""
+    try:
+        client.execute(env={**os.environ, "NBGRADER_EXECUTION": os.environ.get("NBGRADER_EXECUTION", "validate")})
+    except DeadKernelError:
+        stopped = "the kernel died (out of memory?) before this cell ran"
+
+    width = max([len(m.get("grade_id", "?")) for _, m in tests] + [len(m.get("grade_id", "?")) for m in by_hand] + [5])
+    earned = total = 0.0
+    for index, meta in tests:
+        points = _points(meta.get("points", 0))
+        total += points
+        reply = replies.get(index)
+        if reply is None:
+            got, text = 0.0, stopped or "not run"
+        elif reply.get("status") == "error":
+            got, text = 0.0, _first_line(reply.get("ename", "Error"), reply.get("evalue", ""))
+        else:
+            got, text = points, "passed"
+        earned += got
+        print(f"{meta.get('grade_id', '?'):<{width}}  {_fmt_points(got)}/{_fmt_points(points)}  {text}")
+    for meta in by_hand:
+        print(f"{meta.get('grade_id', '?'):<{width}}  -/{_fmt_points(_points(meta.get('points', 0)))}  graded by hand")
+    print(f"{'total':<{width}}  {_fmt_points(earned)}/{_fmt_points(total)}")
+
+    test_cells = {i for i, _ in tests}
+    other = [(i, r) for i, r in sorted(replies.items()) if i not in test_cells and r.get("status") == "error"]
+    if other:
+        i, reply = other[0]
+        print(
+            f"note: {len(other)} other cell(s) raised an error; the first is cell {i + 1}: "
+            f"{_first_line(reply.get('ename', 'Error'), reply.get('evalue', ''))}"
+        )
+    return 0 if earned == total and not stopped else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args:
+        return _usage("no command given")
+    command, rest = args[0], args[1:]
+    if command in ("-h", "--help", "help"):
+        print(USAGE)
+        return 0
+    if command == "data":
+        if rest:
+            return _usage(f"`data` takes no arguments, got {' '.join(rest)}")
+        from .data import fetch
+
+        fetch()
+        return 0
+    if command == "check":
+        timeout = 120
+        if "--timeout" in rest:
+            k = rest.index("--timeout")
+            try:
+                timeout = int(rest[k + 1])
+                if timeout < 1:
+                    raise ValueError
+            except (IndexError, ValueError):
+                return _usage("--timeout needs a whole number of seconds, e.g. --timeout 60")
+            rest = rest[:k] + rest[k + 2 :]
+        if len(rest) != 1:
+            return _usage("`check` takes one notebook path")
+        path = rest[0]
+        if not path.endswith(".ipynb"):
+            return _usage(f"{path} is not a notebook (.ipynb)")
+        if not Path(path).is_file():
+            return _usage(f"no such notebook: {path}")
+        return check(path, timeout)
+    return _usage(f"unknown command {command!r}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

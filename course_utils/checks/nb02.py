@@ -1,0 +1,425 @@
+"""Graded checks for notebook 02, tensor layout.
+
+Each check calls the learner's function on fixtures it builds itself and compares with properties
+(coded tensors whose every number says which sequence, step and feature it is) or with PyTorch's own
+nn.LSTM. A failure names the mistake (view instead of transpose, permute in the wrong order, out[-1]
+on batch-first output, a window off by one, a missing feature axis) and ends with a Fix line.
+Keyword arguments let hidden tests use other sizes.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ..shapes import _fmt, _named, check_shape
+from .common import CheckFailed, calling, passed, require, require_tensor
+
+NAMES = ("batch", "seq", "feature")
+
+
+def _fmt_axes(axes) -> str:
+    return "(" + ", ".join(axes) + ")"
+
+
+# --- exercise 1: to_layout ---------------------------------------------------------------------
+
+
+def coded(batch: int, seq: int, feature: int) -> torch.Tensor:
+    """(batch, seq, feature) floats whose value 100*b + 10*t + f names sequence b, step t, feature f."""
+    b = torch.arange(batch).view(-1, 1, 1)
+    t = torch.arange(seq).view(1, -1, 1)
+    f = torch.arange(feature).view(1, 1, -1)
+    return (100 * b + 10 * t + f).float()
+
+
+def _decode(value: float) -> str:
+    v = int(value)
+    return f"step {(v // 10) % 10} of sequence {v // 100} (feature {v % 10})"
+
+
+def _layout(spec: str, what: str) -> list[str]:
+    axes = spec.split() if isinstance(spec, str) else []
+    if sorted(axes) != sorted(NAMES):
+        raise ValueError(f"{what} must name the axes batch, seq and feature once each, e.g. "
+                         f"'seq batch feature', not {spec!r}.")
+    return axes
+
+
+def check_to_layout(to_layout, *, src: str = "seq batch feature", dst: str = "batch seq feature",
+                    batch: int = 4, seq: int = 7, feature: int = 3) -> None:
+    """to_layout(x, src, dst): x with axes named by src -> the same numbers with axes in dst order."""
+    __tracebackhide__ = True
+    src_axes, dst_axes = _layout(src, "src"), _layout(dst, "dst")
+    sizes = {"batch": batch, "seq": seq, "feature": feature}
+    if len(set(sizes.values())) != 3 or seq > 9 or feature > 9:
+        raise ValueError("use three different sizes (seq and feature below 10) so no swap can hide")
+    base = coded(batch, seq, feature)
+    x = base.permute(*[NAMES.index(a) for a in src_axes]).contiguous()
+    original = x.clone()
+    with calling("to_layout"):
+        got = to_layout(x, src, dst)
+    require_tensor(got, "result")
+    require(
+        torch.equal(x, original),
+        "to_layout() changed the x it was given (an in-place operation such as transpose_ or t_).\n"
+        "  Fix:  return x.permute(...)    (a new view; x stays as it was)",
+    )
+    dims = tuple(src_axes.index(a) for a in dst_axes)
+    fix = f"x.permute{dims}    (dims[i] = where the i-th axis of dst sits in src)"
+    if dims == (1, 0, 2):
+        fix = "x.transpose(0, 1)    or    " + fix
+    if dims == (0, 1, 2):
+        fix = "return x    (src and dst name the same order: nothing moves)"
+    call = f"to_layout(x, {src!r}, {dst!r})"
+    want_shape = tuple(sizes[a] for a in dst_axes)
+    got_shape = tuple(got.shape)
+    if got_shape != want_shape:
+        if got.dim() == 3 and sorted(got_shape) == sorted(want_shape):
+            by_size = {v: k for k, v in sizes.items()}
+            got_axes = [by_size[s] for s in got_shape]
+            inverse = [src_axes[dst_axes.index(a)] for a in src_axes]
+            if got_axes == src_axes:
+                cause = "The axes are still in the order of src: nothing moved."
+            elif got_axes == inverse:
+                wrong = tuple(dst_axes.index(a) for a in src_axes)
+                cause = (
+                    f"permute{wrong} is the inverse. permute(*dims) builds the result axis by axis: result axis i\n"
+                    "  is x's axis dims[i]. So dims lists, for each axis of dst, its position in src,\n"
+                    "  not, for each axis of src, its position in dst."
+                )
+            else:
+                cause = f"The axes came out in the order {_fmt_axes(got_axes)}, but dst is {_fmt_axes(dst_axes)}."
+            raise CheckFailed(
+                f"{call} should give {_named(dst_axes, want_shape)}, but the result has shape {_fmt(got_shape)},\n"
+                f"  which is {_named(got_axes, got_shape)}.\n"
+                f"  {cause}\n"
+                f"  Fix:  {fix}"
+            )
+        check_shape(got, " ".join(dst_axes), name="result", **sizes)
+    want = base.permute(*[NAMES.index(a) for a in dst_axes])
+    got = got.detach().to(want.dtype)
+    if not torch.equal(got, want):
+        idx = tuple(int(i) for i in (got != want).nonzero()[0])
+        if torch.equal(got.reshape(-1), x.reshape(-1)):
+            cause = (
+                "view/reshape keeps the numbers in memory order and only re-reads them with the new shape,\n"
+                "  so steps of different sequences get mixed. PyTorch raises no error: the sizes fit.\n"
+                "  transpose/permute move every number along with its axis."
+            )
+        else:
+            cause = "The result should hold the same numbers as x, each with its own sequence, step and feature."
+        raise CheckFailed(
+            f"{call} gives the right shape, {_named(dst_axes, want_shape)}, but the values are scrambled:\n"
+            f"  result{list(idx)} should be {_decode(want[idx])}, but it holds {_decode(got[idx])}.\n"
+            f"  {cause}\n"
+            f"  Fix:  {fix}"
+        )
+    passed(f"to_layout: {_fmt_axes(src_axes)} -> {_fmt_axes(dst_axes)}, every number with its own sequence and step")
+
+
+# --- exercise 2: keras_lstm --------------------------------------------------------------------
+
+
+def _close(a, b) -> bool:
+    return isinstance(a, torch.Tensor) and a.shape == b.shape and torch.allclose(a.detach().float(), b, atol=1e-5)
+
+
+def check_keras_lstm(keras_lstm, *, batch: int = 4, seq: int = 7, feature: int = 3, hidden: int = 5,
+                     num_layers: int = 1) -> None:
+    """keras_lstm(lstm, x (batch, seq, feature), return_sequences) -> what Keras' LSTM returns."""
+    __tracebackhide__ = True
+    g = torch.Generator().manual_seed(100 * batch + 10 * seq + feature)
+    for batch_first in (True, False):
+        for return_sequences in (True, False):
+            torch.manual_seed(2 + num_layers)
+            lstm = nn.LSTM(feature, hidden, num_layers=num_layers, batch_first=batch_first)
+            x = torch.randn(batch, seq, feature, generator=g)
+            ref = nn.LSTM(feature, hidden, num_layers=num_layers, batch_first=True)
+            ref.load_state_dict(lstm.state_dict())
+            with torch.no_grad():
+                out, (h_n, _) = ref(x)
+            call = (f"keras_lstm(lstm, x, return_sequences={return_sequences}) with an "
+                    f"nn.LSTM(batch_first={batch_first})")
+            with calling("keras_lstm"):
+                got = keras_lstm(lstm, x.clone(), return_sequences)
+            require_tensor(got, "the result")
+            want = out if return_sequences else out[:, -1]
+            if _close(got, want):
+                continue
+            for candidate, message in _keras_mistakes(lstm, x, out, h_n, batch_first, return_sequences):
+                if _close(got, candidate):
+                    raise CheckFailed(f"{call} returned {_fmt(got.shape)}.\n{message}")
+            if return_sequences:
+                check_shape(got, "batch seq hidden", batch=batch, seq=seq, hidden=hidden, name="result")
+            else:
+                check_shape(got, "batch hidden", batch=batch, hidden=hidden, name="result")
+            raise CheckFailed(
+                f"{call} has the right shape, {_fmt(got.shape)}, but other values than the LSTM run on x in the layout it reads.\n"
+                "  Move axes with transpose, not view/reshape; if lstm.batch_first is False, transpose x before and out after.\n"
+                "  Fix:  out, _ = lstm(x.transpose(0, 1));  out = out.transpose(0, 1)    (only when not lstm.batch_first)"
+            )
+    passed(f"keras_lstm: (batch={batch}, seq={seq}, feature={feature}) -> out or its last step, "
+           "for both batch_first settings")
+
+
+def _keras_mistakes(lstm, x, out, h_n, batch_first, return_sequences):
+    """(wrong result, message) pairs for the mistakes people make; message lines start indented."""
+    batch, seq, feature = x.shape
+    last_sequence = (
+        f"  That is all {seq} steps of the last sequence, not the last step of every sequence:\n"
+        "  in (batch, seq, hidden) out[-1] indexes the batch axis. The last step is out[:, -1]\n"
+        "  (in (seq, batch, hidden) it is out[-1]), and for this LSTM it equals h_n[-1].\n"
+        "  Fix:  out[:, -1]    on out in (batch, seq, hidden)    or    h_n[-1]"
+    )
+    if return_sequences:
+        yield out[:, -1], (
+            "  That is the last step only. return_sequences=True returns every step, (batch, seq, hidden).\n"
+            "  Fix:  return out    (in (batch, seq, hidden))"
+        )
+    else:
+        yield out[-1], last_sequence
+        yield out, (
+            "  That is every step. return_sequences=False returns only the last step, (batch, hidden).\n"
+            "  Fix:  out[:, -1]    on out in (batch, seq, hidden)    or    h_n[-1]"
+        )
+        yield h_n, (
+            "  That is h_n, which has a (layers x directions) axis first: one row per layer.\n"
+            "  Fix:  h_n[-1]    (the last layer, (batch, hidden))"
+        )
+    if batch_first:
+        return
+    with torch.no_grad():
+        raw, _ = lstm(x)  # the (batch, seq, feature) tensor read as (seq, batch, feature)
+        viewed, _ = lstm(x.reshape(seq, batch, feature))
+    not_moved = (
+        f"  lstm was built with batch_first=False, so it read x (batch={batch}, seq={seq}, feature={feature}) as\n"
+        f"  {batch} time steps of {seq} sequences. PyTorch raises no error because the sizes fit.\n"
+        "  Fix:  out, _ = lstm(x.transpose(0, 1));  out = out.transpose(0, 1)    when not lstm.batch_first"
+    )
+    scrambled = (
+        "  x was rearranged with view/reshape: the shape fits (seq, batch, feature), but each 'sequence' the\n"
+        "  LSTM read mixes steps of different sequences. view keeps memory order; transpose moves the numbers.\n"
+        "  Fix:  out, _ = lstm(x.transpose(0, 1));  out = out.transpose(0, 1)"
+    )
+    if return_sequences:
+        yield raw, not_moved
+        yield out.transpose(0, 1), (
+            "  That is (seq, batch, hidden), the layout of a batch_first=False LSTM. Keras returns (batch, seq, hidden).\n"
+            "  Fix:  out = out.transpose(0, 1)    before returning it"
+        )
+        yield viewed.transpose(0, 1), scrambled
+        yield viewed.reshape(batch, seq, -1), scrambled
+    else:
+        yield raw[-1], not_moved
+        yield raw[:, -1], not_moved
+        yield viewed[-1], scrambled
+        yield viewed.transpose(0, 1)[:, -1], scrambled
+        yield viewed.reshape(batch, seq, -1)[:, -1], scrambled
+
+
+# --- exercise 3: make_windows ------------------------------------------------------------------
+
+
+def coded_series(hours: int, feature: int) -> torch.Tensor:
+    """(hours, feature) floats whose value 10*t + f names hour t, feature f."""
+    return (10 * torch.arange(hours).view(-1, 1) + torch.arange(feature).view(1, -1)).float()
+
+
+def _hour_list(row) -> str:
+    hours = [int(v) // 10 for v in row]
+    if len(hours) > 1 and hours == list(range(hours[0], hours[0] + len(hours))):
+        return f"hours {hours[0]}..{hours[-1]}"
+    return "hours " + str(hours[:10])[1:-1] + (" ..." if len(hours) > 10 else "")
+
+
+def _count_message(call, got_n, n, hours, seq, horizon, name="inputs"):
+    formula = f"hours - seq - horizon + 1 = {hours} - {seq} - {horizon} + 1 = {n} for a series of {hours} hours"
+    if got_n > n:
+        why = (f"The last window that still has a target starts at hour {n - 1}: its target is hour "
+               f"{n - 1 + seq + horizon - 1}, the last of the series. Windows after it have no target.")
+    elif got_n == hours // seq:
+        why = ("These look like non-overlapping blocks. Windows overlap: one starts at every hour "
+               "(series.view(-1, seq, feature) cuts blocks, not windows).")
+    else:
+        why = (f"Windows are missing: one starts at every hour 0, 1, ..., {n - 1} "
+               f"(the last one ends at hour {n - 1 + seq - 1}, its target is hour {hours - 1}).")
+    return (
+        f"{call}: {name} has {got_n} rows, one per window, but there should be {n} windows:\n"
+        f"  {formula}.\n"
+        f"  {why}\n"
+        "  Fix:  n = len(series) - seq - horizon + 1;  window i is series[i : i + seq]"
+    )
+
+
+def _check_window_values(call, inputs, series, n, seq):
+    __tracebackhide__ = True
+    want = torch.stack([series[i : i + seq] for i in range(n)])
+    if torch.equal(inputs, want):
+        return
+    bad = next(i for i in range(n) if not torch.equal(inputs[i], want[i]))
+    got_hours = [int(v) // 10 for v in inputs[bad, :, 0]]
+    if got_hours == list(range(bad, bad + seq)):
+        cause = ("Its hours are right but the features are not: each step should hold all features of "
+                 "that hour, in column order.")
+    elif got_hours == list(range(got_hours[0], got_hours[0] + seq)):
+        cause = (f"Window {bad} starts at hour {got_hours[0]}: windows start one hour apart, "
+                 f"window i at hour i.")
+    else:
+        cause = "The steps of a window should be consecutive hours."
+    raise CheckFailed(
+        f"{call}: inputs[{bad}] should be {_hour_list(want[bad, :, 0])} of the series, but it holds "
+        f"{_hour_list(inputs[bad, :, 0])}.\n"
+        f"  {cause}\n"
+        "  Fix:  window i is series[i : i + seq]"
+    )
+
+
+def _check_target_values(call, targets, series, n, seq, horizon):
+    __tracebackhide__ = True
+    first = seq + horizon - 1
+    want = series[first : first + n]
+    if torch.equal(targets, want):
+        return
+    bad = next(i for i in range(n) if not torch.equal(targets[i], want[i]))
+    got_hour = int(targets[bad].reshape(-1)[0]) // 10
+    want_hour = bad + first
+    covers = f"window {bad} covers hours {bad}..{bad + seq - 1}"
+    if got_hour == want_hour:
+        cause = "The hour is right but not its features: the target holds every feature of that hour."
+    elif bad <= got_hour <= bad + seq - 1:
+        cause = (f"Hour {got_hour} is inside the window: the model would be asked for a number it already "
+                 "sees in its input.")
+    elif horizon > 1 and got_hour == bad + seq:
+        cause = f"That is the next hour: horizon={horizon} was ignored."
+    elif got_hour == want_hour + 1:
+        cause = "That is one hour too late."
+    else:
+        cause = f"The target of window i is hour i + seq + horizon - 1 = i + {first}."
+    if bad > 0 and got_hour == want_hour - bad:
+        cause = f"Every window got the target of window 0: the target moves with the window."
+    raise CheckFailed(
+        f"{call}: targets[{bad}] should be hour {want_hour}, but it is hour {got_hour}.\n"
+        f"  {covers[0].upper() + covers[1:]}, and the target comes {horizon} hour{'s' if horizon > 1 else ''} after its last hour.\n"
+        f"  {cause}\n"
+        "  Fix:  targets[i] = series[i + seq + horizon - 1]    (horizon=1: the hour right after the window)"
+    )
+
+
+def check_make_windows(make_windows, *, hours: int = 30, seq: int = 7, feature: int = 3, horizon: int = 1) -> None:
+    """make_windows(series (hours, feature), seq, horizon) -> inputs (batch, seq, feature), targets (batch, feature)."""
+    __tracebackhide__ = True
+    if feature > 9:
+        raise ValueError("feature must be below 10 for the coded series")
+    series = coded_series(hours, feature)
+    n = hours - seq - horizon + 1
+    call = f"make_windows(series, seq={seq}, horizon={horizon})"
+    with calling("make_windows"):
+        result = make_windows(series.clone(), seq, horizon=horizon)
+    require(
+        isinstance(result, tuple) and len(result) == 2,
+        f"make_windows() should return two tensors, (inputs, targets), but it returned {type(result).__name__}.\n"
+        "  Fix:  return inputs, targets",
+    )
+    inputs, targets = result
+    require_tensor(inputs, "inputs")
+    require_tensor(targets, "targets")
+    shape = tuple(inputs.shape)
+    if inputs.dim() == 3 and shape[1:] == (feature, seq) and seq != feature:
+        raise CheckFailed(
+            f"{call}: inputs should be {_named(NAMES, (n, seq, feature))}, but its shape is {_fmt(shape)}:\n"
+            "  seq and feature are swapped. Tensor.unfold(0, seq, 1) puts the window axis last, (batch, feature, seq).\n"
+            "  Fix:  inputs = inputs.transpose(1, 2)"
+        )
+    if inputs.dim() == 3 and shape[1:] == (seq, feature) and shape[0] != n:
+        raise CheckFailed(_count_message(call, shape[0], n, hours, seq, horizon))
+    if shape == (seq, n, feature) and seq != n:
+        raise CheckFailed(
+            f"{call}: inputs should be {_named(NAMES, (n, seq, feature))}, but its shape is {_fmt(shape)}:\n"
+            "  seq and batch are swapped: the windows should be stacked along a new first axis.\n"
+            "  Fix:  torch.stack([series[i : i + seq] for i in range(n)])    (dim=0, the default)"
+        )
+    check_shape(inputs, "batch seq feature", batch=n, seq=seq, feature=feature, name="inputs")
+    _check_window_values(call, inputs.detach(), series, n, seq)
+    tshape = tuple(targets.shape)
+    if targets.dim() == 3 and tshape[0] == n and tshape[2] == feature and tshape[1] > 1:
+        raise CheckFailed(
+            f"{call}: targets should be {_named(('batch', 'feature'), (n, feature))}, but its shape is {_fmt(tshape)}.\n"
+            "  That is a whole window per target; the target of a window is one hour.\n"
+            "  Fix:  targets[i] = series[i + seq + horizon - 1]"
+        )
+    if targets.dim() == 2 and tshape[1] == feature and tshape[0] != n:
+        raise CheckFailed(_count_message(call, tshape[0], n, hours, seq, horizon, name="targets")
+                          + "\n  (inputs and targets need one row per window each)")
+    check_shape(targets, "batch feature", batch=n, feature=feature, name="targets")
+    _check_target_values(call, targets.detach(), series, n, seq, horizon)
+    passed(f"make_windows: {n} window{'s' if n != 1 else ''} (batch={n}, seq={seq}, feature={feature}), each target "
+           f"{horizon} hour{'s' if horizon > 1 else ''} after its window")
+
+
+# --- exercise 4: univariate_windows ------------------------------------------------------------
+
+
+def check_univariate_windows(univariate_windows, *, hours: int = 30, seq: int = 7) -> None:
+    """univariate_windows(series (hours,), seq) -> inputs (batch, seq, 1), targets (batch, 1)."""
+    __tracebackhide__ = True
+    series = coded_series(hours, 1)[:, 0]
+    n = hours - seq
+    call = f"univariate_windows(series, seq={seq})"
+    with calling("univariate_windows"):
+        result = univariate_windows(series.clone(), seq)
+    require(
+        isinstance(result, tuple) and len(result) == 2,
+        f"univariate_windows() should return two tensors, (inputs, targets), but it returned "
+        f"{type(result).__name__}.\n  Fix:  return inputs, targets",
+    )
+    inputs, targets = result
+    require_tensor(inputs, "inputs")
+    require_tensor(targets, "targets")
+    shape = tuple(inputs.shape)
+    want = _named(NAMES, (n, seq, 1))
+    if shape != (n, seq, 1) and shape == (n, seq):
+        raise CheckFailed(
+            f"{call}: inputs should be {want}, but its shape is {_fmt(shape)}, read as (batch={n}, seq={seq}):\n"
+            "  the feature axis is missing. One number per step still needs a feature axis of size 1:\n"
+            "  nn.LSTM(input_size=1) given a 2-D tensor reads it as ONE sequence (seq, feature) and fails with\n"
+            f"  'input.size(-1) must be equal to input_size. Expected 1, got {seq}'.\n"
+            "  Fix:  inputs = inputs.unsqueeze(-1)"
+        )
+    if shape != (n, seq, 1) and shape == (n, 1, seq):
+        raise CheckFailed(
+            f"{call}: inputs should be {want}, but its shape is {_fmt(shape)}: the axis of size 1 sits between\n"
+            f"  batch and seq (unsqueeze(1)), so the LSTM would see 1 step of {seq} features. The feature axis comes last.\n"
+            "  Fix:  inputs = inputs.unsqueeze(-1)    (not unsqueeze(1), on the (batch, seq) windows)"
+        )
+    if shape != (n, seq, 1) and shape == (1, n, seq):
+        raise CheckFailed(
+            f"{call}: inputs should be {want}, but its shape is {_fmt(shape)}: unsqueeze(0) adds an axis in\n"
+            f"  front, so the LSTM would see 1 sequence of {n} steps with {seq} features each. The axis of 1 is the\n"
+            "  feature axis and comes last.\n"
+            "  Fix:  inputs = inputs.unsqueeze(-1)    (not unsqueeze(0), on the (batch, seq) windows)"
+        )
+    if shape == (seq, n, 1) and seq != n:
+        raise CheckFailed(
+            f"{call}: inputs should be {want}, but its shape is {_fmt(shape)}:\n"
+            "  seq and batch are swapped: the windows should be stacked along a new first axis.\n"
+            "  Fix:  torch.stack([series[i : i + seq] for i in range(n)]).unsqueeze(-1)"
+        )
+    if inputs.dim() == 3 and shape[1:] == (seq, 1) and shape[0] != n:
+        raise CheckFailed(_count_message(call, shape[0], n, hours, seq, 1))
+    check_shape(inputs, "batch seq feature", batch=n, seq=seq, feature=1, name="inputs")
+    _check_window_values(call, inputs.detach(), series.unsqueeze(-1), n, seq)
+    tshape = tuple(targets.shape)
+    if tshape == (n,):
+        raise CheckFailed(
+            f"{call}: targets should be (batch={n}, feature=1), but its shape is ({n},).\n"
+            "  A head nn.Linear(hidden, 1) predicts (batch, 1); nn.MSELoss() of (batch, 1) against (batch,)\n"
+            "  broadcasts to (batch, batch) and only warns, so the loss is wrong.\n"
+            "  Fix:  targets = targets.unsqueeze(-1)"
+        )
+    if targets.dim() == 2 and tshape[1] == 1 and tshape[0] != n:
+        raise CheckFailed(_count_message(call, tshape[0], n, hours, seq, 1, name="targets")
+                          + "\n  (inputs and targets need one row per window each)")
+    check_shape(targets, "batch feature", batch=n, feature=1, name="targets")
+    _check_target_values(call, targets.detach(), series.unsqueeze(-1), n, seq, 1)
+    passed(f"univariate_windows: inputs (batch={n}, seq={seq}, feature=1), targets (batch={n}, feature=1)")

@@ -1,0 +1,621 @@
+"""Graded checks for notebook 03, the LSTM cell.
+
+The reference is always PyTorch: nn.LSTMCell and nn.LSTM with the same weights, in float64, to 1e-6,
+values and gradients. The gates themselves are read out of nn.LSTMCell: pin three gates fully open
+or shut with a bias of +-50 on their rows, and c_t (or h_t) *is* the fourth gate.
+
+When an answer differs, the checks look for the mistake that explains it (gate blocks in another
+order, a wrong activation, a missing bias or term, a state not carried ...) and name it; those
+candidate mistakes are only used to word the message, never to decide pass or fail. If none
+explains it, the gates are tested one at a time (the other three pinned) to name the suspect.
+Keyword arguments let hidden tests use other sizes and seeds.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import math
+
+import torch
+from torch import nn
+
+from ..shapes import check_shape
+from .common import CheckFailed, calling, passed, require, require_tensor
+
+GATES = ("i", "f", "g", "o")
+ROLE = {"i": "input gate i", "f": "forget gate f", "g": "cell candidate g", "o": "output gate o"}
+ACTIVATION = {"i": "sigmoid", "f": "sigmoid", "g": "tanh", "o": "sigmoid"}
+_ACTS = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "no activation": lambda t: t}
+ATOL = RTOL = 1e-6
+BIG = 50.0  # sigmoid(50) and tanh(50) are exactly 1.0 in float64
+
+GATES_FIX = "gates = x_t @ W_ih.T + b_ih + h_prev @ W_hh.T + b_hh;  i, f, g, o = gates.chunk(4, dim=1)"
+
+# what a missing term leaves out of the pre-activations, and how to say so
+_TERMS = {
+    "b_hh": "the bias b_hh is missing: PyTorch adds two biases, b_ih and b_hh, each (4*hidden,)",
+    "b_ih": "the bias b_ih is missing: PyTorch adds two biases, b_ih and b_hh, each (4*hidden,)",
+    "biases": "both biases, b_ih and b_hh, are missing",
+    "h_prev": "the h_prev @ W_hh.T term is missing: without it the gates cannot see the previous step",
+    "x_t": "the x_t @ W_ih.T term is missing: without it the gates cannot see the input",
+}
+
+
+# --- fixtures: PyTorch modules with seeded weights, inputs in float64 ---------------------------
+
+
+def _random(seed, *shape):
+    g = torch.Generator().manual_seed(seed)
+    return torch.randn(*shape, generator=g, dtype=torch.float64)
+
+
+def make_cell(feature: int = 3, hidden: int = 5, seed: int = 0) -> nn.LSTMCell:
+    """An nn.LSTMCell in float64 with weights drawn from `seed` (PyTorch's own init, scaled to +-1)."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        cell = nn.LSTMCell(feature, hidden).double()
+    with torch.no_grad():
+        for p in cell.parameters():  # wider than the default +-1/sqrt(hidden): gates far apart
+            p.mul_(math.sqrt(hidden))
+    return cell
+
+
+def cell_inputs(batch: int = 4, feature: int = 3, hidden: int = 5, seed: int = 0):
+    """x_t (batch, feature), h_prev (batch, hidden) in -1..1, c_prev (batch, hidden)."""
+    x = _random(seed + 100, batch, feature)
+    h = torch.tanh(_random(seed + 200, batch, hidden))
+    c = _random(seed + 300, batch, hidden)
+    return x, h, c
+
+
+def weights(module):
+    """(W_ih, W_hh, b_ih, b_hh) of an nn.LSTMCell or a one-layer nn.LSTM, as plain tensors."""
+    if isinstance(module, nn.LSTM):
+        names = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
+    else:
+        names = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+    return tuple(getattr(module, n).detach().clone() for n in names)
+
+
+def _pinned(cell: nn.LSTMCell, pins: dict) -> nn.LSTMCell:
+    """A copy of `cell` whose gate blocks in `pins` ({block: +BIG or -BIG}) are fixed open or shut."""
+    pinned = copy.deepcopy(cell)
+    hidden = cell.hidden_size
+    with torch.no_grad():
+        for k, value in pins.items():
+            rows = slice(k * hidden, (k + 1) * hidden)
+            pinned.weight_ih[rows] = 0
+            pinned.weight_hh[rows] = 0
+            pinned.bias_ih[rows] = value
+            pinned.bias_hh[rows] = 0
+    return pinned
+
+
+# i open, f shut, g = 1, o open; the gate under test keeps its own weights.
+_PINS = {0: BIG, 1: -BIG, 2: BIG, 3: BIG}
+
+
+def _isolating(cell, k):
+    return _pinned(cell, {j: v for j, v in _PINS.items() if j != k})
+
+
+def torch_gates(cell: nn.LSTMCell, x, h):
+    """i, f, g, o of nn.LSTMCell itself, each (batch, hidden): pin the other three, read c_t or h_t.
+
+    i: f shut, g = 1, c_prev = 0 -> c_t = i.      f: i open, g = 1, c_prev = 1 -> c_t = f + 1.
+    g: i open, f shut              -> c_t = g.    o: i open, g = 1, c_prev = 0 -> h_t = o * tanh(1).
+    """
+    zeros, ones = torch.zeros_like(h), torch.ones_like(h)
+    with torch.no_grad():
+        i = _isolating(cell, 0)(x, (h, zeros))[1]
+        f = _isolating(cell, 1)(x, (h, ones))[1] - 1
+        g = _isolating(cell, 2)(x, (h, zeros))[1]
+        o = _isolating(cell, 3)(x, (h, zeros))[0] / math.tanh(1.0)
+    return i, f, g, o
+
+
+# --- comparing --------------------------------------------------------------------------------
+
+
+def _close(a, b) -> bool:
+    return (isinstance(a, torch.Tensor) and a.shape == b.shape
+            and torch.allclose(a.detach().to(b.dtype), b.detach(), rtol=RTOL, atol=ATOL))
+
+
+def _diff(a, b) -> str:
+    return f"{(a.detach().to(b.dtype) - b.detach()).abs().max().item():.3g}"
+
+
+def _rows(k, hidden) -> str:
+    return f"{k * hidden}:{(k + 1) * hidden}"
+
+
+def _layout(hidden) -> str:
+    return (f"PyTorch stacks the gate rows as i, f, g, o: with hidden={hidden}, rows "
+            f"{_rows(0, hidden)} are i, {_rows(1, hidden)} f, {_rows(2, hidden)} g, {_rows(3, hidden)} o.")
+
+
+def _pre_activations(x, h, W_ih, W_hh, b_ih, b_hh) -> dict:
+    """The gates' inputs before their activations, right (key None) and with one term left out.
+
+    Used only to name a mistake; the right answer is always PyTorch's module.
+    """
+    with torch.no_grad():
+        xw, hw = x @ W_ih.T, h @ W_hh.T
+        return {None: xw + b_ih + hw + b_hh, "b_hh": xw + b_ih + hw, "b_ih": xw + hw + b_hh,
+                "biases": xw + hw, "h_prev": xw + b_ih + b_hh, "x_t": hw + b_ih + b_hh}
+
+
+def _blocks(pre, hidden):
+    return [pre[:, k * hidden:(k + 1) * hidden] for k in range(4)]
+
+
+def _end(text: str) -> str:
+    """`text` as a sentence: one full stop at the end."""
+    return text if text.endswith(".") else text + "."
+
+
+def _dtype_rule(name, value, dtype):
+    require(
+        value.dtype == dtype,
+        f"{name} is {value.dtype}, but the inputs are {dtype}: your function changed the precision.\n"
+        "  The check runs in float64 so that a right answer matches PyTorch to 1e-15, and any difference is a bug.\n"
+        "  Fix:  do not call .float() (or torch.tensor(...)) inside the function; compute with the tensors you get",
+    )
+
+
+# --- exercise 1: the gates --------------------------------------------------------------------
+
+
+def _explain_gate(value, k, pres, hidden):
+    """(block, activation, missing term) whose value equals `value`, fewest mistakes first; or None."""
+    best = None
+    for term, pre in pres.items():
+        for j, block in enumerate(_blocks(pre, hidden)):
+            for act_name, act in _ACTS.items():
+                if _close(value, act(block)):
+                    cost = (term is not None) + (j != k) + (act_name != ACTIVATION[GATES[k]])
+                    if best is None or cost < best[0]:
+                        best = (cost, j, act_name, term)
+    return None if best is None else best[1:]
+
+
+def _activation_message(gate, act_name) -> str:
+    right = ACTIVATION[gate]
+    if gate == "g":
+        why = ("g is the new content written into the cell, from -1 to 1; with a sigmoid (0 to 1) "
+               "the cell could only ever grow") if act_name == "sigmoid" else "g is squashed to -1..1 by tanh"
+    else:
+        why = f"{gate} is a gate: a fraction from 0 (shut) to 1 (open) that multiplies something, so it needs a sigmoid"
+    used = "no activation" if act_name == "no activation" else act_name
+    return (f"the {ROLE[gate]} must use {right}, not {used}: {why}.\n"
+            f"  Fix:  {gate} = torch.{right}({gate})")
+
+
+def _gate_problem(got, ref, pres, hidden, who="your") -> str | None:
+    """A message naming what is wrong with the four gates `got`, or None if they equal `ref`."""
+    wrong = [k for k in range(4) if not _close(got[k], ref[k])]
+    if not wrong:
+        return None
+    explained = {k: _explain_gate(got[k], k, pres, hidden) for k in wrong}
+    moved = {k: e for k, e in explained.items() if e is not None and e[0] != k}
+    if moved:
+        parts = [f"{who} {GATES[k]} is built from rows {_rows(j, hidden)}, which PyTorch uses for {GATES[j]}"
+                 for k, (j, _, _) in moved.items()]
+        return ("gates in the wrong order: " + "; ".join(parts) + ".\n"
+                f"  {_layout(hidden)}\n"
+                f"  Fix:  {GATES_FIX}")
+    for k, e in explained.items():
+        if e is not None and e[1] != ACTIVATION[GATES[k]]:
+            return _activation_message(GATES[k], e[1])
+    for k, e in explained.items():
+        if e is not None and e[2] is not None:
+            return f"{_end(_TERMS[e[2]])}\n  Fix:  {GATES_FIX}"
+    right = [GATES[k] for k in range(4) if k not in wrong]
+    names = ", ".join(GATES[k] for k in wrong)
+    first = wrong[0]
+    return (f"{who} {names} differ{'s' if len(wrong) == 1 else ''} from PyTorch's "
+            f"({ROLE[GATES[first]]}: largest difference {_diff(got[first], ref[first])})"
+            + (f"; {', '.join(right)} {'is' if len(right) == 1 else 'are'} right" if right else "") + ".\n"
+            f"  {GATES[first]} = {ACTIVATION[GATES[first]]} of rows {_rows(first, hidden)} of "
+            "(x_t @ W_ih.T + b_ih + h_prev @ W_hh.T + b_hh).\n"
+            f"  Fix:  {GATES_FIX}")
+
+
+def check_lstm_gates(lstm_gates, *, batch: int = 4, feature: int = 3, hidden: int = 5, seed: int = 0) -> None:
+    """lstm_gates(x_t, h_prev, W_ih, W_hh, b_ih, b_hh) -> (i, f, g, o), each (batch, hidden)."""
+    __tracebackhide__ = True
+    cell = make_cell(feature, hidden, seed)
+    x, h, _ = cell_inputs(batch, feature, hidden, seed)
+    W = weights(cell)
+    with calling("lstm_gates"):
+        result = lstm_gates(x.clone(), h.clone(), *(w.clone() for w in W))
+    if isinstance(result, torch.Tensor):
+        raise CheckFailed(
+            f"lstm_gates() returned one tensor of shape {tuple(result.shape)}; it should return the four gates "
+            "i, f, g, o, each (batch, hidden), after their activations.\n"
+            "  Fix:  i, f, g, o = gates.chunk(4, dim=1)   ...   return i, f, g, o"
+        )
+    require(
+        isinstance(result, (tuple, list)) and len(result) == 4,
+        f"lstm_gates() should return four tensors (i, f, g, o), but it returned "
+        f"{len(result) if isinstance(result, (tuple, list)) else 'a ' + type(result).__name__}"
+        f"{' items' if isinstance(result, (tuple, list)) else ''}.\n"
+        f"  gates = x_t @ W_ih.T + ... is (batch, 4*hidden) = ({batch}, {4 * hidden}); .chunk(4, dim=1) cuts "
+        "its columns into four (batch, hidden) pieces.\n"
+        "  Fix:  i, f, g, o = gates.chunk(4, dim=1)",
+    )
+    for name, gate in zip(GATES, result):
+        require_tensor(gate, name)
+        if tuple(gate.shape) == (max(batch // 4, 1), 4 * hidden) and batch != 4 * hidden:
+            raise CheckFailed(
+                f"{name} has shape {tuple(gate.shape)}: the gates were cut along the batch axis (dim 0) instead of "
+                f"the 4*hidden={4 * hidden} gate columns (dim 1).\n"
+                "  Fix:  i, f, g, o = gates.chunk(4, dim=1)"
+            )
+        check_shape(gate, "batch hidden", batch=batch, hidden=hidden, name=name)
+        _dtype_rule(name, gate, x.dtype)
+    ref = torch_gates(cell, x, h)
+    problem = _gate_problem(list(result), ref, _pre_activations(x, h, *W), hidden)
+    if problem:
+        raise CheckFailed(problem)
+    passed(f"lstm_gates: i, f, g, o (batch={batch}, hidden={hidden}) equal nn.LSTMCell's gates")
+
+
+# --- exercise 2: one step ---------------------------------------------------------------------
+
+
+def _c_candidates(cell, x, h, c, W, hidden):
+    """(what went wrong, fix, c_t that mistake gives): likely mistakes first."""
+    with torch.no_grad():
+        yield ("state is (h_prev, c_prev) in this order, but you read it as (c_prev, h_prev)",
+               "h_prev, c_prev = state", cell(x, (c, h))[1])
+        pres = _pre_activations(x, h, *W)
+        P = _blocks(pres[None], hidden)
+        i, f, g = torch.sigmoid(P[0]), torch.sigmoid(P[1]), torch.tanh(P[2])
+        fix = "c_t = f * c_prev + i * g"
+        yield "c_t uses i * g, you used g alone: the input gate i is missing", fix, f * c + g
+        yield "c_t uses i * g, you used i alone: the candidate g is missing", fix, f * c + i
+        yield "the old memory is kept by f * c_prev, you used c_prev alone: the forget gate f is missing", fix, c + i * g
+        yield "i and f are swapped in c_t: f multiplies the old memory c_prev, i the candidate g", fix, i * c + f * g
+        yield "c_t updates the cell state c_prev, but you used h_prev", fix, f * h + i * g
+        yield ("c_t has no tanh: tanh squashes only the copy that goes out, h_t = o * tanh(c_t)",
+               fix, torch.tanh(f * c + i * g))
+        yield "c_t is a sum, f * c_prev + i * g, not a product", fix, f * c * i * g
+        # gate-level mistakes: blocks read in another order, sigmoid for g, a term left out
+        for term, pre in pres.items():
+            B = _blocks(pre, hidden)
+            for perm in itertools.permutations(range(4)):
+                for g_act in ("tanh", "sigmoid"):
+                    if term is None and perm == (0, 1, 2, 3) and g_act == "tanh":
+                        continue
+                    cand = (torch.sigmoid(B[perm[1]]) * c
+                            + torch.sigmoid(B[perm[0]]) * _ACTS[g_act](B[perm[2]]))
+                    if perm[:3] != (0, 1, 2):
+                        moved = [f"your {GATES[r]} reads rows {_rows(perm[r], hidden)} (PyTorch's {GATES[perm[r]]})"
+                                 for r in range(3) if perm[r] != r]
+                        yield ("gates in the wrong order: " + "; ".join(moved) + f".\n  {_layout(hidden)}",
+                               GATES_FIX, cand)
+                    elif g_act == "sigmoid":
+                        yield _activation_message("g", "sigmoid").split("\n")[0], "g = torch.tanh(g)", cand
+                    else:
+                        yield _TERMS[term], GATES_FIX, cand
+
+
+def _h_candidates(x, h, c, c_t, W, hidden):
+    """(what went wrong, fix, h_t) given the right c_t."""
+    with torch.no_grad():
+        P = _blocks(_pre_activations(x, h, *W)[None], hidden)
+        i, f, g, o = torch.sigmoid(P[0]), torch.sigmoid(P[1]), torch.tanh(P[2]), torch.sigmoid(P[3])
+        fix = "h_t = o * torch.tanh(c_t)"
+        yield "h_t uses tanh(c_t), you used c_t itself: the tanh on c_t is missing", fix, o * c_t
+        yield "h_t uses tanh(c_t), not sigmoid(c_t)", fix, o * torch.sigmoid(c_t)
+        yield "h_t is o * tanh(c_t): the output gate o is missing", fix, torch.tanh(c_t)
+        yield "h_t uses the new cell state c_t, you used c_prev", fix, o * torch.tanh(c)
+        yield "h_t is gated by the output gate o, you used i", fix, i * torch.tanh(c_t)
+        yield "h_t is gated by the output gate o, you used f", fix, f * torch.tanh(c_t)
+        yield "h_t is o * tanh(c_t), you used o * g", fix, o * g
+        for act in ("tanh", "no activation"):
+            yield _activation_message("o", act).split("\n")[0], "o = torch.sigmoid(o)", _ACTS[act](P[3]) * torch.tanh(c_t)
+
+
+def _isolate_cell(lstm_cell, cell, x, h, c):
+    """Gates whose one-at-a-time test fails: the other three pinned open/shut in both cells."""
+    suspects = []
+    for k in range(4):
+        pinned = _isolating(cell, k)
+        with torch.no_grad():
+            want = pinned(x, (h, c))
+            try:
+                got = lstm_cell(x.clone(), (h.clone(), c.clone()), *weights(pinned))
+            except Exception:  # noqa: BLE001 - only used to word a message
+                return []
+        if not (isinstance(got, (tuple, list)) and len(got) == 2
+                and _close(got[0], want[0]) and _close(got[1], want[1])):
+            suspects.append(GATES[k])
+    return suspects
+
+
+_GRAD_CUT = ("something in your code cuts {name} off the graph: .detach(), .data, .item(), .numpy(), "
+             "torch.tensor(...) or torch.no_grad()")
+
+
+def _compare_grads(fn_name, names, got_out, want_out, got_leaves, want_leaves, seed):
+    """Backpropagate the same random weighting of the outputs through both; name the first that differs."""
+    __tracebackhide__ = True
+    probes = [_random(seed + 400 + n, *w.shape) for n, w in enumerate(want_out)]
+    want = torch.autograd.grad(sum((w * p).sum() for w, p in zip(want_out, probes)), want_leaves)
+    if not all(t.requires_grad for t in got_out):
+        raise CheckFailed(
+            f"the values of {fn_name}() are right, but its outputs carry no gradient, so nothing could learn: "
+            f"{_GRAD_CUT.format(name='them')}.\n"
+            "  Fix:  compute with the tensors you are given, using torch operations only"
+        )
+    try:
+        got = torch.autograd.grad(sum((t * p).sum() for t, p in zip(got_out, probes)), got_leaves,
+                                  allow_unused=True)
+    except RuntimeError as err:
+        if "inplace" in str(err):
+            raise CheckFailed(
+                f"the values of {fn_name}() are right, but backpropagating through it fails: an in-place "
+                "operation (+=, *=, .add_(), x[...] = ...) changed a tensor autograd still needs.\n"
+                f"  PyTorch says: {str(err).splitlines()[0][:160]}\n"
+                "  Fix:  write c = f * c + i * g (a new tensor), not c *= f; c += i * g"
+            ) from None
+        raise
+    for name, g_got, g_want in zip(names, got, want):
+        if g_got is None or (not g_got.abs().sum() and g_want.abs().sum()):
+            raise CheckFailed(
+                f"the values of {fn_name}() are right, but no gradient reaches {name}: "
+                f"{_GRAD_CUT.format(name=name)}.\n"
+                f"  Training needs the gradient with respect to {name} (nn.LSTM{'Cell' if fn_name == 'lstm_cell' else ''} has it).\n"
+                f"  Fix:  use {name} as it is: no .detach() or .data on it"
+            )
+        if not _close(g_got, g_want):
+            raise CheckFailed(
+                f"the values of {fn_name}() are right, but the gradient with respect to {name} differs from "
+                f"PyTorch's (largest difference {_diff(g_got, g_want)}): {_GRAD_CUT.format(name=name)} "
+                "may hide part of it.\n"
+                f"  Fix:  use {name} as it is, with torch operations only"
+            )
+
+
+def check_lstm_cell(lstm_cell, *, batch: int = 4, feature: int = 3, hidden: int = 5, seed: int = 0) -> None:
+    """lstm_cell(x_t, (h_prev, c_prev), W_ih, W_hh, b_ih, b_hh) -> (h_t, c_t) equal to nn.LSTMCell.
+
+    Values and gradients (x_t, h_prev, c_prev and all four weights), float64, to 1e-6.
+    """
+    __tracebackhide__ = True
+    cell = make_cell(feature, hidden, seed)
+    x, h, c = cell_inputs(batch, feature, hidden, seed)
+    W = weights(cell)
+    leaves = [t.clone().requires_grad_() for t in (x, h, c, *W)]
+    try:
+        with calling("lstm_cell"):
+            result = lstm_cell(leaves[0], (leaves[1], leaves[2]), *leaves[3:])
+    except RuntimeError as err:
+        if "in-place" not in str(err) and "inplace" not in str(err):
+            raise
+        raise CheckFailed(
+            "lstm_cell() changed one of the tensors it was given in place (*=, +=, .mul_(), .add_(), x[...] = ...).\n"
+            f"  PyTorch says: {str(err).splitlines()[0][:160]}\n"
+            "  The caller still needs h_prev and c_prev as they were, and autograd needs them to compute gradients.\n"
+            "  Fix:  c_t = f * c_prev + i * g    (a new tensor; leave c_prev alone)"
+        ) from None
+    require(
+        isinstance(result, (tuple, list)) and len(result) == 2,
+        "lstm_cell() should return two tensors, (h_t, c_t), like nn.LSTMCell, but it returned "
+        f"{len(result) if isinstance(result, (tuple, list)) else 'a ' + type(result).__name__}"
+        f"{' items' if isinstance(result, (tuple, list)) else ''}.\n  Fix:  return h_t, c_t",
+    )
+    h_t, c_t = result
+    require_tensor(h_t, "h_t")
+    require_tensor(c_t, "c_t")
+    check_shape(h_t, "batch hidden", batch=batch, hidden=hidden, name="h_t")
+    check_shape(c_t, "batch hidden", batch=batch, hidden=hidden, name="c_t")
+    _dtype_rule("h_t", h_t, x.dtype)
+    _dtype_rule("c_t", c_t, x.dtype)
+
+    ref_in = [t.clone().requires_grad_() for t in (x, h, c)]
+    h_ref, c_ref = cell(ref_in[0], (ref_in[1], ref_in[2]))
+    if not (_close(h_t, h_ref) and _close(c_t, c_ref)):
+        if _close(h_t, c_ref) and _close(c_t, h_ref):
+            raise CheckFailed(
+                "h_t and c_t are right but swapped: nn.LSTMCell returns (h_t, c_t), the hidden state first.\n"
+                "  Fix:  return h_t, c_t"
+            )
+        if not _close(c_t, c_ref):
+            for what, fix, cand in _c_candidates(cell, x, h, c, W, hidden):
+                if _close(c_t, cand):
+                    raise CheckFailed(f"c_t differs from nn.LSTMCell's: {_end(what)}\n  Fix:  {fix}")
+        else:
+            for what, fix, cand in _h_candidates(x, h, c, c_ref, W, hidden):
+                if _close(h_t, cand):
+                    raise CheckFailed(f"c_t is right, but h_t is not: {_end(what)}\n  Fix:  {fix}")
+        wrong = [n for n, a, b in (("h_t", h_t, h_ref), ("c_t", c_t, c_ref)) if not _close(a, b)]
+        suspects = _isolate_cell(lstm_cell, cell, x, h, c)
+        where = ""
+        if suspects and len(suspects) < 4:
+            where = (f"\n  Testing one gate at a time (the other three pinned fully open or shut), "
+                     f"{' and '.join(ROLE[s] for s in suspects)} {'is' if len(suspects) == 1 else 'are'} wrong.")
+        raise CheckFailed(
+            f"{' and '.join(wrong)} differ{'s' if len(wrong) == 1 else ''} from nn.LSTMCell's "
+            f"(largest difference {_diff(*(c_t, c_ref) if 'c_t' in wrong else (h_t, h_ref))}).{where}\n"
+            "  One step: i, f, o = sigmoid, g = tanh of their rows (order i, f, g, o); "
+            "c_t = f * c_prev + i * g; h_t = o * tanh(c_t).\n"
+            f"  Fix:  {GATES_FIX};  c_t = f * c_prev + i * g;  h_t = o * torch.tanh(c_t)"
+        )
+    _compare_grads("lstm_cell", ("x_t", "h_prev", "c_prev", "W_ih", "W_hh", "b_ih", "b_hh"),
+                   (h_t, c_t), (h_ref, c_ref), leaves, [*ref_in, *(p for p in (
+                       cell.weight_ih, cell.weight_hh, cell.bias_ih, cell.bias_hh))], seed)
+    passed(f"lstm_cell: h_t and c_t (batch={batch}, hidden={hidden}) equal nn.LSTMCell, values and gradients")
+
+
+# --- exercise 3: the loop over time -----------------------------------------------------------
+
+
+def make_lstm(feature: int = 3, hidden: int = 5, seed: int = 0) -> nn.LSTM:
+    """A one-layer nn.LSTM in float64 with the weights of make_cell(feature, hidden, seed)."""
+    cell = make_cell(feature, hidden, seed)
+    lstm = nn.LSTM(feature, hidden).double()
+    with torch.no_grad():
+        for name, p in (("weight_ih", cell.weight_ih), ("weight_hh", cell.weight_hh),
+                        ("bias_ih", cell.bias_ih), ("bias_hh", cell.bias_hh)):
+            getattr(lstm, f"{name}_l0").copy_(p)
+    return lstm
+
+
+def _unroll(cell, x, h0, c0, carry_h=True, carry_c=True, reverse=False):
+    """Run nn.LSTMCell over x step by step (reverse: last step first, outputs in the order run).
+
+    carry_h / carry_c = False restart that state from h0 / c0 at every step.
+    """
+    h, c = h0, c0
+    outs, cells = [], []
+    steps = range(x.shape[0] - 1, -1, -1) if reverse else range(x.shape[0])
+    with torch.no_grad():
+        for t in steps:
+            h_t, c_t = cell(x[t], (h if carry_h else h0, c if carry_c else c0))
+            h, c = h_t, c_t
+            outs.append(h_t)
+            cells.append(c_t)
+    return torch.stack(outs), torch.stack(cells), h, c
+
+
+def _forward_candidates(cell, x, h0, c0):
+    """(what went wrong, fix, out) for likely mistakes in the loop."""
+    zeros = torch.zeros_like(h0)
+    fix_carry = "h, c = lstm_cell(x_t, (h, c), ...)   (the same names in and out, so the next step gets them)"
+    yield ("h and c are not carried from step to step: every step starts again from h0 and c0",
+           fix_carry, _unroll(cell, x, h0, c0, False, False)[0])
+    yield ("h is not carried from step to step: every step starts again from h0 (h_prev reset each step), "
+           "only c moves on", fix_carry, _unroll(cell, x, h0, c0, False, True)[0])
+    yield ("c is not carried from step to step: every step starts again from c0, only h moves on",
+           fix_carry, _unroll(cell, x, h0, c0, True, False)[0])
+    yield ("h0 and c0 were ignored: the loop started from zeros",
+           "h, c = h0[0], c0[0]   (h0 and c0 are (1, batch, hidden); the cell wants (batch, hidden))",
+           _unroll(cell, x, zeros, zeros)[0])
+    yield ("h0 was ignored: h started from zeros", "h = h0[0]", _unroll(cell, x, zeros, c0)[0])
+    yield ("c0 was ignored: c started from zeros", "c = c0[0]", _unroll(cell, x, h0, zeros)[0])
+    yield ("out holds the cell state c_t at every step; nn.LSTM's out holds the hidden state h_t",
+           "outputs.append(h)", _unroll(cell, x, h0, c0)[1])
+    yield ("the steps ran backwards, from the last to the first", "for x_t in x:   (x[0] first)",
+           _unroll(cell, x, h0, c0, reverse=True)[0])
+
+
+def check_lstm_forward(lstm_forward, *, seq: int = 7, batch: int = 4, feature: int = 3, hidden: int = 5,
+                       initial_state: bool = True, seed: int = 0) -> None:
+    """lstm_forward(x, W_ih, W_hh, b_ih, b_hh, h0, c0) -> out, (h_n, c_n) equal to a one-layer nn.LSTM.
+
+    x (seq, batch, feature); h0, c0 (1, batch, hidden), or left out (None: zeros, as in nn.LSTM).
+    out (seq, batch, hidden); h_n, c_n (1, batch, hidden). Values and gradients, float64, 1e-6.
+    """
+    __tracebackhide__ = True
+    lstm = make_lstm(feature, hidden, seed)
+    cell = make_cell(feature, hidden, seed)
+    x = _random(seed + 500, seq, batch, feature)
+    if initial_state:
+        h0 = torch.tanh(_random(seed + 600, 1, batch, hidden))
+        c0 = _random(seed + 700, 1, batch, hidden)
+    else:
+        h0 = c0 = torch.zeros(1, batch, hidden, dtype=torch.float64)
+    W = weights(lstm)
+    leaves = [t.clone().requires_grad_() for t in (x, h0, c0, *W)]
+    args = (leaves[0], *leaves[3:])
+    try:
+        with calling("lstm_forward"):
+            result = lstm_forward(*args, leaves[1], leaves[2]) if initial_state else lstm_forward(*args)
+    except RuntimeError as err:
+        if "size" not in str(err) and "shape" not in str(err):
+            raise
+        raise CheckFailed(
+            "lstm_forward() failed on a shape; PyTorch says: " + str(err).splitlines()[0][:200] + "\n"
+            f"  The shapes you are given: x is (seq={seq}, batch={batch}, feature={feature}); h0 and c0 are "
+            f"(1, batch={batch}, hidden={hidden}), with nn.LSTM's layers axis first.\n"
+            "  One step needs x_t = x[t] (batch, feature) and h, c of shape (batch, hidden).\n"
+            "  Fix:  h, c = h0[0], c0[0]   before the loop;   for x_t in x: ..."
+        ) from err
+    except TypeError as err:
+        if initial_state or "NoneType" not in str(err):
+            raise
+        raise CheckFailed(
+            f"lstm_forward() was called without h0 and c0, and it failed: TypeError: {err}.\n"
+            "  Without them, nn.LSTM starts from zeros; your function should too.\n"
+            "  Fix:  h = x.new_zeros(batch, hidden) if h0 is None else h0[0]   (the same for c)"
+        ) from None
+    require(
+        isinstance(result, (tuple, list)) and len(result) == 2 and isinstance(result[1], (tuple, list))
+        and len(result[1]) == 2,
+        "lstm_forward() should return out, (h_n, c_n), like nn.LSTM: two things, the second a pair.\n"
+        "  Fix:  return out, (h_n, c_n)",
+    )
+    out, (h_n, c_n) = result
+    for name, t in (("out", out), ("h_n", h_n), ("c_n", c_n)):
+        require_tensor(t, name)
+    if out.dim() == 4 and out.shape[1] == 1:
+        raise CheckFailed(
+            f"out has shape {tuple(out.shape)}: an extra axis of size 1. h0 and c0 are (1, batch, hidden), "
+            "with the layers axis first; the cell wants (batch, hidden).\n"
+            "  Fix:  h, c = h0[0], c0[0]   before the loop"
+        )
+    if tuple(out.shape) == (batch, seq, hidden) and batch != seq:
+        raise CheckFailed(
+            f"out should be (seq={seq}, batch={batch}, hidden={hidden}), like the output of nn.LSTM, but its "
+            f"shape is {tuple(out.shape)}: (batch, seq, hidden).\n"
+            "  nn.LSTM (batch_first=False) puts time first; torch.stack(outputs) stacks the steps along a new dim 0.\n"
+            "  Fix:  out = torch.stack(outputs)     (not dim=1)"
+        )
+    check_shape(out, "seq batch hidden", seq=seq, batch=batch, hidden=hidden, name="out")
+    check_shape(h_n, "layers batch hidden", layers=1, batch=batch, hidden=hidden, name="h_n")
+    check_shape(c_n, "layers batch hidden", layers=1, batch=batch, hidden=hidden, name="c_n")
+    for name, t in (("out", out), ("h_n", h_n), ("c_n", c_n)):
+        _dtype_rule(name, t, x.dtype)
+
+    ref_in = [t.clone().requires_grad_() for t in (x, h0, c0)]
+    out_ref, (h_ref, c_ref) = lstm(ref_in[0], (ref_in[1], ref_in[2]))
+    if not _close(out, out_ref):
+        first = next(t for t in range(seq) if not _close(out[t], out_ref[t]))
+        for what, fix, cand in _forward_candidates(cell, x, h0[0], c0[0]):
+            if _close(out, cand):
+                raise CheckFailed(f"out differs from nn.LSTM's from step {first} on: {_end(what)}\n  Fix:  {fix}")
+        if first == 0:
+            raise CheckFailed(
+                "out[0], the very first step, already differs from nn.LSTM's: the cell itself is wrong "
+                f"(largest difference {_diff(out[0], out_ref[0])}).\n"
+                "  Each step is one lstm_cell: run the check of exercise 2 first.\n"
+                "  Fix:  h, c = lstm_cell(x_t, (h, c), W_ih, W_hh, b_ih, b_hh) at every step"
+            )
+        raise CheckFailed(
+            f"out[0] is right, but out differs from nn.LSTM's from step {first} on "
+            f"(largest difference {_diff(out[first], out_ref[first])}): the state that step {first} "
+            f"starts from is not the (h, c) that step {first - 1} produced.\n"
+            "  Fix:  h, c = lstm_cell(x_t, (h, c), ...)   at every step, and out[t] = that step's h"
+        )
+    for name, got, want, other in (("h_n", h_n, h_ref, c_ref), ("c_n", c_n, c_ref, h_ref)):
+        if _close(got, want):
+            continue
+        state = name[0]
+        start = h0 if state == "h" else c0
+        if _close(got, other):
+            why = "h_n and c_n are swapped: nn.LSTM returns out, (h_n, c_n)"
+            fix = "return out, (h_n, c_n)"
+        elif _close(got, start) and seq > 1:
+            why = f"{name} is still the initial state {state}0: {state} was never updated in the loop"
+            fix = f"{state} = ... the new {state} at every step"
+        elif name == "h_n" and _close(got, out_ref[:1]) and seq > 1:
+            why = "h_n is the h of the first step; it should be the h of the last step"
+            fix = "h_n = out[-1:]   or   h.unsqueeze(0) after the loop"
+        else:
+            why = f"{name} should be the {'hidden' if state == 'h' else 'cell'} state after the last step"
+            fix = f"return out, (h.unsqueeze(0), c.unsqueeze(0))   with h, c from the last step"
+        raise CheckFailed(f"out is right, but {name} is not: {why}.\n  Fix:  {fix}")
+    params = [lstm.weight_ih_l0, lstm.weight_hh_l0, lstm.bias_ih_l0, lstm.bias_hh_l0]
+    names = ["x", "h0", "c0", "W_ih", "W_hh", "b_ih", "b_hh"]
+    got_leaves, want_leaves = leaves, [*ref_in, *params]
+    if not initial_state:
+        names, got_leaves, want_leaves = names[:1] + names[3:], leaves[:1] + leaves[3:], want_leaves[:1] + params
+    _compare_grads("lstm_forward", names, (out, h_n, c_n), (out_ref, h_ref, c_ref), got_leaves, want_leaves, seed)
+    state = "h0, c0 given" if initial_state else "no h0, c0 (zeros)"
+    passed(f"lstm_forward: out (seq={seq}, batch={batch}, hidden={hidden}), h_n and c_n equal a one-layer "
+           f"nn.LSTM ({state}), values and gradients")

@@ -1,0 +1,400 @@
+"""Graded checks for notebook 04, outputs and state.
+
+Each check builds its own nn.LSTM and input, calls the learner's function, and compares with what
+PyTorch's own nn.LSTM returns for one full run (out, h_n, c_n). Failures name the suspect (which
+axis, which layer, h_n or c_n, which chunk) and end with a `Fix:` line. Keyword arguments let
+hidden tests vary sizes, layers, directions, dtype and chunk length.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ..shapes import check_shape
+from .common import CheckFailed, calling, passed, require, require_tensor
+
+ATOL = 1e-5
+
+
+def _lstm(feature, hidden, *, num_layers=1, batch_first=False, bidirectional=False, seed=0):
+    """A fresh nn.LSTM with fixed weights; the learner's random state is left untouched."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return nn.LSTM(feature, hidden, num_layers=num_layers, batch_first=batch_first,
+                       bidirectional=bidirectional)
+
+
+def _randn(*shape, seed=1, dtype=torch.float32):
+    g = torch.Generator().manual_seed(seed)
+    return torch.randn(*shape, generator=g, dtype=dtype)
+
+
+def _same(a, b) -> bool:
+    return isinstance(a, torch.Tensor) and a.shape == b.shape and torch.allclose(
+        a.detach().to(b.dtype), b.detach(), atol=ATOL)
+
+
+def _layout(batch_first: bool) -> str:
+    return "batch_first=True, out is (batch, seq, hidden)" if batch_first else \
+        "batch_first=False, out is (seq, batch, hidden)"
+
+
+# --- exercise 1: last_output ---------------------------------------------------------------------
+
+
+def check_last_output(last_output, *, batch: int = 4, seq: int = 7, feature: int = 3,
+                      hidden: int = 5, layouts=(False, True)) -> None:
+    """last_output(out, batch_first) -> (batch, hidden): every sequence's output at its last step."""
+    __tracebackhide__ = True
+    for batch_first in layouts:
+        lstm = _lstm(feature, hidden, batch_first=batch_first)
+        x = _randn(*((batch, seq) if batch_first else (seq, batch)), feature)
+        with torch.no_grad():
+            out, (h_n, c_n) = lstm(x)
+        with calling("last_output"):
+            last = last_output(out.clone(), batch_first)
+        require_tensor(last, "last")
+        wrong_axis = out[-1] if batch_first else out[:, -1]
+        right = out[:, -1] if batch_first else out[-1]
+        if not _same(last, right) and _same(last, wrong_axis):
+            if batch_first:
+                raise CheckFailed(
+                    f"with {_layout(True)}: out[-1] is the last *sequence* of the batch with all its "
+                    f"{seq} steps, shape (seq={seq}, hidden={hidden}), not the last step of every sequence.\n"
+                    "  The step axis is axis 1 when batch_first=True.\n"
+                    "  Fix:  out[:, -1]    (or look at batch_first: out[:, -1] if batch_first else out[-1])"
+                )
+            raise CheckFailed(
+                f"with {_layout(False)}: out[:, -1] is the last *sequence* of the batch with all its "
+                f"{seq} steps, shape (seq={seq}, hidden={hidden}), not the last step of every sequence.\n"
+                "  The step axis is axis 0 when batch_first=False (the default).\n"
+                "  Fix:  out[-1]    (or look at batch_first: out[:, -1] if batch_first else out[-1])"
+            )
+        check_shape(last, "batch hidden", batch=batch, hidden=hidden, name="last")
+        first = out[:, 0] if batch_first else out[0]
+        if not _same(last, right) and _same(last, first):
+            raise CheckFailed(
+                "last_output() returned the output at the FIRST step (index 0), not the last.\n"
+                f"  Fix:  {'out[:, -1]' if batch_first else 'out[-1]'}"
+            )
+        require(
+            _same(last, right),
+            f"with {_layout(batch_first)}, last_output() should return the output at the last step, "
+            f"which equals h_n[-1] of this one-layer LSTM, but it returned other numbers.\n"
+            f"  Fix:  {'out[:, -1]' if batch_first else 'out[-1]'}",
+        )
+        # The property the notebook teaches, checked on PyTorch's own result:
+        assert torch.equal(right, h_n[-1])
+    passed(f"last_output: (batch={batch}, hidden={hidden}) from out in "
+           f"{' and '.join('batch-first' if b else 'seq-first' for b in layouts)} layout, equal to h_n[-1]")
+
+
+# --- exercise 2: final_hidden --------------------------------------------------------------------
+
+
+def check_final_hidden(final_hidden, *, batch: int = 4, seq: int = 7, feature: int = 3,
+                       hidden: int = 5, num_layers: int = 2, batch_first: bool = True) -> None:
+    """final_hidden(lstm, x) -> (batch, hidden): the LAST layer's hidden state after the last step."""
+    __tracebackhide__ = True
+    lstm = _lstm(feature, hidden, num_layers=num_layers, batch_first=batch_first, seed=2)
+    x = _randn(*((batch, seq) if batch_first else (seq, batch)), feature, seed=3)
+    with torch.no_grad():
+        out, (h_n, c_n) = lstm(x)
+    with calling("final_hidden"):
+        got = final_hidden(lstm, x.clone())
+    if isinstance(got, tuple) and len(got) == 2 and all(isinstance(t, torch.Tensor) for t in got):
+        raise CheckFailed(
+            "final_hidden() returned a pair of tensors, probably (h_n, c_n); it should return one "
+            "tensor, the hidden state of the last layer.\n"
+            "  Fix:  out, (h_n, c_n) = lstm(x)    then    return h_n[-1]"
+        )
+    require_tensor(got, "h_last")
+    got = got.detach()
+    if got.dim() == 3 and got.shape == h_n.shape:
+        which = "c_n" if _same(got, c_n) else "h_n"
+        raise CheckFailed(
+            f"final_hidden() returned all of {which}, shape (layers={num_layers}, batch={batch}, "
+            f"hidden={hidden}): one row per layer. The task asks for the last layer only.\n"
+            "  Fix:  return h_n[-1]"
+        )
+    check_shape(got, "batch hidden", batch=batch, hidden=hidden, name="h_last")
+    want = h_n[-1]
+    if _same(got, want):
+        assert _same(want, out[:, -1] if batch_first else out[-1])
+        passed(f"final_hidden: h_n[-1], the last of {num_layers} layer{'s' if num_layers > 1 else ''}, "
+               f"(batch={batch}, hidden={hidden}), {'batch-first' if batch_first else 'seq-first'} input")
+        return
+    for layer in range(num_layers):
+        if _same(got, c_n[layer]):
+            raise CheckFailed(
+                f"final_hidden() returned c_n[{layer}], the CELL state, not the hidden state h.\n"
+                "  c is the LSTM's internal memory; h = o * tanh(c) is what it outputs (out holds h at "
+                "every step, never c).\n"
+                "  Fix:  out, (h_n, c_n) = lstm(x)    then    return h_n[-1]"
+            )
+    for layer in range(num_layers - 1):
+        if _same(got, h_n[layer]):
+            raise CheckFailed(
+                f"final_hidden() returned h_n[{layer}], the final state of layer {layer}; this LSTM "
+                f"has {num_layers} layers, and the last one is h_n[{num_layers - 1}] = h_n[-1].\n"
+                "  h_n's first axis counts layers (from the input up), not time steps.\n"
+                "  Fix:  return h_n[-1]"
+            )
+    raise CheckFailed(
+        f"final_hidden() returned a tensor of the right shape (batch={batch}, hidden={hidden}), but its "
+        "values are not the last layer's hidden state after the last step.\n"
+        "  Run the LSTM on x as it is (no transpose: the LSTM was built for this layout), keep h_n.\n"
+        "  Fix:  out, (h_n, c_n) = lstm(x)    then    return h_n[-1]"
+    )
+
+
+# --- exercise 3: init_state ----------------------------------------------------------------------
+
+
+def check_init_state(init_state, *, batch: int = 4, feature: int = 3, hidden: int = 5,
+                     num_layers: int = 1, bidirectional: bool = False, batch_first: bool = True,
+                     dtype: torch.dtype = torch.float32, seq: int = 7) -> None:
+    """init_state(lstm, batch) -> (h0, c0): zeros, (layers x directions, batch, hidden), lstm's dtype."""
+    __tracebackhide__ = True
+    lstm = _lstm(feature, hidden, num_layers=num_layers, batch_first=batch_first,
+                 bidirectional=bidirectional, seed=4).to(dtype)
+    d = 2 if bidirectional else 1
+    rows = num_layers * d
+    with calling("init_state"):
+        state = init_state(lstm, batch)
+    require(
+        isinstance(state, tuple) and len(state) == 2,
+        f"init_state() should return a pair (h0, c0), but it returned {type(state).__name__}"
+        f"{' of ' + str(len(state)) + ' items' if isinstance(state, (tuple, list)) else ''}.\n"
+        "  nn.LSTM takes its initial state as one tuple: lstm(x, (h0, c0)).\n"
+        "  Fix:  return h0, c0",
+    )
+    for name, t in zip(("h0", "c0"), state):
+        require_tensor(t, name)
+        if t.dim() == 3 and t.shape == (batch, rows, hidden) and batch != rows:
+            raise CheckFailed(
+                f"{name} has shape {tuple(t.shape)}, read as (batch={batch}, layers={rows}, hidden={hidden}): "
+                "batch first. The initial state is always (layers x directions, batch, hidden), even for "
+                "an LSTM built with batch_first=True: batch_first applies to x and out only.\n"
+                "  nn.LSTM would say: RuntimeError: Expected hidden[0] size "
+                f"({rows}, {batch}, {hidden}), got [{batch}, {rows}, {hidden}]\n"
+                f"  Fix:  torch.zeros(lstm.num_layers * directions, batch, lstm.hidden_size)"
+            )
+        if bidirectional and t.dim() == 3 and t.shape[0] == num_layers and t.shape[1:] == (batch, hidden):
+            raise CheckFailed(
+                f"{name} has {num_layers} row(s) on its first axis, but this LSTM is bidirectional: it needs "
+                f"one row per layer AND direction, {num_layers} x 2 = {rows}.\n"
+                "  Fix:  directions = 2 if lstm.bidirectional else 1;  "
+                "torch.zeros(lstm.num_layers * directions, batch, lstm.hidden_size)"
+            )
+        check_shape(t, "layers batch hidden", layers=rows, batch=batch, hidden=hidden, name=name)
+        require(
+            not bool(t.detach().any()),
+            f"{name} should be all zeros (what nn.LSTM uses when you pass no state), but it holds "
+            "other values.\n"
+            "  A random start state makes the same input give different outputs on every run.\n"
+            "  Fix:  torch.zeros(...)    not torch.randn(...) / torch.empty(...)",
+        )
+        weight = lstm.weight_ih_l0
+        require(
+            t.dtype == weight.dtype,
+            f"{name} has dtype {t.dtype}, but the LSTM's weights are {weight.dtype}; nn.LSTM refuses "
+            "a state of another dtype than its input.\n"
+            "  Fix:  torch.zeros(..., dtype=lstm.weight_ih_l0.dtype, device=lstm.weight_ih_l0.device)",
+        )
+        require(
+            t.device == weight.device,
+            f"{name} is on {t.device}, but the LSTM's weights are on {weight.device}.\n"
+            "  Fix:  torch.zeros(..., device=lstm.weight_ih_l0.device)",
+        )
+    h0, c0 = state
+    x = _randn(*((batch, seq) if batch_first else (seq, batch)), feature, seed=5, dtype=dtype)
+    with torch.no_grad():
+        out, (h_n, c_n) = lstm(x, (h0, c0))
+        want, (want_h, want_c) = lstm(x)
+    require(
+        _same(out, want) and _same(h_n, want_h) and _same(c_n, want_c),
+        "lstm(x, (h0, c0)) with your state gives other results than lstm(x) with no state.",
+    )
+    kind = f"{num_layers} layer{'s' if num_layers > 1 else ''}{', bidirectional' if bidirectional else ''}"
+    passed(f"init_state: zeros (layers x directions={rows}, batch={batch}, hidden={hidden}), "
+           f"{str(dtype).replace('torch.', '')}, for {kind}, batch_first={batch_first}")
+
+
+# --- exercise 4: run_in_chunks -------------------------------------------------------------------
+
+
+def _chunked(lstm, x, chunk, state, carry):
+    """Reference variants of a chunked run (no grad): how the state passes from chunk to chunk."""
+    outs = []
+    with torch.no_grad():
+        for start in range(0, x.shape[1], chunk):
+            out, (h, c) = lstm(x[:, start:start + chunk], state)
+            outs.append(out)
+            state = carry(h, c)
+    return torch.cat(outs, dim=1)
+
+
+_VARIANTS = [
+    ("reset", lambda h, c: None,
+     "each chunk starts again from zeros: the state the previous chunk ended with was not passed on.\n"
+     "  Fix:  out_k, state = lstm(x_k, state)    (the same `state` variable, carried through the loop)"),
+    ("only h", lambda h, c: (h, torch.zeros_like(c)),
+     "only h is carried from chunk to chunk; c starts again from zeros. The LSTM's memory is the cell "
+     "state c: to continue a sequence, carry both.\n"
+     "  Fix:  state = (h_n.detach(), c_n.detach())"),
+    ("only c", lambda h, c: (torch.zeros_like(h), c),
+     "only c is carried from chunk to chunk; h starts again from zeros. To continue a sequence, carry both.\n"
+     "  Fix:  state = (h_n.detach(), c_n.detach())"),
+    ("swapped", lambda h, c: (c, h),
+     "the state is carried as (c, h): h and c are swapped. nn.LSTM takes and returns (h, c) in that order.\n"
+     "  Fix:  out_k, (h, c) = lstm(x_k, state);  state = (h.detach(), c.detach())"),
+]
+
+
+def check_run_in_chunks(run_in_chunks, *, batch: int = 4, seq: int = 7, feature: int = 3,
+                        hidden: int = 5, chunk: int = 3, num_layers: int = 1,
+                        with_state: bool = False) -> None:
+    """run_in_chunks(lstm, x, chunk, state=None) -> (out, (h_n, c_n)) equal to one full run;
+    the state passed from chunk to chunk is detached, so no gradient reaches earlier chunks."""
+    __tracebackhide__ = True
+    lstm = _lstm(feature, hidden, num_layers=num_layers, batch_first=True, seed=6)
+    x = _randn(batch, seq, feature, seed=7)
+    state0 = None
+    if with_state:
+        state0 = (_randn(num_layers, batch, hidden, seed=8) * 0.5,
+                  _randn(num_layers, batch, hidden, seed=9))
+    with torch.no_grad():
+        want, (want_h, want_c) = lstm(x, state0)
+    starts = list(range(0, seq, chunk))
+    last_start = starts[-1]
+    n_chunks = len(starts)
+
+    x_in = x.clone().requires_grad_(True)
+    with calling("run_in_chunks"):
+        if with_state:
+            result = run_in_chunks(lstm, x_in, chunk, state=tuple(s.clone() for s in state0))
+        else:
+            result = run_in_chunks(lstm, x_in, chunk)
+    require(
+        isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], tuple)
+        and len(result[1]) == 2,
+        f"run_in_chunks() should return what nn.LSTM returns, (out, (h_n, c_n)), but it returned "
+        f"{type(result).__name__}{' of ' + str(len(result)) + ' items' if isinstance(result, tuple) else ''}.\n"
+        "  Fix:  return torch.cat(outs, dim=1), state",
+    )
+    out, (h_n, c_n) = result
+    require_tensor(out, "out")
+    require_tensor(h_n, "h_n")
+    require_tensor(c_n, "c_n")
+    if out.dim() == 3 and out.shape[0] == batch and out.shape[2] == hidden and out.shape[1] < seq:
+        kept = out.shape[1]
+        hint = (f"the last, shorter chunk (steps {last_start}..{seq - 1}) is missing: "
+                f"{seq} steps in chunks of {chunk} end with a chunk of {seq - last_start}."
+                if kept == last_start else f"only {kept} of the {seq} steps came back.")
+        raise CheckFailed(
+            f"out has {kept} steps, but x has seq={seq}: {hint}\n"
+            "  Fix:  for start in range(0, seq, chunk): x_k = x[:, start:start + chunk]"
+        )
+    if out.dim() == 3 and out.shape == (batch * n_chunks, chunk, hidden) and seq % chunk == 0:
+        raise CheckFailed(
+            f"out has shape {tuple(out.shape)}: the chunks were stacked along the batch axis (dim=0).\n"
+            "  With batch_first=True the steps are axis 1.\n"
+            "  Fix:  torch.cat(outs, dim=1)"
+        )
+    check_shape(out, "batch seq hidden", batch=batch, seq=seq, hidden=hidden, name="out")
+    check_shape(h_n, "layers batch hidden", layers=num_layers, batch=batch, hidden=hidden, name="h_n")
+    check_shape(c_n, "layers batch hidden", layers=num_layers, batch=batch, hidden=hidden, name="c_n")
+
+    # 1. The forward pass: the same numbers as one full run.
+    if not _same(out, want):
+        bad = (out.detach() - want).abs().amax(dim=(0, 2)) > ATOL
+        step = int(bad.nonzero()[0])
+        k = step // chunk
+        if step == 0 and with_state:
+            raise CheckFailed(
+                "the outputs differ from a full run from step 0 on: the initial `state` you were given "
+                "was not used by the first chunk.\n"
+                "  Fix:  out_k, state = lstm(x_k, state)    starting with the `state` argument"
+            )
+        for _, carry, message in _VARIANTS:
+            if _same(out, _chunked(lstm, x, chunk, state0, carry)):
+                raise CheckFailed(
+                    f"out equals one full run for chunk 0 but differs from step {step} on (chunk {k}): "
+                    + message
+                )
+        if k >= 1:
+            raise CheckFailed(
+                f"out equals one full run up to step {step - 1} but differs from step {step} on "
+                f"(chunk {k}, which starts at step {k * chunk}).\n"
+                "  Each chunk must start from the (h, c) the previous chunk ended with.\n"
+                "  Fix:  out_k, state = lstm(x_k, state);  state = (state[0].detach(), state[1].detach())"
+            )
+        raise CheckFailed(
+            "out differs from one full run of the LSTM already in chunk 0: run the lstm you were given "
+            "on x[:, start:start + chunk] as it is (batch_first=True: no transpose).\n"
+            "  Fix:  out_k, state = lstm(x[:, start:start + chunk], state)"
+        )
+
+    # 2. The final state.
+    if not _same(h_n, want_h):
+        if _same(h_n, want_c) and _same(c_n, want_h):
+            msg = "h_n and c_n are swapped: nn.LSTM returns (h_n, c_n) in that order."
+        elif _same(h_n, want_c):
+            msg = "h_n holds the cell state c_n: the final hidden state belongs there."
+        else:
+            msg = "h_n is not the hidden state after the last step of the last chunk."
+        raise CheckFailed(
+            f"{msg}\n  Return the state the last chunk ended with.\n"
+            "  Fix:  out_k, (h_n, c_n) = lstm(x_k, state)  ...  return torch.cat(outs, dim=1), (h_n, c_n)"
+        )
+    if not _same(c_n, want_c):
+        msg = ("c_n holds the hidden state h_n: the final cell state belongs there."
+               if _same(c_n, want_h) else "c_n is not the cell state after the last step of the last chunk.")
+        raise CheckFailed(
+            f"{msg}\n  Fix:  out_k, (h_n, c_n) = lstm(x_k, state)  ...  "
+            "return torch.cat(outs, dim=1), (h_n, c_n)"
+        )
+
+    # 3. The graph: every chunk's outputs keep their own graph ...
+    require(
+        out.requires_grad,
+        "out carries no graph (out.requires_grad is False): no gradient could reach the LSTM's "
+        "weights, so training would learn nothing.\n"
+        "  Detach the state you pass to the next chunk, not the outputs, and do not use torch.no_grad().\n"
+        "  Fix:  outs.append(out_k)    and    state = (h.detach(), c.detach())",
+    )
+    params = [p for p in lstm.parameters()]
+    for k, start in enumerate(starts):
+        piece = out[:, start:start + chunk]
+        g = torch.autograd.grad(piece.sum(), [x_in] + params, retain_graph=True, allow_unused=True)
+        gx = g[0]
+        require(
+            gx is not None and bool(gx[:, start:start + chunk].abs().amax() > 0)
+            and any(p is not None and bool(p.abs().amax() > 0) for p in g[1:]),
+            f"the outputs of chunk {k} carry no gradient to their own input or to the LSTM's weights:\n"
+            "  they were detached (or computed under torch.no_grad()). Only the state passed on is detached.\n"
+            "  Fix:  outs.append(out_k)    and    state = (h.detach(), c.detach())",
+        )
+        # ... and no gradient crosses a chunk boundary (truncated backpropagation through time).
+        if start > 0 and bool(gx[:, :start].abs().amax() > 0):
+            reach = int((gx[:, :start].abs().amax(dim=(0, 2)) > 0).nonzero()[0])
+            raise CheckFailed(
+                f"the forward pass is right, but the loss of chunk {k} (steps {start}..{min(start + chunk, seq) - 1}) "
+                f"sends gradient back to step {reach} of x, in chunk {reach // chunk}.\n"
+                "  The state was passed on with its graph: every backward runs through all earlier chunks,\n"
+                "  memory grows with every chunk, and a second backward raises 'Trying to backward through\n"
+                "  the graph a second time'.\n"
+                "  Fix:  state = (h.detach(), c.detach())    before the next chunk uses it"
+            )
+    if h_n.requires_grad and last_start > 0:
+        g = torch.autograd.grad((h_n.sum() + c_n.sum()), x_in, retain_graph=True, allow_unused=True)[0]
+        if g is not None and bool(g[:, :last_start].abs().amax() > 0):
+            raise CheckFailed(
+                "the returned (h_n, c_n) still carries the graph of earlier chunks: a gradient from it "
+                f"reaches steps before {last_start}, the start of the last chunk.\n"
+                "  Fix:  state = (h.detach(), c.detach())    before the next chunk uses it"
+            )
+    passed(f"run_in_chunks: {n_chunks} chunk{'s' if n_chunks > 1 else ''} (chunk={chunk}) == one full run "
+           f"(batch={batch}, seq={seq}, hidden={hidden}); no gradient crosses a chunk boundary")

@@ -1,0 +1,607 @@
+"""Graded checks for notebook 05, stacked LSTMs.
+
+Each check builds its own nn.LSTM fixtures, compares the learner's answer with PyTorch's own
+multi-layer nn.LSTM (weights copied over by the check itself) or with properties of it, and raises
+CheckFailed / ShapeError naming the suspect (which layer, which row of h_n, which tensor) and the fix.
+Keyword arguments let hidden tests vary sizes, the layer, batch_first, the initial state, dropout.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import torch
+from torch import nn
+
+from ..shapes import _fmt, check_shape
+from .common import CheckFailed, calling, passed, require, require_tensor
+
+PARAMS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+ATOL = 1e-6
+
+
+def _close(a, b) -> bool:
+    return isinstance(a, torch.Tensor) and a.shape == b.shape and torch.allclose(a, b, atol=ATOL)
+
+
+def _lstm(*args, **kwargs) -> nn.LSTM:
+    """nn.LSTM without the num_layers=1 + dropout warning (the checks build such fixtures on purpose)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return nn.LSTM(*args, **kwargs)
+
+
+def _copy_into(single: nn.LSTM, stacked: nn.LSTM, layer: int) -> None:
+    """The check's own copy (never the learner's): stacked layer `layer` -> single's _l0."""
+    with torch.no_grad():
+        for name in PARAMS:
+            getattr(single, f"{name}_l0").copy_(getattr(stacked, f"{name}_l{layer}"))
+
+
+def _singles(stacked: nn.LSTM) -> list[nn.LSTM]:
+    """One one-layer nn.LSTM per layer of `stacked`, holding that layer's weights."""
+    singles = []
+    for layer in range(stacked.num_layers):
+        size = stacked.input_size if layer == 0 else stacked.hidden_size
+        single = nn.LSTM(size, stacked.hidden_size, batch_first=stacked.batch_first)
+        _copy_into(single, stacked, layer)
+        singles.append(single)
+    return singles
+
+
+def _last_step(out: torch.Tensor, batch_first: bool) -> torch.Tensor:
+    return out[:, -1] if batch_first else out[-1]
+
+
+# --- exercise 1 ------------------------------------------------------------------------------
+
+
+def check_copy_layer(copy_layer, *, num_layers: int = 3, layer: int = 1, feature: int = 3,
+                     hidden: int = 5) -> None:
+    """copy_layer(stacked, layer, single) -> single, holding stacked's layer `layer` as its _l0."""
+    __tracebackhide__ = True
+    torch.manual_seed(50 + 7 * layer + num_layers)
+    stacked = nn.LSTM(feature, hidden, num_layers=num_layers)
+    in_size = feature if layer == 0 else hidden
+    single = nn.LSTM(in_size, hidden)
+    stacked_before = {k: v.clone() for k, v in stacked.state_dict().items()}
+    single_before = {k: v.clone() for k, v in single.state_dict().items()}
+    fix = (f"with torch.no_grad():  getattr(single, f'{{name}}_l0').copy_(getattr(stacked, "
+           f"f'{{name}}_l{{layer}}'))    for name in {PARAMS}")
+    try:
+        with calling("copy_layer"):
+            result = copy_layer(stacked, layer, single)
+    except AttributeError as err:
+        if "_l" not in str(err):
+            raise
+        raise CheckFailed(
+            f"copy_layer() asked for a parameter that does not exist: {err}.\n"
+            f"  stacked (num_layers={num_layers}) names its layers _l0 ... _l{num_layers - 1}; a one-layer "
+            "nn.LSTM has only _l0,\n  so single's parameters are always weight_ih_l0, weight_hh_l0, "
+            "bias_ih_l0, bias_hh_l0.\n"
+            f"  Fix:  {fix}"
+        ) from None
+    except RuntimeError as err:
+        msg = str(err)
+        if "leaf Variable" in msg:
+            raise CheckFailed(
+                "copy_layer() wrote into a parameter while autograd was recording:\n"
+                f"  PyTorch says: {msg}\n"
+                "  Parameters require grad, so an in-place copy must run with gradient tracking off.\n"
+                f"  Fix:  {fix}"
+            ) from None
+        if "must match the size" in msg:
+            raise CheckFailed(
+                f"copy_layer() copied a tensor of the wrong shape: {msg}.\n"
+                f"  single reads {in_size} features (layer {layer} reads "
+                f"{'x' if layer == 0 else 'the output of layer ' + str(layer - 1)}), so its weight_ih_l0 is "
+                f"(4 x hidden, {in_size}) = {_fmt(single.weight_ih_l0.shape)}.\n"
+                f"  A weight of another shape comes from another layer: take _l{layer} from stacked.\n"
+                f"  Fix:  {fix}"
+            ) from None
+        raise
+    require(
+        result is single,
+        "copy_layer() should return `single` itself (now holding the layer's weights), "
+        f"but it returned {'None' if result is None else 'a ' + type(result).__name__}.\n"
+        "  Fix:  end with `return single`",
+    )
+    changed = [k for k, v in stacked.state_dict().items() if not torch.equal(v, stacked_before[k])]
+    require(
+        not changed,
+        f"copy_layer() changed stacked: {', '.join(changed)} now hold other numbers.\n"
+        "  The copy goes one way only: from stacked (the source) into single (the destination).\n"
+        f"  Fix:  {fix}",
+    )
+    for name in PARAMS:
+        got = getattr(single, f"{name}_l0")
+        want = getattr(stacked, f"{name}_l{layer}")
+        require(
+            got.data_ptr() != want.data_ptr(),
+            f"single.{name}_l0 is the very same tensor as stacked.{name}_l{layer}, not a copy:\n"
+            "  training either model (or an optimizer step) would change the other one too.\n"
+            f"  Fix:  {fix}",
+        )
+        if torch.equal(got, want):
+            continue
+        if got.shape == single_before[f"{name}_l0"].shape and torch.equal(got, single_before[f"{name}_l0"]):
+            what = "the biases" if name.startswith("bias") else f"{name}"
+            raise CheckFailed(
+                f"single.{name}_l0 still holds its own random starting values: {what} were not copied.\n"
+                f"  A layer is FOUR tensors: {', '.join(n + '_l' + str(layer) for n in PARAMS)};\n"
+                "  with the biases left out the gates get other inputs and single computes something else.\n"
+                f"  Fix:  {fix}"
+            )
+        other = [j for j in range(num_layers) if j != layer
+                 and getattr(stacked, f"{name}_l{j}").shape == got.shape
+                 and torch.equal(getattr(stacked, f"{name}_l{j}"), got)]
+        if other:
+            raise CheckFailed(
+                f"single.{name}_l0 holds stacked.{name}_l{other[0]}, the weights of layer {other[0]}, "
+                f"but you were asked for layer {layer}.\n"
+                f"  Layers are counted from 0 (the one that reads x): layer {layer} is "
+                f"stacked.{name}_l{layer}.\n"
+                f"  Fix:  {fix}"
+            )
+        raise CheckFailed(
+            f"single.{name}_l0 should equal stacked.{name}_l{layer}, but it holds other numbers.\n"
+            f"  Fix:  {fix}"
+        )
+    # The numbers are right; the module must also compute with them.
+    reference = nn.LSTM(in_size, hidden)
+    reference.load_state_dict({f"{n}_l0": stacked_before[f"{n}_l{layer}"] for n in PARAMS})
+    x = torch.randn(7, 4, in_size)
+    with torch.no_grad():
+        got_out, _ = single(x)
+        want_out, _ = reference(x)
+    require(
+        _close(got_out, want_out),
+        "single's parameters hold the right numbers, but single(x) does not compute with them.\n"
+        "  nn.LSTM reads its weights through the registered parameters; replace values in place.\n"
+        f"  Fix:  {fix}",
+    )
+    passed(f"copy_layer: layer {layer} of a {num_layers}-layer LSTM -> single (4 tensors copied)")
+
+
+# --- exercises 2 and 4: comparing a hand-made stack with nn.LSTM(num_layers=k) ----------------
+
+
+def _explain_runtime_error(err: RuntimeError, fn: str, feature: int, hidden: int) -> None:
+    """Turn PyTorch's complaints about a stack wired wrong into what to change; re-raise others."""
+    __tracebackhide__ = True
+    msg = str(err)
+    if "must be equal to input_size" in msg:
+        raise CheckFailed(
+            f"{fn} gave one of the layers input with the wrong number of features.\n"
+            f"  PyTorch says: {msg}\n"
+            f"  Layer 0 reads x (feature={feature}); every layer above it reads the OUTPUT SEQUENCE of the "
+            f"layer below (hidden={hidden} features), never x.\n"
+            "  Fix:  out = x;  then for each layer:  out, (h, c) = layer(out)"
+        ) from None
+    if "Expected hidden[0] size" in msg or "hx and cx should also be 3-D" in msg:
+        raise CheckFailed(
+            f"{fn} gave a one-layer LSTM an initial state of the wrong shape.\n"
+            f"  PyTorch says: {msg}\n"
+            "  h0 and c0 are (layers, batch, hidden); each one-layer LSTM takes its own row, kept 3-D: "
+            "(1, batch, hidden).\n"
+            "  Fix:  layer(out, (h0[l:l + 1], c0[l:l + 1]))    for layer number l"
+        ) from None
+    raise err
+
+
+def _unpack(result, fn: str):
+    __tracebackhide__ = True
+    ok = (isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], (tuple, list))
+          and len(result[1]) == 2)
+    require(
+        ok,
+        f"{fn} should return what nn.LSTM returns: out, (h_n, c_n), but it returned "
+        f"{'None' if result is None else 'a ' + type(result).__name__}"
+        f"{' of ' + str(len(result)) + ' items' if isinstance(result, (tuple, list)) else ''}.\n"
+        "  Fix:  return out, (h_n, c_n)",
+    )
+    out, (h_n, c_n) = result
+    require_tensor(out, "out")
+    require_tensor(h_n, "h_n")
+    require_tensor(c_n, "c_n")
+    return out, h_n, c_n
+
+
+def _check_state_shape(t, name, num_layers, batch, hidden):
+    __tracebackhide__ = True
+    if t.dim() == 4 and tuple(t.shape[:2]) == (num_layers, 1):
+        raise CheckFailed(
+            f"{name} has 4 axes, {_fmt(t.shape)}: torch.stack added a new axis, but each layer's {name} "
+            "is already (1, batch, hidden).\n"
+            f"  Put the layers' rows one below the other on the existing first axis.\n"
+            f"  Fix:  torch.cat(list_of_{name}, dim=0)     -> (layers={num_layers}, batch={batch}, hidden={hidden})"
+        )
+    if num_layers > 1 and tuple(t.shape) == (1, batch, num_layers * hidden):
+        raise CheckFailed(
+            f"{name} is {_fmt(t.shape)}: the layers were joined along the hidden axis "
+            f"({num_layers} x hidden={hidden} = {num_layers * hidden}), side by side in one row.\n"
+            f"  nn.LSTM gives one ROW per layer: {name}[l] is layer l, shape (batch, hidden).\n"
+            f"  Fix:  torch.cat(list_of_{name}, dim=0)     -> (layers={num_layers}, batch={batch}, hidden={hidden})"
+        )
+    if num_layers > 1 and tuple(t.shape) == (1, num_layers * batch, hidden):
+        raise CheckFailed(
+            f"{name} is {_fmt(t.shape)}: the layers were joined along the batch axis "
+            f"({num_layers} x batch={batch} = {num_layers * batch}).\n"
+            f"  {name} is (layers, batch, hidden) even with batch_first=True: one row per layer.\n"
+            f"  Fix:  torch.cat(list_of_{name}, dim=0)     -> (layers={num_layers}, batch={batch}, hidden={hidden})"
+        )
+    if num_layers > 1 and tuple(t.shape) == (1, batch, hidden):
+        raise CheckFailed(
+            f"{name} is {_fmt(t.shape)}: one layer only, but the stack has {num_layers} layers.\n"
+            f"  nn.LSTM(num_layers={num_layers}) returns the final state of EVERY layer, {name}[0] the "
+            f"bottom one, {name}[-1] the top one.\n"
+            f"  Fix:  collect each layer's {name} in a list, then torch.cat(list_of_{name}, dim=0)"
+        )
+    check_shape(t, "layers batch hidden", layers=num_layers, batch=batch, hidden=hidden, name=name)
+
+
+def _compare_stack(result, *, fn: str, ref, num_layers, batch, seq, hidden, batch_first,
+                   alternatives=()) -> None:
+    """result vs ref = (out, h_n, c_n) of nn.LSTM(num_layers=k); alternatives: (label, out) pairs
+    that a likely bug would produce, with the message to give when out equals one of them."""
+    __tracebackhide__ = True
+    out, h_n, c_n = _unpack(result, fn)
+    ref_out, ref_h, ref_c = ref
+    spec = "batch seq hidden" if batch_first else "seq batch hidden"
+    check_shape(out, spec, batch=batch, seq=seq, hidden=hidden, name="out")
+    _check_state_shape(h_n, "h_n", num_layers, batch, hidden)
+    _check_state_shape(c_n, "c_n", num_layers, batch, hidden)
+    out = out.detach()
+    h_n = h_n.detach()
+    c_n = c_n.detach()
+    if not _close(out, ref_out):
+        for alt_out, message in alternatives:
+            if _close(out, alt_out):
+                raise CheckFailed(message)
+        raise CheckFailed(
+            f"out of {fn} differs from out of nn.LSTM(num_layers={num_layers}) with the same weights "
+            f"(largest difference {float((out - ref_out).abs().max()):.3g}).\n"
+            "  out is the output sequence of the TOP layer, and each layer reads the output sequence of "
+            "the layer below.\n"
+            "  Fix:  out = x;  then for each layer:  out, (h, c) = layer(out)"
+        )
+    if _close(h_n, ref_c) and not _close(h_n, ref_h):
+        raise CheckFailed(
+            "h_n holds the cell states c_n. nn.LSTM returns out, (h_n, c_n): h first, then c.\n"
+            "  Fix:  out, (h, c) = layer(out)    and collect h into h_n, c into c_n"
+        )
+    if _close(c_n, ref_h) and not _close(c_n, ref_c):
+        raise CheckFailed(
+            "c_n holds the hidden states h_n (you returned h twice, or h and c swapped).\n"
+            "  Fix:  out, (h, c) = layer(out)    and collect h into h_n, c into c_n"
+        )
+    for name, got, want in (("h_n", h_n, ref_h), ("c_n", c_n, ref_c)):
+        for layer in range(num_layers):
+            if _close(got[layer], want[layer]):
+                continue
+            flipped = num_layers - 1 - layer
+            if num_layers > 1 and _close(got, want.flip(0)):
+                raise CheckFailed(
+                    f"the rows of {name} are in reverse order: {name}[0] holds the top layer.\n"
+                    f"  nn.LSTM puts layer 0 (the one that reads x) in {name}[0] and the top layer in "
+                    f"{name}[-1].\n"
+                    f"  Fix:  collect the layers in the order they run, then torch.cat(list_of_{name}, dim=0)"
+                )
+            hint = (f" It holds layer {flipped}'s instead." if flipped != layer
+                    and _close(got[layer], want[flipped]) else "")
+            raise CheckFailed(
+                f"{name}[{layer}] should be the final {'hidden' if name == 'h_n' else 'cell'} state of "
+                f"layer {layer}, as in nn.LSTM(num_layers={num_layers}), but it is not.{hint}\n"
+                f"  Fix:  append each layer's {name[0]} in the order the layers run, then "
+                f"torch.cat(list_of_{name}, dim=0)"
+            )
+
+
+# --- exercise 2 ------------------------------------------------------------------------------
+
+
+def check_manual_stack(manual_stack, *, num_layers: int = 3, seq: int = 7, batch: int = 4,
+                       feature: int = 3, hidden: int = 5, with_state: bool = False,
+                       batch_first: bool = False) -> None:
+    """manual_stack(layers, x, state=None) -> out, (h_n, c_n), equal to nn.LSTM(num_layers=k)."""
+    __tracebackhide__ = True
+    torch.manual_seed(500 + 11 * num_layers + seq + batch + feature)
+    stacked = nn.LSTM(feature, hidden, num_layers=num_layers, batch_first=batch_first)
+    layers = _singles(stacked)
+    x = torch.randn((batch, seq, feature) if batch_first else (seq, batch, feature))
+    state = None
+    if with_state:
+        state = (torch.randn(num_layers, batch, hidden), torch.randn(num_layers, batch, hidden))
+    with torch.no_grad():
+        ref_out, (ref_h, ref_c) = stacked(x, state)
+        plain_out, _ = stacked(x)
+        alternatives = [(_run_alone(layers[0], x), (
+            "out is the output of layer 0 only. out must come from the TOP layer, after every layer "
+            "has run on the output of the one below.\n"
+            "  Fix:  out = x;  then for each layer:  out, (h, c) = layer(out);  return out, ...")),
+        ]
+        if feature == hidden and num_layers > 1:
+            alternatives.append((_run_alone(layers[-1], x), (
+                "every layer read x: out is what the top layer gives on x itself.\n"
+                "  Layer 0 reads x; each layer above reads the OUTPUT SEQUENCE of the layer below.\n"
+                "  Fix:  out = x;  then for each layer:  out, (h, c) = layer(out)")))
+        if with_state:
+            alternatives.append((plain_out, (
+                "out is what the stack gives when it starts from zeros: the state (h0, c0) was ignored.\n"
+                "  Layer l starts from row l of h0 and c0.\n"
+                "  Fix:  layer(out, (h0[l:l + 1], c0[l:l + 1]))")))
+    given = [_clone_module(m) for m in layers]
+    try:
+        with calling("manual_stack"), torch.no_grad():
+            if state is None:
+                result = manual_stack(given, x.clone())
+            else:
+                result = manual_stack(given, x.clone(), (state[0].clone(), state[1].clone()))
+    except RuntimeError as err:
+        _explain_runtime_error(err, "manual_stack()", feature, hidden)
+    _compare_stack(result, fn="manual_stack()", ref=(ref_out, ref_h, ref_c), num_layers=num_layers,
+                   batch=batch, seq=seq, hidden=hidden, batch_first=batch_first,
+                   alternatives=alternatives)
+    layout = "batch_first " if batch_first else ""
+    passed(f"manual_stack: {num_layers} one-layer LSTMs == nn.LSTM(num_layers={num_layers}) "
+           f"({layout}out, h_n, c_n{', from h0, c0' if with_state else ''})")
+
+
+def _run_alone(layer: nn.LSTM, x: torch.Tensor) -> torch.Tensor:
+    out, _ = layer(x)
+    return out
+
+
+def _clone_module(m: nn.LSTM) -> nn.LSTM:
+    twin = nn.LSTM(m.input_size, m.hidden_size, batch_first=m.batch_first)
+    twin.load_state_dict(m.state_dict())
+    return twin
+
+
+# --- exercise 3 ------------------------------------------------------------------------------
+
+
+def check_layer_state(layer_state, top_layer, *, num_layers: int = 3, batch: int = 4, seq: int = 7,
+                      feature: int = 3, hidden: int = 5, batch_first: bool = False) -> None:
+    """layer_state(h_n, layer) -> (batch, hidden) of that layer; top_layer(h_n) -> the top layer's."""
+    __tracebackhide__ = True
+    torch.manual_seed(900 + 13 * num_layers + batch + seq)
+    stacked = nn.LSTM(feature, hidden, num_layers=num_layers, batch_first=batch_first)
+    x = torch.randn((batch, seq, feature) if batch_first else (seq, batch, feature))
+    with torch.no_grad():
+        out, (h_n, c_n) = stacked(x)
+        # The final hidden state of layer l is the last step of the output of the first l + 1 layers:
+        # a truncated copy of the stack, whose top layer is layer l.
+        per_layer = []
+        for layer in range(num_layers):
+            part = nn.LSTM(feature, hidden, num_layers=layer + 1, batch_first=batch_first)
+            part.load_state_dict({k: v for k, v in stacked.state_dict().items()
+                                  if int(k.rsplit("_l", 1)[1]) <= layer})
+            part_out, _ = part(x)
+            per_layer.append(_last_step(part_out, batch_first))
+    where = "out[:, -1]" if batch_first else "out[-1]"
+
+    def ask(fn, name, *args):
+        __tracebackhide__ = True
+        with calling(name):
+            got = fn(h_n.clone(), *args)
+        require_tensor(got, "result")
+        return got
+
+    for layer in range(num_layers):
+        got = ask(layer_state, "layer_state", layer)
+        _state_shape(got, f"layer_state(h_n, {layer})", num_layers, batch, hidden, f"h_n[{layer}]")
+        if _close(got, per_layer[layer]):
+            continue
+        if batch == num_layers and _close(got, h_n[:, layer]):
+            raise CheckFailed(_batch_first_message(f"layer_state(h_n, {layer})", f"h_n[{layer}]"))
+        flipped = num_layers - 1 - layer
+        if _close(got, per_layer[flipped]):
+            raise CheckFailed(
+                f"layer_state(h_n, {layer}) returned layer {flipped}'s state: the layers were counted "
+                "from the top.\n"
+                "  h_n[0] is the bottom layer (the one that reads x), h_n[-1] the top one.\n"
+                "  Fix:  return h_n[layer]"
+            )
+        raise CheckFailed(
+            f"layer_state(h_n, {layer}) should be the final hidden state of layer {layer}, "
+            f"(batch={batch}, hidden={hidden}), but it holds other numbers.\n"
+            "  Fix:  return h_n[layer]"
+        )
+    top = ask(top_layer, "top_layer")
+    _state_shape(top, "top_layer(h_n)", num_layers, batch, hidden, "h_n[-1]")
+    if not _close(top, _last_step(out, batch_first)):
+        if num_layers > 1 and _close(top, h_n[0]):
+            raise CheckFailed(
+                "top_layer(h_n) returned h_n[0], the BOTTOM layer (the one that reads x).\n"
+                f"  The top layer is the last row, h_n[-1]; it equals the last step of out, {where}.\n"
+                "  Fix:  return h_n[-1]"
+            )
+        if batch == num_layers and _close(top, h_n[:, -1]):
+            raise CheckFailed(_batch_first_message("top_layer(h_n)", "h_n[-1]"))
+        raise CheckFailed(
+            f"top_layer(h_n) should equal the top layer's last output, {where}, but it does not.\n"
+            "  Fix:  return h_n[-1]"
+        )
+    layout = ", batch_first" if batch_first else ""
+    passed(f"layer_state and top_layer: h_n[l] is layer l, h_n[-1] == {where} ({num_layers} layers{layout})")
+
+
+def _batch_first_message(call: str, fix: str) -> str:
+    return (
+        f"{call} took one SEQUENCE from every layer (h_n[:, ...]), not one layer for every sequence.\n"
+        "  h_n is (layers, batch, hidden) whatever batch_first says: the first index picks the layer.\n"
+        f"  Fix:  return {fix}"
+    )
+
+
+def _state_shape(got, call, num_layers, batch, hidden, fix):
+    __tracebackhide__ = True
+    if tuple(got.shape) == (num_layers, hidden) and num_layers != batch:
+        raise CheckFailed(
+            f"{call} has shape {_fmt(got.shape)} = (layers={num_layers}, hidden={hidden}), but it should be "
+            f"(batch={batch}, hidden={hidden}).\n"
+            f"  {_batch_first_message(call, fix)}"
+        )
+    if tuple(got.shape) == (1, batch, hidden):
+        raise CheckFailed(
+            f"{call} has shape {_fmt(got.shape)}: a slice keeps the layers axis.\n"
+            f"  One layer's state is (batch={batch}, hidden={hidden}); index with a number, not a range.\n"
+            f"  Fix:  return {fix}"
+        )
+    check_shape(got, "batch hidden", batch=batch, hidden=hidden, name=call)
+
+
+# --- exercise 4 ------------------------------------------------------------------------------
+
+
+def check_stacked_lstm(StackedLSTM, *, input_size: int = 3, hidden_size: int = 5, num_layers: int = 3,  # noqa: N803
+                       dropout: float = 0.5, seq: int = 7, batch: int = 4) -> None:
+    """StackedLSTM(input_size, hidden_size, num_layers, dropout) behaves as nn.LSTM(..., dropout=dropout)."""
+    __tracebackhide__ = True
+    torch.manual_seed(1300 + 17 * num_layers + input_size)
+    with calling("StackedLSTM"):
+        model = StackedLSTM(input_size, hidden_size, num_layers, dropout)
+    require(
+        isinstance(model, nn.Module),
+        f"StackedLSTM(...) should build an nn.Module, but it is a {type(model).__name__}.",
+    )
+    layers = getattr(model, "layers", None)
+    require(
+        layers is not None,
+        "StackedLSTM should keep its one-layer LSTMs in self.layers (an nn.ModuleList).\n"
+        "  Fix:  self.layers = nn.ModuleList([nn.LSTM(...), ...])    in __init__",
+    )
+    if isinstance(layers, (list, tuple)):
+        n = len(list(model.parameters()))
+        raise CheckFailed(
+            f"self.layers is a plain Python {type(layers).__name__}, so PyTorch does not see the LSTMs in it:\n"
+            f"  model.parameters() holds {n} tensors, so an optimizer would train nothing, and "
+            "model.to(device), model.state_dict() and model.eval() skip them.\n"
+            "  Fix:  self.layers = nn.ModuleList([...])"
+        )
+    require(
+        isinstance(layers, nn.ModuleList),
+        f"self.layers should be an nn.ModuleList of nn.LSTM, but it is a {type(layers).__name__}.",
+    )
+    require(
+        len(layers) == num_layers,
+        f"self.layers holds {len(layers)} modules, but the stack has num_layers={num_layers}.\n"
+        "  Fix:  one nn.LSTM per layer, range(num_layers)",
+    )
+    for l, layer in enumerate(layers):
+        require(
+            isinstance(layer, nn.LSTM) and layer.num_layers == 1,
+            f"self.layers[{l}] should be a ONE-layer nn.LSTM, but it is "
+            f"{layer if not isinstance(layer, nn.LSTM) else 'nn.LSTM(num_layers=' + str(layer.num_layers) + ')'}.\n"
+            "  Fix:  nn.LSTM(in_size, hidden_size)    (num_layers=1 is the default)",
+        )
+        want_in = input_size if l == 0 else hidden_size
+        require(
+            layer.input_size == want_in,
+            f"self.layers[{l}] reads input_size={layer.input_size}, but layer {l} reads "
+            + ("x, which has input_size="
+               f"{input_size} features" if l == 0 else
+               f"the output of layer {l - 1}, which has hidden_size={hidden_size} features")
+            + ".\n  Fix:  nn.LSTM(input_size if l == 0 else hidden_size, hidden_size)",
+        )
+        require(
+            layer.hidden_size == hidden_size,
+            f"self.layers[{l}] has hidden_size={layer.hidden_size}, but every layer of "
+            f"nn.LSTM(..., hidden_size={hidden_size}) has {hidden_size}.",
+        )
+        require(
+            not layer.batch_first and not layer.bidirectional and layer.proj_size == 0,
+            f"self.layers[{l}] should be a plain nn.LSTM(in_size, hidden_size): no batch_first, "
+            "bidirectional or proj_size here.",
+        )
+    reference = _lstm(input_size, hidden_size, num_layers=num_layers, dropout=dropout)
+    with torch.no_grad():
+        for l, layer in enumerate(layers):
+            for name in PARAMS:
+                getattr(layer, f"{name}_l0").copy_(getattr(reference, f"{name}_l{l}"))
+    x = torch.randn(seq, batch, input_size)
+    fn = "StackedLSTM.forward()"
+
+    def run(mode_train: bool, seed: int):
+        __tracebackhide__ = True
+        model.train(mode_train)
+        torch.manual_seed(seed)
+        try:
+            with calling("StackedLSTM.forward"), torch.no_grad():
+                return model(x.clone())
+        except RuntimeError as err:
+            _explain_runtime_error(err, fn, input_size, hidden_size)
+
+    # eval mode: no dropout at all, exactly nn.LSTM
+    reference.eval()
+    with torch.no_grad():
+        ref_out, (ref_h, ref_c) = reference(x)
+    first, second = run(False, 1), run(False, 2)
+    out1, _, _ = _unpack(first, fn)
+    out2, _, _ = _unpack(second, fn)
+    if out1.shape == out2.shape and not torch.equal(out1, out2):
+        raise CheckFailed(
+            "in eval mode (model.eval()) two runs on the same x give different outputs: dropout is still on.\n"
+            "  Dropout acts in train mode only; nn.functional.dropout drops in EVERY mode unless told "
+            "otherwise (training=True is its default).\n"
+            "  Fix:  nn.functional.dropout(out, p=self.dropout, training=self.training)    or an nn.Dropout module"
+        )
+    _compare_stack(first, fn=fn + " in eval mode", ref=(ref_out, ref_h, ref_c), num_layers=num_layers,
+                   batch=batch, seq=seq, hidden=hidden_size, batch_first=False)
+    # train mode: nn.LSTM draws its dropout masks with torch's generator, layer by layer; the same
+    # seed gives the same masks when the stack drops the same tensors with nn.functional.dropout.
+    reference.train()
+    torch.manual_seed(7)
+    with torch.no_grad():
+        t_ref_out, (t_ref_h, t_ref_c) = reference(x)
+    got = run(True, 7)
+    out, h_n, c_n = _unpack(got, fn)
+    check_shape(out, "seq batch hidden", seq=seq, batch=batch, hidden=hidden_size, name="out")
+    if _close(out, t_ref_out) and _close(h_n, t_ref_h) and _close(c_n, t_ref_c):
+        model.train()
+        passed(f"StackedLSTM: == nn.LSTM({input_size}, {hidden_size}, num_layers={num_layers}, "
+               f"dropout={dropout}) in eval and train mode")
+        return
+    if dropout > 0 and float((out == 0).float().mean()) > 0.5 * dropout:
+        raise CheckFailed(
+            f"in train mode {float((out == 0).float().mean()):.0%} of out is exactly 0: dropout was "
+            "applied to the top layer's output too.\n"
+            f"  nn.LSTM(dropout={dropout}) drops the outputs of layers 0 .. {num_layers - 2} on their way up, "
+            "never the output of the last layer: what leaves the LSTM is not dropped.\n"
+            "  Fix:  drop only between layers, e.g.  if l > 0: out = nn.functional.dropout(out, ...)"
+            "  before running layer l"
+        )
+    other, _, _ = _unpack(run(True, 8), fn)
+    if dropout > 0 and num_layers > 1 and torch.equal(other, out):
+        per_layer = any(getattr(layer, "dropout", 0) for layer in layers)
+        extra = ("\n  nn.LSTM(in_size, hidden, dropout=p) with one layer does nothing (PyTorch warns): its "
+                 "dropout acts between ITS OWN layers, and it has none." if per_layer else "")
+        raise CheckFailed(
+            f"in train mode two runs give the same outputs: no dropout happens between the layers "
+            f"(dropout={dropout}).{extra}\n"
+            "  Fix:  out = nn.functional.dropout(out, p=self.dropout, training=self.training)    "
+            "between layer l - 1 and layer l"
+        )
+    _, h_eval, _ = _unpack(first, fn)
+    if not _close(h_n[0], h_eval[0]):
+        raise CheckFailed(
+            "in train mode the final state of layer 0 (h_n[0]) changes: x itself was dropped before layer 0.\n"
+            "  nn.LSTM's dropout acts BETWEEN layers only: layer 0 reads x untouched (Keras's dropout= "
+            "argument drops inputs; PyTorch's does not).\n"
+            "  Fix:  drop the output of layer l - 1 before layer l, for l >= 1 only"
+        )
+    if not _close(h_n[-1], out[-1]):
+        raise CheckFailed(
+            "in train mode h_n[-1] differs from out[-1]: out was changed after the top layer ran.\n"
+            "  What the top layer returns is what the stack returns: out[-1] == h_n[-1] in every mode.\n"
+            "  Fix:  return the top layer's out as it comes"
+        )
+    raise CheckFailed(
+        f"in train mode the stack differs from nn.LSTM({input_size}, {hidden_size}, num_layers={num_layers}, "
+        f"dropout={dropout}) run with the same seed.\n"
+        "  nn.LSTM applies nn.functional.dropout(out, p=dropout) to the output of each layer except the top "
+        "one, in order; done the same way, your stack draws the same random masks.\n"
+        "  Fix:  for l >= 1:  out = nn.functional.dropout(out, p=self.dropout, training=self.training);  "
+        "out, (h, c) = self.layers[l](out)"
+    )

@@ -1,0 +1,161 @@
+"""Notebook 01's checks: right answers pass, and each typical mistake gets a message that names it
+and shows the fix. Fast (no nbgrader); the same mistakes are graded through nbgrader in
+test_grading_01.py."""
+
+from collections import Counter
+
+import pytest
+import torch
+from torch import nn
+
+from course_utils.checks import nb01
+from course_utils.checks.common import NotDoneYet
+
+
+def build_vocab(token_lists, min_count=1):
+    counts = Counter(t for tokens in token_lists for t in tokens)
+    kept = sorted((t for t, n in counts.items() if n >= min_count), key=lambda t: (-counts[t], t))
+    vocab = {"<pad>": 0, "<unk>": 1}
+    for t in kept:
+        vocab[t] = len(vocab)
+    return vocab
+
+
+def encode(tokens, vocab):
+    return [vocab.get(t, vocab["<unk>"]) for t in tokens]
+
+
+def pad_batch(id_lists, pad_id):
+    seqs = [torch.tensor(x) for x in id_lists]
+    ids = nn.utils.rnn.pad_sequence(seqs, batch_first=True, padding_value=pad_id)
+    return ids, torch.tensor([len(x) for x in id_lists])
+
+
+def make_embedding(vocab_size, emb_dim, pad_id):
+    return nn.Embedding(vocab_size, emb_dim, padding_idx=pad_id)
+
+
+def to_lstm_input(embedded, batch_first):
+    return embedded if batch_first else embedded.permute(1, 0, 2)
+
+
+def blank(*args, **kwargs):
+    raise NotImplementedError()
+
+
+def message(check, fn, **kwargs):
+    with pytest.raises(AssertionError) as info:
+        check(fn, **kwargs)
+    return str(info.value)
+
+
+@pytest.mark.parametrize("check, fn, kwargs", [
+    (nb01.check_build_vocab, build_vocab, {}),
+    (nb01.check_build_vocab, build_vocab, dict(min_count=2)),
+    (nb01.check_encode, encode, {}),
+    (nb01.check_encode, encode, dict(tokens=[])),
+    (nb01.check_pad_batch, pad_batch, dict(pad_id=3)),
+    (nb01.check_make_embedding, make_embedding, dict(vocab_size=7, emb_dim=5, pad_id=3)),
+    (nb01.check_to_lstm_input, to_lstm_input, dict(batch=1, seq=5, emb=2)),
+])
+def test_right_answers_pass(check, fn, kwargs, capsys):
+    check(fn, **kwargs)
+    assert capsys.readouterr().out.startswith("PASSED ")
+
+
+@pytest.mark.parametrize("check", [nb01.check_build_vocab, nb01.check_encode, nb01.check_pad_batch,
+                                   nb01.check_make_embedding, nb01.check_to_lstm_input])
+def test_blank_answer_says_what_to_do(check):
+    with pytest.raises(NotDoneYet, match=r"is not written yet: replace `raise NotImplementedError\(\)`"):
+        check(blank)
+
+
+def test_vocab_without_specials():
+    text = message(nb01.check_build_vocab, lambda tl, min_count=1: {t: i for i, t in enumerate(sorted({x for s in tl for x in s}))})
+    assert text.startswith("'<pad>' should have id 0, but it has None.")
+    assert "Fix:  start the dict with {'<pad>': 0, '<unk>': 1}" in text
+
+
+def test_vocab_ignoring_min_count():
+    text = message(nb01.check_build_vocab, lambda tl, min_count=1: build_vocab(tl), min_count=2)
+    assert "with min_count=2," in text and "should not be in the vocabulary" in text
+    assert "Fix:  keep a token only if counts[token] >= min_count" in text
+
+
+def test_vocab_in_alphabetical_order():
+    def alphabetical(tl, min_count=1):
+        vocab = {"<pad>": 0, "<unk>": 1}
+        for t in sorted({x for s in tl for x in s}):
+            vocab[t] = len(vocab)
+        return vocab
+    text = message(nb01.check_build_vocab, alphabetical)
+    assert text.startswith("the tokens are in the wrong order from id 2 on")
+    assert "Fix:  sorted(kept, key=lambda t: (-counts[t], t))" in text
+
+
+def test_vocab_with_gaps():
+    text = message(nb01.check_build_vocab, lambda tl, min_count=1: {"<pad>": 0, "<unk>": 1, "a": 3})
+    assert "the ids should be 0, 1, ..., 2 with no gaps or repeats" in text
+
+
+def test_encode_key_error():
+    text = message(nb01.check_encode, lambda tokens, vocab: [vocab[t] for t in tokens])
+    assert text.startswith("encode() raised KeyError for 'zany'")
+    assert text.endswith("Fix:  vocab.get(token, vocab['<unk>'])")
+
+
+def test_encode_unknown_as_pad():
+    text = message(nb01.check_encode, lambda tokens, vocab: [vocab.get(t, 0) for t in tokens])
+    assert "the unknown word 'zany' got id 0, which is <pad>" in text
+
+
+def test_pad_with_wrong_id():
+    text = message(nb01.check_pad_batch, lambda ids, pad_id: pad_batch(ids, 0), pad_id=3)
+    assert text.startswith("row 0 should be padded with pad_id=3 after its 3 ids, but the padding is [0, 0, 0, 0]")
+    assert "padding_value=pad_id" in text
+
+
+def test_pad_seq_first():
+    text = message(nb01.check_pad_batch, lambda ids, pad_id: (pad_batch(ids, pad_id)[0].T, pad_batch(ids, pad_id)[1]))
+    assert "seq and batch are swapped. pad_sequence returns (seq, batch)" in text and "transpose(0, 1)" in text
+
+
+def test_pad_lengths_as_list():
+    text = message(nb01.check_pad_batch, lambda ids, pad_id: (pad_batch(ids, pad_id)[0], [len(x) for x in ids]))
+    assert text.startswith("lengths is a Python list of 4 items, not a tensor.")
+
+
+def test_pad_float_ids():
+    text = message(nb01.check_pad_batch, lambda ids, pad_id: (pad_batch(ids, pad_id)[0].float(), pad_batch(ids, pad_id)[1]))
+    assert text.startswith("ids has dtype torch.float32, but nn.Embedding looks rows up by integer id.")
+
+
+def test_pad_reordered_batch():
+    def sorted_batch(id_lists, pad_id):
+        return pad_batch(sorted(id_lists, key=len, reverse=True), pad_id)
+    text = message(nb01.check_pad_batch, sorted_batch)
+    assert "lengths should be the true lengths before padding" in text
+
+
+def test_embedding_without_padding_idx():
+    text = message(nb01.check_make_embedding, lambda v, e, p: nn.Embedding(v, e))
+    assert text.startswith("the embedding's padding_idx is None, but the padding id is 0.")
+    assert text.endswith("Fix:  nn.Embedding(vocab_size, emb_dim, padding_idx=pad_id)")
+
+
+def test_embedding_sizes_swapped():
+    text = message(nb01.check_make_embedding, lambda v, e, p: nn.Embedding(e, v, padding_idx=p))
+    assert "embedding.weight should be (vocab=11, emb=3), but its shape is (3, 11)" in text
+
+
+def test_view_where_transpose_belongs():
+    text = message(nb01.check_to_lstm_input,
+                   lambda x, batch_first: x if batch_first else x.view(x.shape[1], x.shape[0], x.shape[2]))
+    assert "the shape of x is right, (7, 4, 3), but the values are scrambled" in text
+    assert text.endswith("Fix:  embedded.transpose(0, 1)    (swaps the axes and moves the numbers with them)")
+
+
+def test_no_transpose_for_seq_first():
+    text = message(nb01.check_to_lstm_input, lambda x, batch_first: x)
+    assert "x should be (seq=7, batch=4, feature=3), but its shape is (4, 7, 3)." in text
+    assert "seq and batch are swapped" in text
