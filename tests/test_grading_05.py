@@ -1,0 +1,64 @@
+"""Notebook 05 (stacked LSTMs) graded through real nbgrader: full marks, zero, and realistic wrong answers."""
+
+from grading import WrongAnswer, grading_tests
+
+A = "05-stacked-lstms"
+
+WRONG_ANSWERS = [
+    # copy_layer
+    WrongAnswer("copy_layer", 'f"{name}_l{layer}")', 'f"{name}_l{layer - 1}")', "test_copy_layer",
+                "layers counted from 1: layer l-1's weights copied (off by one)"),
+    WrongAnswer("copy_layer", '("weight_ih", "weight_hh", "bias_ih", "bias_hh")', '("weight_ih", "weight_hh")',
+                "test_copy_layer", "biases forgotten"),
+    WrongAnswer("copy_layer", 'getattr(single, f"{name}_l0").copy_(source)',
+                'setattr(single, f"{name}_l0", source)', "test_copy_layer",
+                "shares stacked's parameters instead of copying"),
+    WrongAnswer("copy_layer", 'getattr(single, f"{name}_l0").copy_(source)',
+                'getattr(single, f"{name}_l{layer}").copy_(source)', "test_copy_layer",
+                "writes into single's _l{layer}, which a one-layer LSTM does not have"),
+    WrongAnswer("copy_layer", 'getattr(single, f"{name}_l0").copy_(source)',
+                'source.copy_(getattr(single, f"{name}_l0"))', "test_copy_layer",
+                "copies the wrong way, single -> stacked"),
+    # manual_stack
+    WrongAnswer("manual_stack", "out, (h, c) = layer(out)\n", "out, (h, c) = layer(x)\n", "test_manual_stack",
+                "every layer reads x instead of the previous layer's output"),
+    WrongAnswer("manual_stack", "torch.cat(h_list, dim=0)", "torch.cat(h_list, dim=2)", "test_manual_stack",
+                "h_n concatenated along the hidden axis"),
+    WrongAnswer("manual_stack", "torch.cat(h_list, dim=0)", "torch.stack(h_list)", "test_manual_stack",
+                "torch.stack adds a 4th axis"),
+    WrongAnswer("manual_stack", "torch.cat(h_list, dim=0)", "torch.cat(h_list[::-1], dim=0)", "test_manual_stack",
+                "h_n rows in reverse order (top layer first)"),
+    WrongAnswer("manual_stack", "(h0[l:l + 1], c0[l:l + 1])", "(h0, c0)", "test_manual_stack",
+                "the whole (layers, batch, hidden) state given to every one-layer LSTM"),
+    WrongAnswer("manual_stack", "(h0[l:l + 1], c0[l:l + 1])", "(h0[l], c0[l])", "test_manual_stack",
+                "state row without its layer axis (2-D)"),
+    WrongAnswer("manual_stack", "return out, (torch.cat(h_list, dim=0), torch.cat(c_list, dim=0))",
+                "return out, (h, c)", "test_manual_stack", "only the top layer's state returned"),
+    # layer_state / top_layer
+    WrongAnswer("layer_state", "return h_n[-1]", "return h_n[0]", "test_layer_state",
+                "h_n[0] taken as the top layer"),
+    WrongAnswer("layer_state", "return h_n[-1]", "return h_n[:, -1]", "test_layer_state",
+                "h_n read as batch-first"),
+    WrongAnswer("layer_state", "return h_n[layer]", "return h_n[layer:layer + 1]", "test_layer_state",
+                "a slice keeps the layers axis"),
+    WrongAnswer("layer_state", "return h_n[layer]", "return h_n[-1 - layer]", "test_layer_state",
+                "layers counted from the top"),
+    # StackedLSTM
+    WrongAnswer("StackedLSTM", "if l < len(self.layers) - 1:", "if l < len(self.layers):", "test_stacked_lstm",
+                "dropout after the last layer too"),
+    WrongAnswer("StackedLSTM", "p=self.dropout, training=self.training)", "p=self.dropout)", "test_stacked_lstm",
+                "dropout in eval mode too (F.dropout's default training=True)"),
+    WrongAnswer("StackedLSTM", "sizes = [input_size] + [hidden_size] * (num_layers - 1)",
+                "sizes = [input_size] * num_layers", "test_stacked_lstm",
+                "every layer built to read input_size features"),
+    WrongAnswer("StackedLSTM", "self.layers = nn.ModuleList(nn.LSTM(size, hidden_size) for size in sizes)",
+                "self.layers = [nn.LSTM(size, hidden_size) for size in sizes]", "test_stacked_lstm",
+                "plain list: layers not registered"),
+    WrongAnswer("StackedLSTM", "out = x\n", "out = nn.functional.dropout(x, p=self.dropout, training=self.training)\n",
+                "test_stacked_lstm", "x dropped before layer 0 (Keras-style input dropout)"),
+    WrongAnswer("StackedLSTM", "                out = nn.functional.dropout(out, p=self.dropout, training=self.training)",
+                "                pass", "test_stacked_lstm", "no dropout at all"),
+]
+
+course, test_solution_gets_every_point, test_blank_notebook_gets_zero, \
+    test_wrong_answers_lose_exactly_their_points = grading_tests(A, WRONG_ANSWERS)
