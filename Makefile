@@ -53,7 +53,7 @@ grade-demo: setup      ## a class of fake students graded through real nbgrader
 	$(BIN)/python tools/grade_demo.py
 
 lint: $(READY)
-	$(BIN)/ruff check course_utils tests tools
+	$(BIN)/ruff check course_utils tests tools solutions
 
 clean:
 	rm -rf .nbgrader

@@ -4,8 +4,11 @@
     cu.check_shape(out, "batch seq hidden", batch=4, seq=7, hidden=5, name="out")
     cu.show_shapes(out=(out, "batch seq hidden"), h_n=(h_n, "layers batch hidden"))
 
-Modules, one job each: shapes (named-axis checks that diagnose), data (offline real data),
-train (seed, device, training), checks (graded checks, one module per notebook).
+Modules, one job each: shapes (named-axis checks that diagnose), lstm (the shapes an
+nn.LSTM/GRU/RNN returns), data (offline real data), train (seed, device, training loop, metrics),
+plots (pictures of tensors, packing, gates, training), checks (graded checks, one module per
+notebook), display (a failed check shows its message, not internal frames), feedback (nbgrader).
+API: docs/API.md.
 """
 
 from . import checks, data, lstm, plots, shapes, train

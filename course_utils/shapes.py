@@ -30,6 +30,7 @@ AXES = {
     "vocab": "vocabulary size",
     "classes": "classes",
     "out": "outputs per example",
+    "steps": "rows of a packed sequence's data: all valid steps of all sequences",
 }
 
 __all__ = ["AXES", "PaddingError", "ShapeError", "check_shape", "describe", "show_shapes"]
@@ -161,7 +162,7 @@ def _diagnose(name, axes, expected, actual) -> tuple[str, str]:
         for k in range(n_act):
             rest = list(actual[:k]) + list(actual[k + 1 :])
             if _matches(rest, expected):
-                if k == 0 and axes[0] == "batch" and actual[0] != 1:
+                if k == 0 and axes[0] == "batch" and axes[-1] == "hidden" and actual[0] != 1:
                     cause = (
                         f"There is an extra first axis of size {actual[0]}. If this is h_n, it has "
                         "one row per layer (x direction): take the last layer."
@@ -208,7 +209,7 @@ def _diagnose(name, axes, expected, actual) -> tuple[str, str]:
                     "layers and batch are swapped. h_n and c_n are always (layers x directions, "
                     "batch, hidden): batch_first does not apply to them."
                 )
-                return cause, f"use h_n as it comes: h_n[-1] is the last layer, (batch, hidden)"
+                return cause, "use h_n as it comes: h_n[-1] is the last layer, (batch, hidden)"
             return (
                 f"The axes {axes[i]} and {axes[j]} are swapped.",
                 f"{name} = {name}.transpose({i}, {j})",
@@ -238,7 +239,7 @@ def _diagnose(name, axes, expected, actual) -> tuple[str, str]:
                 "forward and backward directions side by side."
             )
             return cause, (
-                f"nn.Linear(2 * hidden_size, ...)    or    torch.cat([h_n[-2], h_n[-1]], dim=-1)"
+                "nn.Linear(2 * hidden_size, ...)    or    torch.cat([h_n[-2], h_n[-1]], dim=-1)"
             )
         if axis in ("hidden", "feature", "emb") and 2 * got == exp:
             cause = (

@@ -92,7 +92,7 @@ def wrong(check, fn, phrases, error=AssertionError, **kwargs):
 
 def test_to_layout_view_instead_of_permute():
     def view(x, src, dst):
-        sizes = dict(zip(src.split(), x.shape))
+        sizes = dict(zip(src.split(), x.shape, strict=True))
         return x.reshape(*[sizes[a] for a in dst.split()])
 
     msg = wrong(nb02.check_to_layout, view, ["the values are scrambled", "result[0, 1, 0] should be step 1 of sequence 0",

@@ -136,7 +136,7 @@ def test_init_state_batch_first_state():
     with pytest.raises(CheckFailed) as info:
         nb04.check_init_state(wrong)
     msg = str(info.value)
-    assert "h0 has shape (4, 1, 5), read as (batch=4, layers=1, hidden=5): batch first" in msg
+    assert "h0 has shape (4, 1, 5), read as (batch=4, layers=1, hidden=5): the batch comes first" in msg
     assert "batch_first applies to x and out only" in msg
     assert "Expected hidden[0] size (1, 4, 5), got [4, 1, 5]" in msg
     assert "Fix:  torch.zeros(lstm.num_layers * directions, batch, lstm.hidden_size)" in msg

@@ -74,12 +74,12 @@ def test_copy_layer_right(kwargs, capsys):
 
 
 @pytest.mark.parametrize("fn, kwargs, words", [
-    (copy_layer_from(lambda l: l - 1), {}, ["wrong shape", "take _l1 from stacked", "Fix:"]),
-    (copy_layer_from(lambda l: l - 1), {"feature": 5},
+    (copy_layer_from(lambda i: i - 1), {}, ["wrong shape", "take _l1 from stacked", "Fix:"]),
+    (copy_layer_from(lambda i: i - 1), {"feature": 5},
      ["holds stacked.weight_ih_l0", "layer 0", "asked for layer 1", "Fix:"]),
-    (copy_layer_from(lambda l: l + 1), {}, ["holds stacked.weight_ih_l2", "asked for layer 1", "Fix:"]),
-    (copy_layer_from(lambda l: l - 1), {"layer": 2}, ["holds stacked.weight_ih_l1", "Fix:"]),
-    (copy_layer_from(lambda l: l, names=("weight_ih", "weight_hh")), {},
+    (copy_layer_from(lambda i: i + 1), {}, ["holds stacked.weight_ih_l2", "asked for layer 1", "Fix:"]),
+    (copy_layer_from(lambda i: i - 1), {"layer": 2}, ["holds stacked.weight_ih_l1", "Fix:"]),
+    (copy_layer_from(lambda i: i, names=("weight_ih", "weight_hh")), {},
      ["single.bias_ih_l0 still holds its own random starting values", "the biases were not copied", "Fix:"]),
     (copy_into_lk, {}, ["no attribute 'weight_ih_l1'", "a one-layer nn.LSTM has only _l0", "Fix:"]),
     (copy_reversed, {}, ["changed stacked", "from stacked (the source) into single", "Fix:"]),
@@ -97,7 +97,7 @@ def test_copy_layer_wrong(fn, kwargs, words):
 def test_copy_layer_off_by_one_for_layer_0_shape_error():
     # layers counted from 1: layer 0 -> "_l-1" does not exist
     with pytest.raises(AssertionError, match="does not exist"):
-        nb05.check_copy_layer(copy_layer_from(lambda l: l - 1), layer=0)
+        nb05.check_copy_layer(copy_layer_from(lambda i: i - 1), layer=0)
 
 
 def test_copy_layer_wrong_shape_names_the_layer():
@@ -125,7 +125,7 @@ def manual_stack(layers, x, state=None, *, feed_x=False, h_dim=0, stack=False, r
     h_list, c_list = [], []
     out = x
     outs = []
-    for l, layer in enumerate(layers):
+    for i, layer in enumerate(layers):
         inp = x if feed_x else out
         if state is None or ignore_state:
             out, (h, c) = layer(inp)
@@ -134,9 +134,9 @@ def manual_stack(layers, x, state=None, *, feed_x=False, h_dim=0, stack=False, r
             if whole_state:
                 out, (h, c) = layer(inp, (h0, c0))
             elif row_state:
-                out, (h, c) = layer(inp, (h0[l], c0[l]))
+                out, (h, c) = layer(inp, (h0[i], c0[i]))
             else:
-                out, (h, c) = layer(inp, (h0[l:l + 1], c0[l:l + 1]))
+                out, (h, c) = layer(inp, (h0[i:i + 1], c0[i:i + 1]))
         outs.append(out)
         h_list.append(h)
         c_list.append(c)
@@ -239,11 +239,11 @@ def test_layer_state_right(kwargs, capsys):
                                           "whatever batch_first says", "Fix:  return h_n[-1]"]),
     (layer_state, lambda h: h[:, -1], {"num_layers": 4, "batch": 4},
      ["one SEQUENCE from every layer", "Fix:  return h_n[-1]"]),
-    (lambda h, l: h[:, l], top_layer, {}, ["one SEQUENCE from every layer", "Fix:  return h_n[0]"]),
-    (lambda h, l: h[-1 - l], top_layer, {}, ["counted from the top", "h_n[0] is the bottom layer",
+    (lambda h, i: h[:, i], top_layer, {}, ["one SEQUENCE from every layer", "Fix:  return h_n[0]"]),
+    (lambda h, i: h[-1 - i], top_layer, {}, ["counted from the top", "h_n[0] is the bottom layer",
                                             "Fix:  return h_n[layer]"]),
-    (lambda h, l: h[l:l + 1], top_layer, {}, ["a slice keeps the layers axis", "Fix:  return h_n[0]"]),
-    (lambda h, l: h[l + 1] if l + 1 < h.shape[0] else h[l], top_layer, {}, ["layer 0", "Fix:  return h_n[layer]"]),
+    (lambda h, i: h[i:i + 1], top_layer, {}, ["a slice keeps the layers axis", "Fix:  return h_n[0]"]),
+    (lambda h, i: h[i + 1] if i + 1 < h.shape[0] else h[i], top_layer, {}, ["layer 0", "Fix:  return h_n[layer]"]),
 ])
 def test_layer_state_wrong(ls, top, kwargs, words):
     with pytest.raises(AssertionError) as info:
@@ -286,11 +286,11 @@ def make_stacked(*, sizes="right", container="modulelist", drop_where="between",
             tr = self.training if training == "mode" else True
             if drop_where == "input":
                 out = nn.functional.dropout(out, p=self.dropout, training=tr)
-            for l, layer in enumerate(self.layers):
+            for i, layer in enumerate(self.layers):
                 out, (h, c) = layer(out)
                 h_list.append(h)
                 c_list.append(c)
-                last = l == k - 1
+                last = i == k - 1
                 if drop_where == "everywhere" or (drop_where in ("between", "input") and not last):
                     out = nn.functional.dropout(out, p=self.dropout, training=tr)
             return out, (torch.cat(h_list), torch.cat(c_list))
@@ -311,14 +311,14 @@ def test_stacked_lstm_with_nn_dropout_module_passes(capsys):
     class StackedLSTM(nn.Module):
         def __init__(self, input_size, hidden_size, num_layers, dropout=0.0):
             super().__init__()
-            self.layers = nn.ModuleList(nn.LSTM(input_size if l == 0 else hidden_size, hidden_size)
-                                        for l in range(num_layers))
+            self.layers = nn.ModuleList(nn.LSTM(input_size if i == 0 else hidden_size, hidden_size)
+                                        for i in range(num_layers))
             self.drop = nn.Dropout(dropout)
 
         def forward(self, x):
             hs, cs = [], []
-            for l, layer in enumerate(self.layers):
-                if l > 0:
+            for i, layer in enumerate(self.layers):
+                if i > 0:
                     x = self.drop(x)
                 x, (h, c) = layer(x)
                 hs.append(h)

@@ -303,7 +303,7 @@ def _check_target_values(call, targets, series, n, seq, horizon, univariate=Fals
     else:
         cause = f"The target of window i is hour i + seq + horizon - 1 = i + {first}."
     if bad > 0 and got_hour == want_hour - bad:
-        cause = f"Every window got the target of window 0: the target moves with the window."
+        cause = "Every window got the target of window 0: the target moves with the window."
     raise CheckFailed(
         f"{call}: targets[{bad}] should be hour {want_hour}, but it is hour {got_hour}.\n"
         f"  {covers[0].upper() + covers[1:]}, and the target comes {horizon} hour{'s' if horizon > 1 else ''} after its last hour.\n"

@@ -170,13 +170,14 @@ def check_init_state(init_state, *, batch: int = 4, feature: int = 3, hidden: in
         "  nn.LSTM takes its initial state as one tuple: lstm(x, (h0, c0)).\n"
         "  Fix:  return h0, c0",
     )
-    for name, t in zip(("h0", "c0"), state):
+    for name, t in zip(("h0", "c0"), state, strict=True):
         require_tensor(t, name)
         if t.dim() == 3 and t.shape == (batch, rows, hidden) and batch != rows:
             raise CheckFailed(
                 f"{name} has shape {tuple(t.shape)}, read as (batch={batch}, layers={rows}, hidden={hidden}): "
-                "batch first. The initial state is always (layers x directions, batch, hidden), even for "
-                "an LSTM built with batch_first=True: batch_first applies to x and out only.\n"
+                "the batch comes first.\n"
+                "  The state is always (layers x directions, batch, hidden), also for an LSTM built with\n"
+                "  batch_first=True: batch_first applies to x and out only.\n"
                 "  nn.LSTM would say: RuntimeError: Expected hidden[0] size "
                 f"({rows}, {batch}, {hidden}), got [{batch}, {rows}, {hidden}]\n"
                 f"  Fix:  torch.zeros(lstm.num_layers * directions, batch, lstm.hidden_size)"

@@ -489,37 +489,37 @@ def check_stacked_lstm(StackedLSTM, *, input_size: int = 3, hidden_size: int = 5
         f"self.layers holds {len(layers)} modules, but the stack has num_layers={num_layers}.\n"
         "  Fix:  one nn.LSTM per layer, range(num_layers)",
     )
-    for l, layer in enumerate(layers):
+    for i, layer in enumerate(layers):
         require(
             isinstance(layer, nn.LSTM) and layer.num_layers == 1,
-            f"self.layers[{l}] should be a ONE-layer nn.LSTM, but it is "
+            f"self.layers[{i}] should be a ONE-layer nn.LSTM, but it is "
             f"{layer if not isinstance(layer, nn.LSTM) else 'nn.LSTM(num_layers=' + str(layer.num_layers) + ')'}.\n"
             "  Fix:  nn.LSTM(in_size, hidden_size)    (num_layers=1 is the default)",
         )
-        want_in = input_size if l == 0 else hidden_size
+        want_in = input_size if i == 0 else hidden_size
         require(
             layer.input_size == want_in,
-            f"self.layers[{l}] reads input_size={layer.input_size}, but layer {l} reads "
+            f"self.layers[{i}] reads input_size={layer.input_size}, but layer {i} reads "
             + ("x, which has input_size="
-               f"{input_size} features" if l == 0 else
-               f"the output of layer {l - 1}, which has hidden_size={hidden_size} features")
+               f"{input_size} features" if i == 0 else
+               f"the output of layer {i - 1}, which has hidden_size={hidden_size} features")
             + ".\n  Fix:  nn.LSTM(input_size if l == 0 else hidden_size, hidden_size)",
         )
         require(
             layer.hidden_size == hidden_size,
-            f"self.layers[{l}] has hidden_size={layer.hidden_size}, but every layer of "
+            f"self.layers[{i}] has hidden_size={layer.hidden_size}, but every layer of "
             f"nn.LSTM(..., hidden_size={hidden_size}) has {hidden_size}.",
         )
         require(
             not layer.batch_first and not layer.bidirectional and layer.proj_size == 0,
-            f"self.layers[{l}] should be a plain nn.LSTM(in_size, hidden_size): no batch_first, "
+            f"self.layers[{i}] should be a plain nn.LSTM(in_size, hidden_size): no batch_first, "
             "bidirectional or proj_size here.",
         )
     reference = _lstm(input_size, hidden_size, num_layers=num_layers, dropout=dropout)
     with torch.no_grad():
-        for l, layer in enumerate(layers):
+        for i, layer in enumerate(layers):
             for name in PARAMS:
-                getattr(layer, f"{name}_l0").copy_(getattr(reference, f"{name}_l{l}"))
+                getattr(layer, f"{name}_l0").copy_(getattr(reference, f"{name}_l{i}"))
     x = torch.randn(seq, batch, input_size)
     fn = "StackedLSTM.forward()"
 

@@ -1,0 +1,67 @@
+"""Notebook 02 graded through real nbgrader: full marks, zero, and realistic wrong answers."""
+
+import nbformat
+from grading import WrongAnswer, grading_tests
+
+A = "02-tensor-layout"
+
+WRONG_ANSWERS = [
+    # to_layout
+    WrongAnswer("to_layout", "return x.permute(*dims)", "return x.reshape(*[x.shape[d] for d in dims])",
+                "test_to_layout", "view/reshape where permute belongs: right shape, scrambled values"),
+    WrongAnswer("to_layout", "dims = [src_axes.index(name) for name in dst_axes]",
+                "dims = [dst_axes.index(name) for name in src_axes]",
+                "test_to_layout", "permute with the wrong (inverse) order"),
+    WrongAnswer("to_layout", "return x.permute(*dims)", "return x.transpose(0, 1)",
+                "test_to_layout", "always swaps seq and batch"),
+    # keras_lstm
+    WrongAnswer("keras_lstm", "return out[:, -1]", "return out[-1]",
+                "test_keras_lstm", "out[-1] on batch-first output: the last sequence, not the last step"),
+    WrongAnswer("keras_lstm", "out, _ = lstm(x.transpose(0, 1))", "out, _ = lstm(x)",
+                "test_keras_lstm", "seq and batch swapped: no transpose for a batch_first=False LSTM"),
+    WrongAnswer("keras_lstm", "out, _ = lstm(x.transpose(0, 1))",
+                "out, _ = lstm(x.view(x.shape[1], x.shape[0], x.shape[2]))",
+                "test_keras_lstm", "view where transpose belongs"),
+    WrongAnswer("keras_lstm", "        out = out.transpose(0, 1)\n", "",
+                "test_keras_lstm", "out left in (seq, batch, hidden)"),
+    # make_windows
+    WrongAnswer("make_windows", "targets = series[seq + horizon - 1 : seq + horizon - 1 + n]",
+                "targets = series[seq + horizon - 2 : seq + horizon - 2 + n]",
+                "test_make_windows", "target inside the window (the window's last hour)"),
+    WrongAnswer("make_windows", "n = len(series) - seq - horizon + 1", "n = len(series) - seq - horizon",
+                "test_make_windows", "window count off by one"),
+    WrongAnswer("make_windows", "targets = series[seq + horizon - 1 : seq + horizon - 1 + n]",
+                "targets = series[seq : seq + n]", "test_make_windows", "horizon ignored (hidden test)"),
+    WrongAnswer("make_windows", "inputs = torch.stack([series[i : i + seq] for i in range(n)])",
+                "inputs = series.unfold(0, seq, 1)[:n]", "test_make_windows",
+                "unfold without transpose: (batch, feature, seq)"),
+    WrongAnswer("make_windows", "for i in range(n)])", "for i in range(n)], dim=1)",
+                "test_make_windows", "seq and batch swapped"),
+    # univariate_windows
+    WrongAnswer("univariate_windows", "for i in range(n)]).unsqueeze(-1)", "for i in range(n)])",
+                "test_univariate_windows", "forgotten unsqueeze(-1): no feature axis"),
+    WrongAnswer("univariate_windows", "for i in range(n)]).unsqueeze(-1)", "for i in range(n)]).unsqueeze(1)",
+                "test_univariate_windows", "feature axis in the middle"),
+    WrongAnswer("univariate_windows", "targets = series[seq:].unsqueeze(-1)", "targets = series[seq:]",
+                "test_univariate_windows", "targets (batch,) without a feature axis"),
+    WrongAnswer("univariate_windows", "targets = series[seq:].unsqueeze(-1)",
+                "targets = series[seq - 1 : -1].unsqueeze(-1)", "test_univariate_windows",
+                "target inside the window"),
+    WrongAnswer("univariate_windows", "for i in range(n)]).unsqueeze(-1)", "for i in range(n)], dim=1).unsqueeze(-1)",
+                "test_univariate_windows", "seq and batch swapped"),
+]
+
+course, test_solution_gets_every_point, test_blank_notebook_gets_zero, \
+    test_wrong_answers_lose_exactly_their_points = grading_tests(A, WRONG_ANSWERS)
+
+
+def test_release_notebook_is_valid_for_students(course):
+    nb = nbformat.read(course.release / f"{course.notebook}.ipynb", as_version=4)
+    stubs = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")]
+    assert len(stubs) == 4
+    assert all("raise NotImplementedError()" in c.source for c in stubs)
+    assert all("# Hint:" in c.source for c in stubs)
+    points = {c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"]["points"]
+              for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")}
+    assert points == {"test_to_layout": 2, "test_keras_lstm": 2, "test_make_windows": 3,
+                      "test_univariate_windows": 2}
