@@ -40,11 +40,13 @@ def _nbgrader(cell) -> dict:
     return cell.get("metadata", {}).get("nbgrader", {}) or {}
 
 
-def _first_line(ename: str, evalue: str, width: int = 110) -> str:
+def _first_line(ename: str, evalue: str) -> str:
+    """The error's first line in full, and its `Fix:` line when the message has one."""
     evalue = _ANSI.sub("", evalue or "").strip()
-    line = evalue.splitlines()[0] if evalue else ""
-    text = f"{ename}: {line}" if line else ename
-    return text if len(text) <= width else text[: width - 3] + "..."
+    lines = evalue.splitlines()
+    text = f"{ename}: {lines[0]}" if lines else ename
+    fix = next((line.strip() for line in lines[1:] if line.strip().startswith("Fix:")), None)
+    return f"{text}\n        {fix}" if fix else text
 
 
 def _changed_test_cells(nb) -> list[str]:

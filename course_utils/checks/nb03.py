@@ -51,10 +51,14 @@ def _calling(fn_name: str):
         try:
             yield
         except NotImplementedError as err:
-            tb, where = err.__traceback__, None
+            frames, tb = [], err.__traceback__
             while tb is not None:
-                where, tb = tb.tb_frame.f_code.co_name, tb.tb_next
-            if where and where != fn_name and where.isidentifier():
+                frames.append(tb.tb_frame)
+                tb = tb.tb_next
+            ours = [k for k, f in enumerate(frames) if f.f_globals.get("__name__") == __name__]
+            theirs = frames[ours[-1] + 1:] if ours else frames
+            where = theirs[-1].f_code.co_name if len(theirs) > 1 else None
+            if where and where.isidentifier():
                 raise NotDoneYet(
                     f"{fn_name}() calls {where}(), which is not written yet: write {where}() first (or compute "
                     f"its part inside {fn_name}()), run its cell, then run this check again."
