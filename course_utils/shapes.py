@@ -262,11 +262,12 @@ def _diagnose(name, axes, expected, actual) -> tuple[str, str]:
             return cause, "nn.LSTM(..., batch_first=True)    or    lstm(x.transpose(0, 1))"
         if axis == "batch" and axes[-1] in ("hidden", "feature"):
             cause = (
-                f"The batch axis has {got} rows instead of {exp}. If {name} came from h_n: h_n is "
-                "(layers x directions, batch, hidden) whatever batch_first says, so h_n[:, -1] "
-                "picks the last sequence, not the last layer."
+                f"The batch axis has {got} rows instead of {exp}: one row per sequence is missing. "
+                "On batch-first output, out[-1] is the last sequence, not the last step; and h_n is "
+                "(layers x directions, batch, hidden) whatever batch_first says, so h_n[:, -1] picks "
+                "the last sequence, not the last layer."
             )
-            return cause, "h_n[-1]    (the last layer, one row per sequence)"
+            return cause, "out[:, -1]    (batch_first=True)    or    h_n[-1]    (the last layer)"
         if axis == "seq":
             return (
                 f"The sequences have {got} steps, but {exp} were expected: a step was dropped or added.",

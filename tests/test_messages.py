@@ -58,12 +58,12 @@ CASES = {
         "  layers and batch are swapped. h_n and c_n are always (layers x directions, batch, hidden): batch_first does not apply to them.\n"
         "  Fix:  use h_n as it comes: h_n[-1] is the last layer, (batch, hidden)",
     ),
-    "h_n[:, -1] taken as the last layer": (
+    "h_n[:, -1] or out[-1] taken as the last step": (
         Z(2, 5), "batch hidden", dict(batch=4, hidden=5), {},
         "out should be (batch=4, hidden=5), but its shape is (2, 5).\n"
         "  out.shape = (2, 5)     read as (batch=2, hidden=5)\n"
-        "  The batch axis has 2 rows instead of 4. If out came from h_n: h_n is (layers x directions, batch, hidden) whatever batch_first says, so h_n[:, -1] picks the last sequence, not the last layer.\n"
-        "  Fix:  h_n[-1]    (the last layer, one row per sequence)",
+        "  The batch axis has 2 rows instead of 4: one row per sequence is missing. On batch-first output, out[-1] is the last sequence, not the last step; and h_n is (layers x directions, batch, hidden) whatever batch_first says, so h_n[:, -1] picks the last sequence, not the last layer.\n"
+        "  Fix:  out[:, -1]    (batch_first=True)    or    h_n[-1]    (the last layer)",
     ),
     "all of h_n where one layer belongs": (
         Z(2, 4, 5), "batch hidden", dict(batch=4, hidden=5), {},
