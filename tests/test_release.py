@@ -101,6 +101,7 @@ def test_solution_notebook_is_well_formed(solution):
         assert "check_" in visible, f"{meta['grade_id']}: no visible check"
     for cell in answers:
         assert "### BEGIN SOLUTION" in cell.source, cell.metadata["nbgrader"]["grade_id"]
+    assert not [c for c in nb.cells if "execution" in c.metadata], "run timings stored: run `make outputs`"
     checked = [c for c in nb.cells if "nbval-check-output" in c.metadata.get("tags", [])]
     assert checked, "no cell prints shapes for CI to compare (tag nbval-check-output)"
     for cell in checked:

@@ -21,10 +21,11 @@ CHECKED = "nbval-check-output"
 def refresh(path: Path) -> float:
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
-    NotebookClient(nb, timeout=600, kernel_name="python3",
+    NotebookClient(nb, timeout=600, kernel_name="python3", record_timing=False,
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     seconds = time.perf_counter() - start
     for cell in nb.cells:
+        cell.metadata.pop("execution", None)  # timings from older runs: noise in every diff
         if cell.cell_type != "code":
             continue
         if CHECKED not in cell.metadata.get("tags", []):

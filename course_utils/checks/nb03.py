@@ -640,7 +640,7 @@ def check_lstm_forward(lstm_forward, *, seq: int = 7, batch: int = 4, feature: i
     if not initial_state:
         names, got_leaves, want_leaves = names[:1] + names[3:], leaves[:1] + leaves[3:], want_leaves[:1] + params
     _compare_grads("lstm_forward", names, (out, h_n, c_n), (out_ref, h_ref, c_ref), got_leaves, want_leaves, seed)
-    state = "h0, c0 given" if initial_state else "no h0, c0 (zeros)"
+    state = "h0, c0 given" if initial_state else "h0, c0 left out: zeros"
     passed(f"lstm_forward: out (seq={seq}, batch={batch}, hidden={hidden}), h_n and c_n equal a one-layer "
            f"nn.LSTM ({state}), values and gradients")
 
