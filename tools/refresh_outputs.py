@@ -18,6 +18,18 @@ from nbclient import NotebookClient
 CHECKED = "nbval-check-output"
 
 
+def _merge_streams(outputs):
+    """Join consecutive prints to one stream: how they were split depends on timing, not code."""
+    merged = []
+    for out in outputs:
+        if (merged and out.get("output_type") == "stream" and merged[-1].get("output_type") == "stream"
+                and merged[-1]["name"] == out["name"]):
+            merged[-1]["text"] += out["text"]
+        else:
+            merged.append(out)
+    return merged
+
+
 def refresh(path: Path) -> float:
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
@@ -31,6 +43,7 @@ def refresh(path: Path) -> float:
         if CHECKED not in cell.metadata.get("tags", []):
             cell.outputs = []
             cell.execution_count = None
+        cell.outputs = _merge_streams(cell.get("outputs", []))
     nb.metadata.pop("widgets", None)
     nbformat.write(nb, path)
     return seconds
