@@ -119,8 +119,11 @@ def group_by_cell(wrong_answers):
     return groups
 
 
-def grading_tests(assignment: str, wrong_answers):
-    """The three grading tests for one notebook; assign them to test_* names in the test module."""
+def grading_tests(assignment: str, wrong_answers, points: dict):
+    """The grading tests for one notebook; assign them to test_* names in the test module.
+
+    points: {test grade_id: points}, as the notebook's tasks state them.
+    """
     groups = group_by_cell(wrong_answers)
 
     @pytest.fixture(scope="module")
@@ -150,5 +153,17 @@ def grading_tests(assignment: str, wrong_answers):
                                 (f" (wrong answer: {'; '.join(culprits)})" if culprits else ""))
         assert not problems, "\n".join(problems)
 
+    def test_student_notebook_is_ready(course):
+        """Each answer cell is a stub with its one-line hint; each test cell has the stated points."""
+        nb = nbformat.read(course.release / f"{course.notebook}.ipynb", as_version=4)
+        for cell in nb.cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if meta.get("solution"):
+                assert "raise NotImplementedError()" in cell.source, meta["grade_id"]
+                assert "# Hint:" in cell.source, f"{meta['grade_id']}: no hint survives into the stub"
+        got = {c.metadata.nbgrader["grade_id"]: c.metadata.nbgrader["points"]
+               for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")}
+        assert got == points
+
     return course, test_solution_gets_every_point, test_blank_notebook_gets_zero, \
-        test_wrong_answers_lose_exactly_their_points
+        test_wrong_answers_lose_exactly_their_points, test_student_notebook_is_ready

@@ -51,5 +51,8 @@ WRONG_ANSWERS = [
                 "test_set_forget_bias", "layer 0 only (hidden test with 2 layers)"),
 ]
 
+POINTS = {"test_lstm_gates": 3, "test_lstm_cell": 3, "test_lstm_forward": 3, "test_set_forget_bias": 2}
+
 course, test_solution_gets_every_point, test_blank_notebook_gets_zero, \
-    test_wrong_answers_lose_exactly_their_points = grading_tests(A, WRONG_ANSWERS)
+    test_wrong_answers_lose_exactly_their_points, test_student_notebook_is_ready = \
+    grading_tests(A, WRONG_ANSWERS, POINTS)

@@ -1,6 +1,5 @@
 """Notebook 04 graded through real nbgrader: full marks, zero, and realistic wrong answers."""
 
-import nbformat
 from grading import WrongAnswer, grading_tests
 
 A = "04-outputs-and-state"
@@ -51,17 +50,8 @@ WRONG_ANSWERS = [
                 "c_n returned where h_n belongs"),
 ]
 
+POINTS = {"test_last_output": 2, "test_final_hidden": 2, "test_init_state": 2, "test_run_in_chunks": 3}
+
 course, test_solution_gets_every_point, test_blank_notebook_gets_zero, \
-    test_wrong_answers_lose_exactly_their_points = grading_tests(A, WRONG_ANSWERS)
-
-
-def test_release_notebook_is_valid_for_students(course):
-    nb = nbformat.read(course.release / f"{course.notebook}.ipynb", as_version=4)
-    stubs = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")]
-    assert len(stubs) == 4
-    assert all("raise NotImplementedError()" in c.source for c in stubs)
-    assert all("# Hint:" in c.source for c in stubs)
-    points = {c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"]["points"]
-              for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")}
-    assert points == {"test_last_output": 2, "test_final_hidden": 2, "test_init_state": 2,
-                      "test_run_in_chunks": 3}
+    test_wrong_answers_lose_exactly_their_points, test_student_notebook_is_ready = \
+    grading_tests(A, WRONG_ANSWERS, POINTS)

@@ -60,5 +60,8 @@ WRONG_ANSWERS = [
                 "                pass", "test_stacked_lstm", "no dropout at all"),
 ]
 
+POINTS = {"test_copy_layer": 2, "test_manual_stack": 3, "test_layer_state": 2, "test_stacked_lstm": 3}
+
 course, test_solution_gets_every_point, test_blank_notebook_gets_zero, \
-    test_wrong_answers_lose_exactly_their_points = grading_tests(A, WRONG_ANSWERS)
+    test_wrong_answers_lose_exactly_their_points, test_student_notebook_is_ready = \
+    grading_tests(A, WRONG_ANSWERS, POINTS)
