@@ -88,7 +88,11 @@ def check(path: str, timeout: int = 120) -> int:
     try:
         nb = nbformat.read(notebook, as_version=4)
     except Exception as error:  # noqa: BLE001 - any unreadable file gets the same answer
-        return _usage(f"cannot read {path} as a notebook ({type(error).__name__}: {error})")
+        print(f"error: cannot read {path} as a notebook ({type(error).__name__}: {str(error)[:200]})\n"
+              f"  The file is damaged. JupyterLab keeps your last checkpoint in "
+              f"{notebook.parent / '.ipynb_checkpoints'}/ (File > Revert Notebook to Checkpoint);\n"
+              f"  a fresh copy, without your answers:  git checkout -- {path}", file=sys.stderr)
+        return 2
 
     tests = [
         (i, _nbgrader(c)) for i, c in enumerate(nb.cells)

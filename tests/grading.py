@@ -53,6 +53,7 @@ class Course:
         from nbgrader.apps import NbGraderAPI
         from traitlets.config.loader import PyFileConfigLoader
 
+        tmp.mkdir(parents=True, exist_ok=True)  # sqlite cannot create the folder of its database
         cfg = PyFileConfigLoader("nbgrader_config.py", path=str(REPO)).load_config()
         cd = cfg.CourseDirectory
         cd.root = str(REPO)

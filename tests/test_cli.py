@@ -115,7 +115,8 @@ def test_notebook_without_grade_cells_or_unreadable(tmp_path, capsys):
     broken = tmp_path / "broken.ipynb"
     broken.write_text("{not json")
     assert main(["check", str(broken)]) == 2
-    assert "cannot read" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "cannot read" in err and "Revert Notebook to Checkpoint" in err and "git checkout -- " in err
 
 
 def test_help_and_data(monkeypatch, capsys):
