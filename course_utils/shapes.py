@@ -235,7 +235,7 @@ def _diagnose(name, axes, expected, actual) -> tuple[str, str]:
         axis, got, exp = axes[i], actual[i], expected[i]
         if axis in ("hidden", "feature", "emb") and got == 2 * exp:
             cause = (
-                f"{got} = 2 x {exp}: this comes from a bidirectional LSTM, whose output puts the "
+                f"{got} = 2 x {exp}: likely from a bidirectional LSTM, whose output puts the "
                 "forward and backward directions side by side."
             )
             return cause, (
@@ -249,8 +249,8 @@ def _diagnose(name, axes, expected, actual) -> tuple[str, str]:
             return cause, "torch.cat([h_n[-2], h_n[-1]], dim=-1)    (forward and backward)"
         if axis == "layers" and got == 2 * exp:
             cause = (
-                f"{got} = 2 x {exp}: h_n of a bidirectional LSTM has one row per layer and "
-                "direction."
+                f"{got} = 2 x {exp}: likely h_n of a bidirectional LSTM, which has one row per layer "
+                "and direction."
             )
             return cause, "h_n.view(num_layers, 2, batch, hidden)"
         if axis == "batch" and "layers" in axes:

@@ -43,6 +43,16 @@ def test_last_output_wrong(wrong, words):
         assert w in str(info.value)
 
 
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_last_output_last_hidden_unit(batch_first):
+    with pytest.raises(CheckFailed) as info:
+        nb04.check_last_output(lambda out, bf: out[..., -1], layouts=(batch_first,))
+    msg = str(info.value)
+    assert "last_output() returned out[..., -1]: the last number of the hidden axis at every step" in msg
+    assert f"the steps are axis {int(batch_first)} here" in msg
+    assert msg.endswith("Fix:  out[:, -1]" if batch_first else "Fix:  out[-1]")
+
+
 def test_last_output_batch_of_one_still_caught():
     with pytest.raises(CheckFailed, match=r"out\[-1\] is the last \*sequence\*"):
         nb04.check_last_output(lambda out, bf: out[-1], batch=1, seq=5, feature=2, hidden=3)
@@ -77,6 +87,16 @@ def test_final_hidden_first_layer():
     assert msg.endswith("Fix:  return h_n[-1]")
 
 
+def test_final_hidden_fixed_row_number():
+    # h_n[1] is the last layer of the 2-layer LSTM of the visible check, but of no deeper one
+    with pytest.raises(CheckFailed) as info:
+        nb04.check_final_hidden(lambda lstm, x: lstm(x)[1][0][1])
+    msg = str(info.value)
+    assert "returned h_n[1], the final state of layer 1; this LSTM has 3 layers" in msg
+    assert "a fixed row number fails" in msg
+    assert msg.endswith("Fix:  return h_n[-1]")
+
+
 def test_final_hidden_cell_state():
     with pytest.raises(CheckFailed) as info:
         nb04.check_final_hidden(lambda lstm, x: lstm(x)[1][1][-1])
@@ -97,8 +117,30 @@ def test_final_hidden_batch_first_index_on_h_n():
 
 
 def test_final_hidden_out_last_on_batch_first():
-    with pytest.raises(ShapeError, match="h_last should be"):
+    with pytest.raises(CheckFailed) as info:
         nb04.check_final_hidden(lambda lstm, x: lstm(x)[0][-1])
+    msg = str(info.value)
+    assert "final_hidden() returned out[-1]: with batch_first=True" in msg
+    assert "the last *sequence* of the batch with all its 7 steps" in msg
+    assert msg.endswith("Fix:  out, (h_n, c_n) = lstm(x)    then    return h_n[-1]")
+
+
+def test_final_hidden_out_last_step_of_wrong_axis_on_seq_first():
+    # out[:, -1] is right for batch-first; the hidden tests run a seq-first LSTM
+    with pytest.raises(CheckFailed) as info:
+        nb04.check_final_hidden(lambda lstm, x: lstm(x)[0][:, -1], num_layers=1, batch_first=False)
+    msg = str(info.value)
+    assert "final_hidden() returned out[:, -1]: with batch_first=False" in msg
+    assert "h_n[-1] needs no layout at all" in msg
+
+
+def test_final_hidden_h_n_reshaped():
+    with pytest.raises(CheckFailed) as info:
+        nb04.check_final_hidden(lambda lstm, x: lstm(x)[1][0].reshape(x.shape[0], -1))
+    msg = str(info.value)
+    assert "returned all 2 layers' states, reshaped to (4, 10)" in msg
+    assert "bidirectional" not in msg
+    assert msg.endswith("Fix:  return h_n[-1]")
 
 
 def test_final_hidden_pair():
@@ -145,11 +187,60 @@ def test_init_state_batch_first_state():
 def test_init_state_forgets_directions():
     def wrong(lstm, batch):
         shape = (lstm.num_layers, batch, lstm.hidden_size)
-        return torch.zeros(shape), torch.zeros(shape)
+        w = lstm.weight_ih_l0
+        return torch.zeros(shape, device=w.device), torch.zeros(shape, device=w.device)
 
     nb04.check_init_state(wrong)  # unidirectional: fine
     with pytest.raises(CheckFailed, match=r"one row per layer AND direction, 2 x 2 = 4"):
         nb04.check_init_state(wrong, num_layers=2, bidirectional=True)
+
+
+def test_init_state_two_rows_per_layer_when_unidirectional():
+    def wrong(lstm, batch):
+        w = lstm.weight_ih_l0
+        shape = (2 * lstm.num_layers, batch, lstm.hidden_size)
+        return torch.zeros(shape, dtype=w.dtype, device=w.device), torch.zeros(shape, dtype=w.dtype, device=w.device)
+
+    nb04.check_init_state(wrong, bidirectional=True)   # right for a bidirectional LSTM
+    with pytest.raises(CheckFailed) as info:
+        nb04.check_init_state(wrong, num_layers=2)
+    msg = str(info.value)
+    assert "h0 has 4 rows on its first axis, 2 per layer, but this LSTM is not bidirectional" in msg
+    assert "bidirectional LSTM has one row per layer and direction" not in msg
+    assert "Fix:  directions = 2 if lstm.bidirectional else 1" in msg
+
+
+@pytest.mark.parametrize("device_of", [lambda lstm: "cpu", lambda lstm: None])
+def test_init_state_ignores_the_lstms_device(device_of):
+    # torch.zeros(shape, dtype=...) without device=: right on a CPU, wrong as soon as the LSTM is on a GPU
+    def wrong(lstm, batch):
+        w = lstm.weight_ih_l0
+        shape = (lstm.num_layers * (2 if lstm.bidirectional else 1), batch, lstm.hidden_size)
+        return torch.zeros(shape, dtype=w.dtype, device=device_of(lstm)), torch.zeros(shape, dtype=w.dtype)
+
+    with pytest.raises(CheckFailed) as info:
+        nb04.check_init_state(wrong)
+    msg = str(info.value)
+    assert msg.startswith("h0 is made on the cpu device, whatever device the LSTM is on")
+    assert "found input tensor at cuda:0 and hidden tensor at cpu" in msg
+    assert msg.endswith("Fix:  torch.zeros(..., dtype=lstm.weight_ih_l0.dtype, device=lstm.weight_ih_l0.device)")
+
+
+def test_init_state_other_ways_to_match_the_device_pass(capsys):
+    nb04.check_init_state(lambda lstm, batch: (lstm.weight_ih_l0.new_zeros(lstm.num_layers, batch, lstm.hidden_size),) * 2)
+    p = lambda lstm: next(lstm.parameters())  # noqa: E731
+    nb04.check_init_state(lambda lstm, batch: tuple(torch.zeros(lstm.num_layers, batch, lstm.hidden_size).to(p(lstm))
+                                                    for _ in range(2)), dtype=torch.float64)
+    assert capsys.readouterr().out.count("PASSED init_state") == 2
+
+
+def test_init_state_ones():
+    def wrong(lstm, batch):
+        w = lstm.weight_ih_l0
+        return (torch.ones(lstm.num_layers, batch, lstm.hidden_size, device=w.device),) * 2
+
+    with pytest.raises(CheckFailed, match=r"Any other start \(ones, torch.randn"):
+        nb04.check_init_state(wrong)
 
 
 def test_init_state_random():
@@ -194,14 +285,19 @@ def run_in_chunks(lstm, x, chunk, state=None):
 
 
 def make_chunks(carry=lambda h, c: (h.detach(), c.detach()), *, detach_out=False, stop=None,
-                use_state=True, swap_result=False):
-    """A family of wrong answers: how the state is carried, what is returned."""
+                use_state=True, swap_result=False, split=False, pieces=False):
+    """A family of wrong answers: how the state is carried, what is returned, how x is cut."""
     def run(lstm, x, chunk, state=None):
         state = state if use_state else None
         outs = []
         end = x.shape[1] if stop is None else stop(x.shape[1], chunk)
-        for start in range(0, end, chunk):
-            out, (h, c) = lstm(x[:, start:start + chunk], state)
+        if split or pieces:
+            cut = x.split(chunk, dim=1) if split else x.chunk(chunk, dim=1)      # x.chunk: `chunk` pieces
+            starts = [sum(p.shape[1] for p in cut[:i]) for i in range(len(cut))]
+        else:
+            starts = range(0, end, chunk)
+        for start, x_k in zip(starts, cut if split or pieces else (x[:, s:s + chunk] for s in starts), strict=False):
+            out, (h, c) = lstm(x_k, state)
             outs.append(out.detach() if detach_out is True or (detach_out is not False and detach_out == start) else out)
             state = carry(h, c)
         return torch.cat(outs, dim=1), ((c, h) if swap_result else (h, c))
@@ -214,8 +310,10 @@ def test_run_in_chunks_right(capsys):
     nb04.check_run_in_chunks(run_in_chunks, batch=3, seq=12, feature=2, hidden=6, chunk=4, num_layers=2)
     nb04.check_run_in_chunks(run_in_chunks, batch=1, seq=5, chunk=1, with_state=True)
     nb04.check_run_in_chunks(run_in_chunks, batch=2, seq=3, chunk=8)
+    nb04.check_run_in_chunks(run_in_chunks, chunk=3)
+    nb04.check_run_in_chunks(make_chunks(split=True))      # x.split(chunk, dim=1) is right
     out = capsys.readouterr().out
-    assert "PASSED run_in_chunks: 3 chunks (chunk=3) == one full run (batch=4, seq=7, hidden=5)" in out
+    assert "PASSED run_in_chunks: 4 chunks (chunk=2) == one full run (batch=4, seq=7, hidden=5)" in out
 
 
 def test_run_in_chunks_returning_detached_state_is_fine():
@@ -226,7 +324,7 @@ def test_run_in_chunks_forgot_detach():
     with pytest.raises(CheckFailed) as info:
         nb04.check_run_in_chunks(make_chunks(carry=lambda h, c: (h, c)))
     msg = str(info.value)
-    assert "the forward pass is right, but the loss of chunk 1 (steps 3..5) sends gradient back to step 0" in msg
+    assert "the forward pass is right, but the loss of chunk 1 (steps 2..3) sends gradient back to step 0" in msg
     assert "Trying to backward through" in msg
     assert msg.endswith("Fix:  state = (h.detach(), c.detach())    before the next chunk uses it")
 
@@ -235,7 +333,7 @@ def test_run_in_chunks_reset_every_chunk():
     with pytest.raises(CheckFailed) as info:
         nb04.check_run_in_chunks(make_chunks(carry=lambda h, c: None))
     msg = str(info.value)
-    assert "differs from step 3 on (chunk 1)" in msg
+    assert "differs from step 2 on (chunk 1)" in msg
     assert "each chunk starts again from zeros" in msg
     assert "Fix:  out_k, state = lstm(x_k, state)" in msg
 
@@ -278,7 +376,7 @@ def test_run_in_chunks_drops_short_last_chunk():
         nb04.check_run_in_chunks(make_chunks(stop=lambda seq, chunk: seq - chunk + 1))
     msg = str(info.value)
     assert "out has 6 steps, but x has seq=7: the last, shorter chunk (steps 6..6) is missing" in msg
-    assert "Fix:  for start in range(0, seq, chunk)" in msg
+    assert "Fix:  for start in range(0, x.shape[1], chunk)" in msg
 
 
 def test_run_in_chunks_returns_c_n_for_h_n():
@@ -300,6 +398,101 @@ def test_run_in_chunks_cat_on_batch_axis():
 
     with pytest.raises(CheckFailed, match=r"stacked along the batch axis \(dim=0\)"):
         nb04.check_run_in_chunks(wrong, seq=12, chunk=4)
+
+
+def test_run_in_chunks_x_chunk_makes_n_pieces():
+    # x.chunk(2, dim=1) on 7 steps: pieces of 4 and 3, not 2, 2, 2, 1; the forward pass is the same
+    with pytest.raises(CheckFailed) as info:
+        nb04.check_run_in_chunks(make_chunks(pieces=True))
+    msg = str(info.value)
+    assert "your chunks start at steps [0, 4]; with chunk=2 they start at [0, 2, 4, 6]" in msg
+    assert "x.chunk(n, dim=1) cuts x into n pieces, not into pieces of n steps" in msg
+    assert "x.split(chunk, dim=1)" in msg
+    with pytest.raises(CheckFailed, match=r"chunks start at steps \[0, 3, 6, 9\]; with chunk=4 they start at \[0, 4, 8\]"):
+        nb04.check_run_in_chunks(make_chunks(pieces=True), batch=3, seq=12, chunk=4)
+
+
+@pytest.mark.parametrize("carry, cause", [
+    (lambda h, c: (h.detach(), c), "Cause: only h was detached: c, the cell state, still carries the graph"),
+    (lambda h, c: (h, c.detach()), "Cause: only c was detached: h still carries the graph"),
+])
+def test_run_in_chunks_half_detached(carry, cause):
+    with pytest.raises(CheckFailed) as info:
+        nb04.check_run_in_chunks(make_chunks(carry=carry))
+    msg = str(info.value)
+    assert "sends gradient back to step 0" in msg
+    assert cause in msg
+    assert msg.endswith("Fix:  state = (h.detach(), c.detach())    before the next chunk uses it")
+
+
+def test_run_in_chunks_detach_result_not_assigned():
+    def carry(h, c):
+        h.detach()          # returns a new tensor; h keeps its graph
+        c.detach()
+        return h, c
+
+    with pytest.raises(CheckFailed, match=r"h.detach\(\) returns a new tensor and leaves h as it is: assign it"):
+        nb04.check_run_in_chunks(make_chunks(carry=carry))
+
+
+def test_run_in_chunks_loop_over_batch_axis():
+    # for start in range(0, len(x), chunk): len(x) is the batch (4), not the steps (7)
+    with pytest.raises(CheckFailed) as info:
+        nb04.check_run_in_chunks(make_chunks(stop=lambda seq, chunk: 4))
+    msg = str(info.value)
+    assert "out has 4 steps, but x has seq=7: the loop ran over range(0, 4, 2), the batch axis" in msg
+    assert "len(x) and x.shape[0] are the batch (4); the steps are x.shape[1] (7)" in msg
+
+
+def test_run_in_chunks_returns_last_chunk_only():
+    def wrong(lstm, x, chunk, state=None):
+        for start in range(0, x.shape[1], chunk):
+            out, (h, c) = lstm(x[:, start:start + chunk], state)
+            state = (h.detach(), c.detach())
+        return out, (h, c)
+
+    with pytest.raises(CheckFailed) as info:
+        nb04.check_run_in_chunks(wrong)
+    msg = str(info.value)
+    assert "out has 1 steps, but x has seq=7: it holds the outputs of the last chunk only (steps 6..6)" in msg
+    assert "Fix:  outs.append(out_k)  in the loop,  then  return torch.cat(outs, dim=1), (h, c)" in msg
+
+
+def test_run_in_chunks_sliced_on_batch_axis():
+    def wrong(lstm, x, chunk, state=None):
+        outs = []
+        for start in range(0, x.shape[1], chunk):
+            out, (h, c) = lstm(x[start:start + chunk], state)      # seq-first habit
+            outs.append(out)
+            state = (h.detach(), c.detach())
+        return torch.cat(outs, dim=1), (h, c)
+
+    with pytest.raises(CheckFailed) as info:
+        nb04.check_run_in_chunks(wrong)
+    msg = str(info.value)
+    assert "The chunks were cut along the batch axis" in msg
+    assert "x[start:start + chunk] takes sequences, not steps" in msg
+    assert "Fix:  x_k = x[:, start:start + chunk]" in msg
+
+
+def test_run_in_chunks_cat_default_dim_with_short_last_chunk():
+    def wrong(lstm, x, chunk, state=None):
+        out, state = run_in_chunks(lstm, x, chunk, state)
+        return torch.cat(out.split(chunk, dim=1)), state
+
+    with pytest.raises(CheckFailed) as info:
+        nb04.check_run_in_chunks(wrong)
+    msg = str(info.value)
+    assert "torch.cat(outs) joined the chunks along dim 0, the batch axis" in msg
+    assert msg.endswith("Fix:  torch.cat(outs, dim=1)")
+
+
+def test_run_in_chunks_other_runtime_errors_pass_through():
+    def wrong(lstm, x, chunk, state=None):
+        return lstm(x, (torch.zeros(2, x.shape[0], lstm.hidden_size),) * 2)
+
+    with pytest.raises(RuntimeError, match=r"Expected hidden\[0\] size \(1, 4, 5\), got \[2, 4, 5\]"):
+        nb04.check_run_in_chunks(wrong)
 
 
 def test_run_in_chunks_blank():

@@ -359,3 +359,148 @@ def test_stacked_lstm_not_done():
             raise NotImplementedError()
     with pytest.raises(NotDoneYet, match="StackedLSTM.forward"):
         nb05.check_stacked_lstm(BlankForward)
+
+
+# --- diagnoses added after the learner review ---------------------------------------------------
+
+
+def test_copy_layer_weight_ih_and_weight_hh_swapped():
+    # above layer 0 both weights are (4 x hidden, hidden): PyTorch copies without complaint
+    def f(stacked, layer, single):
+        with torch.no_grad():
+            for mine, theirs in zip(PARAMS, ("weight_hh", "weight_ih", "bias_ih", "bias_hh"), strict=True):
+                getattr(single, f"{mine}_l0").copy_(getattr(stacked, f"{theirs}_l{layer}"))
+        return single
+    with pytest.raises(AssertionError) as info:
+        nb05.check_copy_layer(f)
+    msg = str(info.value)
+    assert "single.weight_ih_l0 holds stacked.weight_hh_l1: the names got mixed up" in msg
+    assert "stacked.weight_ih_l1 -> single.weight_ih_l0" in msg
+    assert "Fix:" in msg
+
+
+def test_copy_layer_load_state_dict_passes(capsys):
+    def f(stacked, layer, single):
+        single.load_state_dict({f"{n}_l0": getattr(stacked, f"{n}_l{layer}") for n in PARAMS})
+        return single
+    nb05.check_copy_layer(f)
+    assert "PASSED copy_layer" in capsys.readouterr().out
+
+
+def test_manual_stack_states_left_as_lists():
+    def f(layers, x, state=None):
+        hs, cs, out = [], [], x
+        for layer in layers:
+            out, (h, c) = layer(out)
+            hs.append(h)
+            cs.append(c)
+        return out, (hs, cs)
+    with pytest.raises(AssertionError) as info:
+        nb05.check_manual_stack(f)
+    msg = str(info.value)
+    assert "h_n is a Python list of 3 tensors, each (1, 4, 5): one per layer, not joined yet" in msg
+    assert "torch.stack(h_n)" not in msg
+    assert msg.endswith("Fix:  torch.cat(list_of_h_n, dim=0)     -> (layers, batch, hidden)")
+
+
+def test_manual_stack_squeezed_states_joined_with_cat():
+    def f(layers, x, state=None):
+        out, (h, c) = manual_stack(layers, x, state)
+        return out, (torch.cat(list(h)), torch.cat(list(c)))     # (layers * batch, hidden)
+    with pytest.raises(AssertionError) as info:
+        nb05.check_manual_stack(f)
+    msg = str(info.value)
+    assert "h_n is (12, 5): the layers' (batch=4, hidden=5) states were joined end to end" in msg
+    assert "or    torch.stack of (batch, hidden) ones" in msg
+
+
+def test_manual_stack_state_given_to_layer_0_only():
+    def f(layers, x, state=None):
+        hs, cs, out = [], [], x
+        for i, layer in enumerate(layers):
+            start = (state[0][:1], state[1][:1]) if state is not None and i == 0 else None
+            out, (h, c) = layer(out, start)
+            hs.append(h)
+            cs.append(c)
+        return out, (torch.cat(hs), torch.cat(cs))
+    with pytest.raises(AssertionError) as info:
+        nb05.check_manual_stack(f, with_state=True)
+    msg = str(info.value)
+    assert "layer 0 matches nn.LSTM; layer 1 (h_n[1]) is the first that does not" in msg
+    assert "Layer 1 should read the output sequence of layer 0, starting from (h0[1:2], c0[1:2])" in msg
+    assert "Fix:  layer(out, (h0[l:l + 1], c0[l:l + 1]))" in msg
+
+
+def test_manual_stack_out_changed_after_the_top_layer():
+    def f(layers, x, state=None):
+        out, states = manual_stack(layers, x, state)
+        return torch.tanh(out), states
+    with pytest.raises(AssertionError, match="h_n of manual_stack\\(\\) is right for every layer, but out is not"):
+        nb05.check_manual_stack(f)
+
+
+def test_top_layer_fixed_row_number():
+    # h_n[2] fits the visible 3-layer stack; the check also tries a 4-layer h_n
+    with pytest.raises(AssertionError) as info:
+        nb05.check_layer_state(layer_state, lambda h: h[2])
+    msg = str(info.value)
+    assert "top_layer(h_n) is right for this 3-layer stack, but on the h_n of a 4-layer stack it returned h_n[2]" in msg
+    assert msg.endswith("Fix:  return h_n[-1]")
+    with pytest.raises(AssertionError) as info:
+        nb05.check_layer_state(layer_state, lambda h: h[2], num_layers=4, batch=4, seq=5, feature=2, hidden=6)
+    msg = str(info.value)
+    assert "top_layer(h_n) returned h_n[2], layer 2, but this h_n has 4 layers: the top one is h_n[3]" in msg
+    assert msg.endswith("Fix:  return h_n[-1]")
+
+
+def test_layer_state_one_sequence_only():
+    with pytest.raises(AssertionError) as info:
+        nb05.check_layer_state(lambda h, i: h[i][-1], top_layer)
+    msg = str(info.value)
+    assert "layer_state(h_n, 0) has shape (5,): the state of ONE sequence" in msg
+    assert "unsqueeze" not in msg
+    assert msg.endswith("Fix:  return h_n[0]")
+
+
+def test_stacked_lstm_drops_the_states_too():
+    class StackedLSTM(make_stacked()):
+        def forward(self, x):
+            hs, cs, out = [], [], x
+            for i, layer in enumerate(self.layers):
+                out, (h, c) = layer(out)
+                if i < len(self.layers) - 1:
+                    out = nn.functional.dropout(out, p=self.dropout, training=self.training)
+                    h = nn.functional.dropout(h, p=self.dropout, training=self.training)
+                hs.append(h)
+                cs.append(c)
+            return out, (torch.cat(hs), torch.cat(cs))
+    with pytest.raises(AssertionError) as info:
+        nb05.check_stacked_lstm(StackedLSTM)
+    msg = str(info.value)
+    assert "in train mode h_n was dropped too" in msg
+    assert "x itself was dropped" not in msg
+    assert "h_n and c_n are never dropped" in msg
+
+
+def test_stacked_lstm_fixed_p():
+    class StackedLSTM(make_stacked()):
+        def forward(self, x):
+            hs, cs, out = [], [], x
+            for i, layer in enumerate(self.layers):
+                out, (h, c) = layer(out)
+                hs.append(h)
+                cs.append(c)
+                if i < len(self.layers) - 1:
+                    out = nn.functional.dropout(out, p=0.5, training=self.training)
+            return out, (torch.cat(hs), torch.cat(cs))
+    nb05.check_stacked_lstm(StackedLSTM, dropout=0.5)
+    with pytest.raises(AssertionError) as info:   # the visible check builds the stack with p = 0.4
+        nb05.check_stacked_lstm(StackedLSTM)
+    msg = str(info.value)
+    assert "in train mode your stack drops with p=0.5, but it was built with dropout=0.4" in msg
+    assert msg.endswith("Fix:  nn.functional.dropout(out, p=self.dropout, training=self.training)")
+    with pytest.raises(AssertionError) as info:
+        nb05.check_stacked_lstm(StackedLSTM, dropout=0.0)
+    msg = str(info.value)
+    assert "built with dropout=0.0, yet in train mode two runs give different outputs" in msg
+    assert msg.endswith("Fix:  nn.functional.dropout(out, p=self.dropout, training=self.training)")

@@ -15,6 +15,8 @@ WRONG_ANSWERS = [
     # final_hidden
     WrongAnswer("final_hidden", "return h_n[-1]", "return h_n[0]", "test_final_hidden",
                 "h_n[0] taken as the last layer of a 2-layer LSTM"),
+    WrongAnswer("final_hidden", "return h_n[-1]", "return h_n[1]", "test_final_hidden",
+                "row 1 fixed: the last layer of the 2-layer try-it LSTM only (the visible check now catches it)"),
     WrongAnswer("final_hidden", "return h_n[-1]", "return c_n[-1]", "test_final_hidden",
                 "c_n returned where h_n belongs"),
     WrongAnswer("final_hidden", "return h_n[-1]", "return h_n.squeeze(0)", "test_final_hidden",
@@ -33,6 +35,8 @@ WRONG_ANSWERS = [
                 "h0 in the default dtype (hidden test: float64 LSTM)"),
     WrongAnswer("init_state", "h0 = torch.zeros(shape,", "h0 = torch.randn(shape,", "test_init_state",
                 "random initial state"),
+    WrongAnswer("init_state", ", device=weight.device)", ")", "test_init_state",
+                "state always made on the CPU, whatever device the LSTM is on (was full marks before)"),
     # run_in_chunks
     WrongAnswer("run_in_chunks", "state = (h.detach(), c.detach())", "state = (h, c)",
                 "test_run_in_chunks", "forgotten detach: gradients reach earlier chunks"),
@@ -48,6 +52,12 @@ WRONG_ANSWERS = [
     WrongAnswer("run_in_chunks", "return torch.cat(outs, dim=1), (h, c)",
                 "return torch.cat(outs, dim=1), (c, h)", "test_run_in_chunks",
                 "c_n returned where h_n belongs"),
+    WrongAnswer("run_in_chunks",
+                "for begin in range(0, x.shape[1], chunk):\n        out_k, (h, c) = lstm(x[:, begin:begin + chunk], state)",
+                "for x_k in x.chunk(chunk, dim=1):\n        out_k, (h, c) = lstm(x_k, state)",
+                "test_run_in_chunks", "x.chunk(chunk) makes `chunk` pieces, not pieces of `chunk` steps"),
+    WrongAnswer("run_in_chunks", "state = (h.detach(), c.detach())", "state = (h.detach(), c)",
+                "test_run_in_chunks", "only h detached: gradient crosses chunks through c"),
 ]
 
 POINTS = {"test_last_output": 2, "test_final_hidden": 2, "test_init_state": 2, "test_run_in_chunks": 3}

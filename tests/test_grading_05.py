@@ -43,6 +43,8 @@ WRONG_ANSWERS = [
                 "a slice keeps the layers axis"),
     WrongAnswer("layer_state", "return h_n[layer]", "return h_n[-1 - layer]", "test_layer_state",
                 "layers counted from the top"),
+    WrongAnswer("layer_state", "return h_n[-1]", "return h_n[2]", "test_layer_state",
+                "top row fixed at 2, right for 3 layers only (the visible check now catches it)"),
     # StackedLSTM
     WrongAnswer("StackedLSTM", "if l < len(self.layers) - 1:", "if l < len(self.layers):", "test_stacked_lstm",
                 "dropout after the last layer too"),
@@ -58,6 +60,8 @@ WRONG_ANSWERS = [
                 "test_stacked_lstm", "x dropped before layer 0 (Keras-style input dropout)"),
     WrongAnswer("StackedLSTM", "                out = nn.functional.dropout(out, p=self.dropout, training=self.training)",
                 "                pass", "test_stacked_lstm", "no dropout at all"),
+    WrongAnswer("StackedLSTM", "p=self.dropout, training=self.training)", "p=0.5, training=self.training)",
+                "test_stacked_lstm", "p fixed at 0.5 instead of self.dropout (the visible check now catches it)"),
 ]
 
 POINTS = {"test_copy_layer": 2, "test_manual_stack": 3, "test_layer_state": 2, "test_stacked_lstm": 3}

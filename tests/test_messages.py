@@ -27,7 +27,7 @@ CASES = {
         Z(4, 40), "batch hidden", dict(batch=4, hidden=20), {},
         "out should be (batch=4, hidden=20), but its shape is (4, 40).\n"
         "  out.shape = (4, 40)     read as (batch=4, hidden=40)\n"
-        "  40 = 2 x 20: this comes from a bidirectional LSTM, whose output puts the forward and backward directions side by side.\n"
+        "  40 = 2 x 20: likely from a bidirectional LSTM, whose output puts the forward and backward directions side by side.\n"
         "  Fix:  nn.Linear(2 * hidden_size, ...)    or    torch.cat([h_n[-2], h_n[-1]], dim=-1)",
     ),
     "one direction of a bidirectional LSTM": (
@@ -83,7 +83,7 @@ CASES = {
         Z(4, 4, 5), "layers batch hidden", dict(layers=2, batch=4, hidden=5), {},
         "out should be (layers=2, batch=4, hidden=5), but its shape is (4, 4, 5).\n"
         "  out.shape = (4, 4, 5)     read as (layers=4, batch=4, hidden=5)\n"
-        "  4 = 2 x 2: h_n of a bidirectional LSTM has one row per layer and direction.\n"
+        "  4 = 2 x 2: likely h_n of a bidirectional LSTM, which has one row per layer and direction.\n"
         "  Fix:  h_n.view(num_layers, 2, batch, hidden)",
     ),
     "wrong rank": (

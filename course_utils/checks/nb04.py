@@ -8,6 +8,9 @@ hidden tests vary sizes, layers, directions, dtype and chunk length.
 
 from __future__ import annotations
 
+import copy
+import re
+
 import torch
 from torch import nn
 
@@ -71,6 +74,14 @@ def check_last_output(last_output, *, batch: int = 4, seq: int = 7, feature: int
                 "  The step axis is axis 0 when batch_first=False (the default).\n"
                 "  Fix:  out[-1]    (or look at batch_first: out[:, -1] if batch_first else out[-1])"
             )
+        if not _same(last, right) and (_same(last, out[..., -1]) or _same(last, out[..., -1].T)):
+            raise CheckFailed(
+                f"last_output() returned out[..., -1]: the last number of the hidden axis at every step, "
+                f"shape {tuple(out[..., -1].shape)}, not the last step.\n"
+                f"  The last axis of out is hidden (the {hidden} numbers of each step); the steps are axis "
+                f"{1 if batch_first else 0} here ({_layout(batch_first)}).\n"
+                f"  Fix:  {'out[:, -1]' if batch_first else 'out[-1]'}"
+            )
         check_shape(last, "batch hidden", batch=batch, hidden=hidden, name="last")
         first = out[:, 0] if batch_first else out[0]
         if not _same(last, right) and _same(last, first):
@@ -95,7 +106,18 @@ def check_last_output(last_output, *, batch: int = 4, seq: int = 7, feature: int
 
 def check_final_hidden(final_hidden, *, batch: int = 4, seq: int = 7, feature: int = 3,
                        hidden: int = 5, num_layers: int = 2, batch_first: bool = True) -> None:
-    """final_hidden(lstm, x) -> (batch, hidden): the LAST layer's hidden state after the last step."""
+    """final_hidden(lstm, x) -> (batch, hidden): the LAST layer's hidden state after the last step.
+    Also run on an LSTM with one layer more, so that a row number fixed in the code shows up."""
+    __tracebackhide__ = True
+    for layers in (num_layers, num_layers + 1):
+        _check_final_hidden_once(final_hidden, batch=batch, seq=seq, feature=feature, hidden=hidden,
+                                 num_layers=layers, batch_first=batch_first)
+    passed(f"final_hidden: h_n[-1], the last of {num_layers} layer{'s' if num_layers > 1 else ''} "
+           f"(and of {num_layers + 1}), (batch={batch}, hidden={hidden}), "
+           f"{'batch-first' if batch_first else 'seq-first'} input")
+
+
+def _check_final_hidden_once(final_hidden, *, batch, seq, feature, hidden, num_layers, batch_first):
     __tracebackhide__ = True
     lstm = _lstm(feature, hidden, num_layers=num_layers, batch_first=batch_first, seed=2)
     x = _randn(*((batch, seq) if batch_first else (seq, batch)), feature, seed=3)
@@ -118,12 +140,29 @@ def check_final_hidden(final_hidden, *, batch: int = 4, seq: int = 7, feature: i
             f"hidden={hidden}): one row per layer. The task asks for the last layer only.\n"
             "  Fix:  return h_n[-1]"
         )
-    check_shape(got, "batch hidden", batch=batch, hidden=hidden, name="h_last")
     want = h_n[-1]
+    wrong_step, wrong_code = (out[-1], "out[-1]") if batch_first else (out[:, -1], "out[:, -1]")
+    if not _same(got, want) and _same(got, wrong_step):
+        raise CheckFailed(
+            f"final_hidden() returned {wrong_code}: with {_layout(batch_first)}, that is the last "
+            f"*sequence* of the batch with all its {seq} steps, shape (seq={seq}, hidden={hidden}), "
+            "not the last step of every sequence.\n"
+            "  h_n[-1] needs no layout at all: h_n is (layers, batch, hidden) whatever batch_first says.\n"
+            "  Fix:  out, (h_n, c_n) = lstm(x)    then    return h_n[-1]"
+        )
+    if (num_layers > 1 and got.shape != want.shape and got.numel() == h_n.numel()
+            and any(torch.allclose(got.flatten().sort().values, t.flatten().sort().values, atol=ATOL)
+                    for t in (h_n, c_n))):
+        raise CheckFailed(
+            f"final_hidden() returned all {num_layers} layers' states, reshaped to {tuple(got.shape)} "
+            f"(for example by h_n.view(batch, -1)): h_n holds one row per layer, and a reshape mixes "
+            "them, it does not pick one.\n"
+            "  The task asks for the last layer only, (batch, hidden).\n"
+            "  Fix:  return h_n[-1]"
+        )
+    check_shape(got, "batch hidden", batch=batch, hidden=hidden, name="h_last")
     if _same(got, want):
         assert _same(want, out[:, -1] if batch_first else out[-1])
-        passed(f"final_hidden: h_n[-1], the last of {num_layers} layer{'s' if num_layers > 1 else ''}, "
-               f"(batch={batch}, hidden={hidden}), {'batch-first' if batch_first else 'seq-first'} input")
         return
     for layer in range(num_layers):
         if _same(got, c_n[layer]):
@@ -138,7 +177,8 @@ def check_final_hidden(final_hidden, *, batch: int = 4, seq: int = 7, feature: i
             raise CheckFailed(
                 f"final_hidden() returned h_n[{layer}], the final state of layer {layer}; this LSTM "
                 f"has {num_layers} layers, and the last one is h_n[{num_layers - 1}] = h_n[-1].\n"
-                "  h_n's first axis counts layers (from the input up), not time steps.\n"
+                "  h_n's first axis counts layers (from the input up), not time steps; h_n[-1] is the last\n"
+                "  layer of any LSTM (the check also runs one with a layer more, where a fixed row number fails).\n"
                 "  Fix:  return h_n[-1]"
             )
     raise CheckFailed(
@@ -189,13 +229,22 @@ def check_init_state(init_state, *, batch: int = 4, feature: int = 3, hidden: in
                 "  Fix:  directions = 2 if lstm.bidirectional else 1;  "
                 "torch.zeros(lstm.num_layers * directions, batch, lstm.hidden_size)"
             )
+        if (not bidirectional and t.dim() == 3 and t.shape[0] == 2 * num_layers
+                and t.shape[1:] == (batch, hidden)):
+            raise CheckFailed(
+                f"{name} has {2 * num_layers} rows on its first axis, 2 per layer, but this LSTM is not "
+                f"bidirectional: it has one direction, so {num_layers} x 1 = {rows} row(s).\n"
+                "  Fix:  directions = 2 if lstm.bidirectional else 1;  "
+                "torch.zeros(lstm.num_layers * directions, batch, lstm.hidden_size)"
+            )
         check_shape(t, "layers batch hidden", layers=rows, batch=batch, hidden=hidden, name=name)
         require(
             not bool(t.detach().any()),
             f"{name} should be all zeros (what nn.LSTM uses when you pass no state), but it holds "
             "other values.\n"
-            "  A random start state makes the same input give different outputs on every run.\n"
-            "  Fix:  torch.zeros(...)    not torch.randn(...) / torch.empty(...)",
+            "  Any other start (ones, torch.randn, the leftover memory of torch.empty) changes what the "
+            "LSTM computes.\n"
+            "  Fix:  torch.zeros(...)    not torch.ones(...) / torch.randn(...) / torch.empty(...)",
         )
         weight = lstm.weight_ih_l0
         require(
@@ -218,9 +267,30 @@ def check_init_state(init_state, *, batch: int = 4, feature: int = 3, hidden: in
         _same(out, want) and _same(h_n, want_h) and _same(c_n, want_c),
         "lstm(x, (h0, c0)) with your state gives other results than lstm(x) with no state.",
     )
+    _check_state_device(init_state, lstm, batch)
     kind = f"{num_layers} layer{'s' if num_layers > 1 else ''}{', bidirectional' if bidirectional else ''}"
     passed(f"init_state: zeros (layers x directions={rows}, batch={batch}, hidden={hidden}), "
-           f"{str(dtype).replace('torch.', '')}, for {kind}, batch_first={batch_first}")
+           f"{str(dtype).replace('torch.', '')}, on the LSTM's device, for {kind}, batch_first={batch_first}")
+
+
+def _check_state_device(init_state, lstm, batch) -> None:
+    """The state must be made on the LSTM's device. Without a GPU, PyTorch's 'meta' device (tensors
+    with a shape and no numbers) stands in for one: a state made on the CPU is then caught here too."""
+    __tracebackhide__ = True
+    on_meta = copy.deepcopy(lstm).to("meta")
+    weight = on_meta.weight_ih_l0
+    with calling("init_state"):
+        state = init_state(on_meta, batch)
+    for name, t in zip(("h0", "c0"), state, strict=True):
+        require(
+            isinstance(t, torch.Tensor) and t.device == weight.device,
+            f"{name} is made on the {getattr(t, 'device', None)} device, whatever device the LSTM is on: "
+            "the check moved the LSTM to PyTorch's 'meta' device\n"
+            "  (a stand-in for a GPU), and your state stayed behind. On a GPU, nn.LSTM then fails with\n"
+            "  RuntimeError: Input and hidden tensors are not at the same device, found input tensor at "
+            "cuda:0 and hidden tensor at cpu\n"
+            "  Fix:  torch.zeros(..., dtype=lstm.weight_ih_l0.dtype, device=lstm.weight_ih_l0.device)",
+        )
 
 
 # --- exercise 4: run_in_chunks -------------------------------------------------------------------
@@ -254,8 +324,102 @@ _VARIANTS = [
 ]
 
 
+def _chunk_starts(out, x_in, seq) -> list[int]:
+    """The steps where the learner's chunks start: step 0, and every step t whose output sends no
+    gradient back to x[:, t - 1] (the state coming into t was detached)."""
+    found = [0]
+    for t in range(1, seq):
+        g = torch.autograd.grad(out[:, t].sum(), x_in, retain_graph=True, allow_unused=True)[0]
+        if g is None or not bool(g[:, t - 1].abs().amax() > 0):
+            found.append(t)
+    return found
+
+
+def _grad_of_piece(lstm, x, chunk, state, carry, begin, end):
+    """Reference: gradient of out[:, begin:end].sum() w.r.t. x when the state passes on as carry(h, c)."""
+    x_in = x.clone().requires_grad_(True)
+    outs = []
+    for start in range(0, x.shape[1], chunk):
+        out, (h, c) = lstm(x_in[:, start:start + chunk], state)
+        outs.append(out)
+        state = carry(h, c)
+    return torch.autograd.grad(torch.cat(outs, dim=1)[:, begin:end].sum(), x_in)[0]
+
+
+_LEAKS = [
+    (lambda h, c: (h.detach(), c),
+     "only h was detached: c, the cell state, still carries the graph of the chunks before."),
+    (lambda h, c: (h, c.detach()),
+     "only c was detached: h still carries the graph of the chunks before."),
+]
+
+
+def _explain_boundaries(found, starts, out, x_in, lstm, x, chunk, state0, seq):
+    """The forward pass is right, but gradients cross chunk boundaries, or the chunks are cut elsewhere."""
+    __tracebackhide__ = True
+    fix = "  Fix:  state = (h.detach(), c.detach())    before the next chunk uses it"
+    missing = [t for t in starts if t not in found]
+    if missing:
+        t = missing[0]
+        k = t // chunk
+        end = min(t + chunk, seq)
+        gx = torch.autograd.grad(out[:, t:end].sum(), x_in, retain_graph=True)[0].detach()
+        reach = int((gx[:, :t].abs().amax(dim=(0, 2)) > 0).nonzero()[0])
+        where = (f"the loss of chunk {k} (steps {t}..{end - 1}) sends gradient back to step {reach} of x, "
+                 f"in chunk {reach // chunk}.")
+        for carry, what in _LEAKS:
+            if torch.allclose(gx, _grad_of_piece(lstm, x, chunk, state0, carry, t, end), atol=ATOL):
+                raise CheckFailed(f"the forward pass is right, but {where}\n  Cause: {what}\n{fix}")
+    as_pieces = [0]
+    for piece in torch.arange(seq).chunk(chunk)[:-1]:
+        as_pieces.append(as_pieces[-1] + len(piece))
+    if missing and len(found) == 1:
+        also = ("\n  Or, if you cut x with x.chunk(n, dim=1): that makes n pieces, not pieces of n steps."
+                if found == as_pieces else "")
+        raise CheckFailed(
+            f"the forward pass is right, but {where}\n"
+            "  The state was passed on with its graph: every backward runs through all earlier chunks,\n"
+            "  memory grows with every chunk, and a second backward raises 'Trying to backward through\n"
+            "  the graph a second time'. (h.detach() returns a new tensor and leaves h as it is: assign it.)"
+            f"{also}\n" + fix
+        )
+    hint = ("\n  x.chunk(n, dim=1) cuts x into n pieces, not into pieces of n steps."
+            if found == as_pieces else "")
+    raise CheckFailed(
+        f"the forward pass is right, but your chunks start at steps {found}; with chunk={chunk} they start "
+        f"at {starts}.\n  (Where the gradient stops, a chunk starts: the state passed into it was detached.)"
+        f"{hint}\n"
+        "  Fix:  for start in range(0, x.shape[1], chunk):  x_k = x[:, start:start + chunk]"
+        "    or    x.split(chunk, dim=1)"
+    )
+
+
+def _explain_chunk_error(err: RuntimeError, batch: int, seq: int) -> None:
+    """Two errors PyTorch raises for chunks cut or joined on the wrong axis; others are re-raised."""
+    __tracebackhide__ = True
+    msg = str(err)
+    sizes = re.search(r"Expected hidden\[0\] size \((\d+), (\d+), \d+\), got \[(\d+), (\d+), \d+\]", msg)
+    if sizes and sizes[2] != sizes[4]:
+        raise CheckFailed(
+            f"a chunk had another batch size than the state the chunk before ended with.\n"
+            f"  PyTorch says: {msg}\n"
+            f"  The chunks were cut along the batch axis: x is (batch={batch}, seq={seq}, feature), so "
+            "x[start:start + chunk] takes sequences, not steps.\n"
+            "  Fix:  x_k = x[:, start:start + chunk]    for start in range(0, x.shape[1], chunk)"
+        ) from None
+    if "Sizes of tensors must match except in dimension 0" in msg:
+        raise CheckFailed(
+            "torch.cat(outs) joined the chunks along dim 0, the batch axis; the chunks differ in their "
+            "number of steps, so PyTorch refused.\n"
+            f"  PyTorch says: {msg}\n"
+            "  With batch_first=True the steps are axis 1.\n"
+            "  Fix:  torch.cat(outs, dim=1)"
+        ) from None
+    raise err
+
+
 def check_run_in_chunks(run_in_chunks, *, batch: int = 4, seq: int = 7, feature: int = 3,
-                        hidden: int = 5, chunk: int = 3, num_layers: int = 1,
+                        hidden: int = 5, chunk: int = 2, num_layers: int = 1,
                         with_state: bool = False) -> None:
     """run_in_chunks(lstm, x, chunk, state=None) -> (out, (h_n, c_n)) equal to one full run;
     the state passed from chunk to chunk is detached, so no gradient reaches earlier chunks."""
@@ -273,11 +437,14 @@ def check_run_in_chunks(run_in_chunks, *, batch: int = 4, seq: int = 7, feature:
     n_chunks = len(starts)
 
     x_in = x.clone().requires_grad_(True)
-    with calling("run_in_chunks"):
-        if with_state:
-            result = run_in_chunks(lstm, x_in, chunk, state=tuple(s.clone() for s in state0))
-        else:
-            result = run_in_chunks(lstm, x_in, chunk)
+    try:
+        with calling("run_in_chunks"):
+            if with_state:
+                result = run_in_chunks(lstm, x_in, chunk, state=tuple(s.clone() for s in state0))
+            else:
+                result = run_in_chunks(lstm, x_in, chunk)
+    except RuntimeError as err:
+        _explain_chunk_error(err, batch, seq)
     require(
         isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], tuple)
         and len(result[1]) == 2,
@@ -291,13 +458,24 @@ def check_run_in_chunks(run_in_chunks, *, batch: int = 4, seq: int = 7, feature:
     require_tensor(c_n, "c_n")
     if out.dim() == 3 and out.shape[0] == batch and out.shape[2] == hidden and out.shape[1] < seq:
         kept = out.shape[1]
-        hint = (f"the last, shorter chunk (steps {last_start}..{seq - 1}) is missing: "
-                f"{seq} steps in chunks of {chunk} end with a chunk of {seq - last_start}."
-                if kept == last_start else f"only {kept} of the {seq} steps came back.")
-        raise CheckFailed(
-            f"out has {kept} steps, but x has seq={seq}: {hint}\n"
-            "  Fix:  for start in range(0, seq, chunk): x_k = x[:, start:start + chunk]"
-        )
+        over_batch = min(seq, -(-batch // chunk) * chunk)      # steps a loop over range(0, batch, chunk) keeps
+        fix = "  Fix:  for start in range(0, x.shape[1], chunk):  x_k = x[:, start:start + chunk]"
+        if n_chunks > 1 and kept == seq - last_start and _same(out, want[:, last_start:]):
+            raise CheckFailed(
+                f"out has {kept} steps, but x has seq={seq}: it holds the outputs of the last chunk only "
+                f"(steps {last_start}..{seq - 1}).\n"
+                "  Keep every chunk's out_k in a list and join them along the step axis at the end.\n"
+                "  Fix:  outs.append(out_k)  in the loop,  then  return torch.cat(outs, dim=1), (h, c)"
+            )
+        if kept == last_start:
+            hint = (f"the last, shorter chunk (steps {last_start}..{seq - 1}) is missing: "
+                    f"{seq} steps in chunks of {chunk} end with a chunk of {seq - last_start}.")
+        elif batch != seq and kept == over_batch:
+            hint = (f"the loop ran over range(0, {batch}, {chunk}), the batch axis. With batch_first=True, "
+                    f"len(x) and x.shape[0] are the batch ({batch}); the steps are x.shape[1] ({seq}).")
+        else:
+            hint = f"only {kept} of the {seq} steps came back."
+        raise CheckFailed(f"out has {kept} steps, but x has seq={seq}: {hint}\n{fix}")
     if out.dim() == 3 and out.shape == (batch * n_chunks, chunk, hidden) and seq % chunk == 0:
         raise CheckFailed(
             f"out has shape {tuple(out.shape)}: the chunks were stacked along the batch axis (dim=0).\n"
@@ -378,17 +556,10 @@ def check_run_in_chunks(run_in_chunks, *, batch: int = 4, seq: int = 7, feature:
             "  they were detached (or computed under torch.no_grad()). Only the state passed on is detached.\n"
             "  Fix:  outs.append(out_k)    and    state = (h.detach(), c.detach())",
         )
-        # ... and no gradient crosses a chunk boundary (truncated backpropagation through time).
-        if start > 0 and bool(gx[:, :start].abs().amax() > 0):
-            reach = int((gx[:, :start].abs().amax(dim=(0, 2)) > 0).nonzero()[0])
-            raise CheckFailed(
-                f"the forward pass is right, but the loss of chunk {k} (steps {start}..{min(start + chunk, seq) - 1}) "
-                f"sends gradient back to step {reach} of x, in chunk {reach // chunk}.\n"
-                "  The state was passed on with its graph: every backward runs through all earlier chunks,\n"
-                "  memory grows with every chunk, and a second backward raises 'Trying to backward through\n"
-                "  the graph a second time'.\n"
-                "  Fix:  state = (h.detach(), c.detach())    before the next chunk uses it"
-            )
+    # ... and no gradient crosses a chunk boundary (truncated backpropagation through time).
+    found = _chunk_starts(out, x_in, seq)
+    if found != starts:
+        _explain_boundaries(found, starts, out, x_in, lstm, x, chunk, state0, seq)
     if h_n.requires_grad and last_start > 0:
         g = torch.autograd.grad((h_n.sum() + c_n.sum()), x_in, retain_graph=True, allow_unused=True)[0]
         if g is not None and bool(g[:, :last_start].abs().amax() > 0):

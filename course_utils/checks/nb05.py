@@ -135,6 +135,17 @@ def check_copy_layer(copy_layer, *, num_layers: int = 3, layer: int = 1, feature
         other = [j for j in range(num_layers) if j != layer
                  and getattr(stacked, f"{name}_l{j}").shape == got.shape
                  and torch.equal(getattr(stacked, f"{name}_l{j}"), got)]
+        mixed = [f"{n}_l{j}" for j in range(num_layers) for n in PARAMS if n != name
+                 and getattr(stacked, f"{n}_l{j}").shape == got.shape
+                 and torch.equal(getattr(stacked, f"{n}_l{j}"), got)]
+        if mixed and not other:
+            raise CheckFailed(
+                f"single.{name}_l0 holds stacked.{mixed[0]}: the names got mixed up.\n"
+                f"  Each tensor goes to the one of the same name: stacked.{name}_l{layer} -> single.{name}_l0\n"
+                "  (weight_ih multiplies the input, weight_hh the previous h; for layers above 0 both are\n"
+                "  (4 x hidden, hidden), so PyTorch cannot tell you that they are swapped).\n"
+                f"  Fix:  {fix}"
+            )
         if other:
             raise CheckFailed(
                 f"single.{name}_l0 holds stacked.{name}_l{other[0]}, the weights of layer {other[0]}, "
@@ -202,6 +213,14 @@ def _unpack(result, fn: str):
     )
     out, (h_n, c_n) = result
     require_tensor(out, "out")
+    for name, t in (("h_n", h_n), ("c_n", c_n)):
+        if isinstance(t, (list, tuple)) and t and all(isinstance(r, torch.Tensor) for r in t):
+            raise CheckFailed(
+                f"{name} is a Python {type(t).__name__} of {len(t)} tensors, each {_fmt(t[0].shape)}: one per "
+                "layer, not joined yet.\n"
+                f"  Each layer's {name[0]} is (1, batch, hidden); put them one below the other on that first axis.\n"
+                f"  Fix:  torch.cat(list_of_{name}, dim=0)     -> (layers, batch, hidden)"
+            )
     require_tensor(h_n, "h_n")
     require_tensor(c_n, "c_n")
     return out, h_n, c_n
@@ -230,6 +249,15 @@ def _check_state_shape(t, name, num_layers, batch, hidden):
             f"  {name} is (layers, batch, hidden) even with batch_first=True: one row per layer.\n"
             f"  Fix:  torch.cat(list_of_{name}, dim=0)     -> (layers={num_layers}, batch={batch}, hidden={hidden})"
         )
+    if num_layers > 1 and tuple(t.shape) == (num_layers * batch, hidden):
+        raise CheckFailed(
+            f"{name} is {_fmt(t.shape)}: the layers' (batch={batch}, hidden={hidden}) states were joined end "
+            f"to end along the batch axis ({num_layers} x batch={batch} = {num_layers * batch} rows); "
+            "the layers axis is gone.\n"
+            f"  torch.cat joins along an axis that exists; torch.stack makes a new one.\n"
+            f"  Fix:  torch.cat(list_of_{name}, dim=0) of the (1, batch, hidden) states as the layers return "
+            f"them,    or    torch.stack of (batch, hidden) ones"
+        )
     if num_layers > 1 and tuple(t.shape) == (1, batch, hidden):
         raise CheckFailed(
             f"{name} is {_fmt(t.shape)}: one layer only, but the stack has {num_layers} layers.\n"
@@ -241,7 +269,7 @@ def _check_state_shape(t, name, num_layers, batch, hidden):
 
 
 def _compare_stack(result, *, fn: str, ref, num_layers, batch, seq, hidden, batch_first,
-                   alternatives=()) -> None:
+                   alternatives=(), with_state: bool = False) -> None:
     """result vs ref = (out, h_n, c_n) of nn.LSTM(num_layers=k); alternatives: (label, out) pairs
     that a likely bug would produce, with the message to give when out equals one of them."""
     __tracebackhide__ = True
@@ -258,12 +286,26 @@ def _compare_stack(result, *, fn: str, ref, num_layers, batch, seq, hidden, batc
         for alt_out, message in alternatives:
             if _close(out, alt_out):
                 raise CheckFailed(message)
+        bad = [layer for layer in range(num_layers) if not _close(h_n[layer], ref_h[layer])]
+        if not bad:
+            raise CheckFailed(
+                f"h_n of {fn} is right for every layer, but out is not the output sequence of the top layer "
+                "(out differs from nn.LSTM's).\n"
+                "  Return the top layer's out as it comes: out[-1] then equals h_n[-1].\n"
+                "  Fix:  out, (h, c) = layer(out)    for each layer, then    return out, (h_n, c_n)"
+            )
+        first = bad[0]
+        start = f", starting from (h0[{first}:{first + 1}], c0[{first}:{first + 1}])" if with_state else ""
+        reads = "x as it is" if first == 0 else f"the output sequence of layer {first - 1}"
+        ok = "" if first == 0 else (f"layer{'s 0 ..' if first > 1 else ''} {first - 1} "
+                                    f"match{'' if first > 1 else 'es'} nn.LSTM; ")
         raise CheckFailed(
-            f"out of {fn} differs from out of nn.LSTM(num_layers={num_layers}) with the same weights "
-            f"(largest difference {float((out - ref_out).abs().max()):.3g}).\n"
-            "  out is the output sequence of the TOP layer, and each layer reads the output sequence of "
-            "the layer below.\n"
-            "  Fix:  out = x;  then for each layer:  out, (h, c) = layer(out)"
+            f"out of {fn} differs from out of nn.LSTM(num_layers={num_layers}) with the same weights: "
+            f"{ok}layer {first} (h_n[{first}]) is the first that does not.\n"
+            f"  Layer {first} should read {reads}{start}.\n"
+            + ("  Fix:  layer(out, (h0[l:l + 1], c0[l:l + 1]))    for layer number l, with out the output "
+               "of the layer below" if with_state else
+               "  Fix:  out = x;  then for each layer:  out, (h, c) = layer(out)")
         )
     if _close(h_n, ref_c) and not _close(h_n, ref_h):
         raise CheckFailed(
@@ -341,7 +383,7 @@ def check_manual_stack(manual_stack, *, num_layers: int = 3, seq: int = 7, batch
         _explain_runtime_error(err, "manual_stack()", feature, hidden)
     _compare_stack(result, fn="manual_stack()", ref=(ref_out, ref_h, ref_c), num_layers=num_layers,
                    batch=batch, seq=seq, hidden=hidden, batch_first=batch_first,
-                   alternatives=alternatives)
+                   alternatives=alternatives, with_state=with_state)
     layout = "batch_first " if batch_first else ""
     passed(f"manual_stack: {num_layers} one-layer LSTMs == nn.LSTM(num_layers={num_layers}) "
            f"({layout}out, h_n, c_n{', from h0, c0' if with_state else ''})")
@@ -417,14 +459,48 @@ def check_layer_state(layer_state, top_layer, *, num_layers: int = 3, batch: int
                 f"  The top layer is the last row, h_n[-1]; it equals the last step of out, {where}.\n"
                 "  Fix:  return h_n[-1]"
             )
+        row = [j for j in range(1, num_layers - 1) if _close(top, h_n[j])]
+        if row:
+            raise CheckFailed(
+                f"top_layer(h_n) returned h_n[{row[0]}], layer {row[0]}, but this h_n has {num_layers} layers: "
+                f"the top one is h_n[{num_layers - 1}].\n"
+                "  A fixed row number fits one stack only; h_n[-1] is the top layer of any stack.\n"
+                "  Fix:  return h_n[-1]"
+            )
         if batch == num_layers and _close(top, h_n[:, -1]):
             raise CheckFailed(_batch_first_message("top_layer(h_n)", "h_n[-1]"))
         raise CheckFailed(
             f"top_layer(h_n) should equal the top layer's last output, {where}, but it does not.\n"
             "  Fix:  return h_n[-1]"
         )
+    # the same function on the h_n of a taller stack: a row number fixed in the code shows up here
+    taller = torch.randn(num_layers + 1, batch, hidden, generator=torch.Generator().manual_seed(num_layers))
+    with calling("top_layer"):
+        got = top_layer(taller.clone())
+    if not _close(got, taller[-1]):
+        row = [j for j in range(num_layers) if _close(got, taller[j])]
+        require(
+            not row,
+            f"top_layer(h_n) is right for this {num_layers}-layer stack, but on the h_n of a "
+            f"{num_layers + 1}-layer stack it returned h_n[{row[0] if row else ''}], not the top layer "
+            f"h_n[{num_layers}].\n"
+            "  A fixed row number fits one stack only; h_n[-1] is the top layer of any stack.\n"
+            "  Fix:  return h_n[-1]",
+        )
+        raise CheckFailed(
+            f"top_layer(h_n) is right for this {num_layers}-layer stack, but not on the h_n of a "
+            f"{num_layers + 1}-layer stack: it should return its last row.\n"
+            "  Fix:  return h_n[-1]"
+        )
     layout = ", batch_first" if batch_first else ""
     passed(f"layer_state and top_layer: h_n[l] is layer l, h_n[-1] == {where} ({num_layers} layers{layout})")
+
+
+def _looks_dropped(got: torch.Tensor, clean: torch.Tensor, p: float) -> bool:
+    """got is clean after dropout: some numbers 0, the others clean / (1 - p)."""
+    zero = got == 0
+    return bool(zero.any()) and bool((~zero).any()) and torch.allclose(
+        got[~zero], clean[~zero] / (1 - p), atol=ATOL * 10)
 
 
 def _batch_first_message(call: str, fix: str) -> str:
@@ -437,6 +513,13 @@ def _batch_first_message(call: str, fix: str) -> str:
 
 def _state_shape(got, call, num_layers, batch, hidden, fix):
     __tracebackhide__ = True
+    if got.dim() == 1 and got.shape[0] == hidden and batch > 1:
+        raise CheckFailed(
+            f"{call} has shape {_fmt(got.shape)}: the state of ONE sequence (hidden={hidden} numbers), "
+            f"but it should be (batch={batch}, hidden={hidden}), one row per sequence.\n"
+            "  One index on h_n picks a layer and keeps every sequence; a second index picks a sequence.\n"
+            f"  Fix:  return {fix}"
+        )
     if tuple(got.shape) == (num_layers, hidden) and num_layers != batch:
         raise CheckFailed(
             f"{call} has shape {_fmt(got.shape)} = (layers={num_layers}, hidden={hidden}), but it should be "
@@ -456,7 +539,7 @@ def _state_shape(got, call, num_layers, batch, hidden, fix):
 
 
 def check_stacked_lstm(StackedLSTM, *, input_size: int = 3, hidden_size: int = 5, num_layers: int = 3,  # noqa: N803
-                       dropout: float = 0.5, seq: int = 7, batch: int = 4) -> None:
+                       dropout: float = 0.4, seq: int = 7, batch: int = 4) -> None:
     """StackedLSTM(input_size, hidden_size, num_layers, dropout) behaves as nn.LSTM(..., dropout=dropout)."""
     __tracebackhide__ = True
     torch.manual_seed(1300 + 17 * num_layers + input_size)
@@ -563,6 +646,18 @@ def check_stacked_lstm(StackedLSTM, *, input_size: int = 3, hidden_size: int = 5
         passed(f"StackedLSTM: == nn.LSTM({input_size}, {hidden_size}, num_layers={num_layers}, "
                f"dropout={dropout}) in eval and train mode")
         return
+    _, h_eval, c_eval = _unpack(first, fn)
+    dropped = [name for name, got_s, clean in (("h_n", h_n, h_eval), ("c_n", c_n, c_eval))
+               if dropout > 0 and got_s.shape == clean.shape and _looks_dropped(got_s[0], clean[0], dropout)]
+    if _close(out, t_ref_out) or dropped:
+        which = (dropped or ["h_n" if not _close(h_n, t_ref_h) else "c_n"])[0]
+        raise CheckFailed(
+            f"in train mode {which} was dropped too: some of its numbers are 0 and the others are scaled by "
+            f"1 / (1 - p).\n"
+            f"  nn.LSTM(dropout={dropout}) drops only the output sequence a layer passes up to the next one; "
+            "h_n and c_n are never dropped.\n"
+            "  Fix:  collect h and c as each layer returns them;  drop only the `out` that goes up"
+        )
     if dropout > 0 and float((out == 0).float().mean()) > 0.5 * dropout:
         raise CheckFailed(
             f"in train mode {float((out == 0).float().mean()):.0%} of out is exactly 0: dropout was "
@@ -574,6 +669,13 @@ def check_stacked_lstm(StackedLSTM, *, input_size: int = 3, hidden_size: int = 5
             "  before running layer l"
         )
     other, _, _ = _unpack(run(True, 8), fn)
+    if dropout == 0 and not torch.equal(other, out):
+        raise CheckFailed(
+            "this stack was built with dropout=0.0, yet in train mode two runs give different outputs: "
+            "it drops with a p of its own.\n"
+            "  Use the p the stack was built with, kept in self.dropout.\n"
+            "  Fix:  nn.functional.dropout(out, p=self.dropout, training=self.training)"
+        )
     if dropout > 0 and num_layers > 1 and torch.equal(other, out):
         per_layer = any(getattr(layer, "dropout", 0) for layer in layers)
         extra = ("\n  nn.LSTM(in_size, hidden, dropout=p) with one layer does nothing (PyTorch warns): its "
@@ -584,7 +686,6 @@ def check_stacked_lstm(StackedLSTM, *, input_size: int = 3, hidden_size: int = 5
             "  Fix:  out = nn.functional.dropout(out, p=self.dropout, training=self.training)    "
             "between layer l - 1 and layer l"
         )
-    _, h_eval, _ = _unpack(first, fn)
     if not _close(h_n[0], h_eval[0]):
         raise CheckFailed(
             "in train mode the final state of layer 0 (h_n[0]) changes: x itself was dropped before layer 0.\n"
@@ -598,6 +699,21 @@ def check_stacked_lstm(StackedLSTM, *, input_size: int = 3, hidden_size: int = 5
             "  What the top layer returns is what the stack returns: out[-1] == h_n[-1] in every mode.\n"
             "  Fix:  return the top layer's out as it comes"
         )
+    for other_p in (0.5, 0.1, 0.2, 0.25, 0.3, 0.4):
+        if other_p == dropout or num_layers == 1:
+            continue
+        twin = _lstm(input_size, hidden_size, num_layers=num_layers, dropout=other_p)
+        twin.load_state_dict(reference.state_dict())
+        torch.manual_seed(7)
+        with torch.no_grad():
+            twin_out, _ = twin(x)
+        if _close(out, twin_out):
+            raise CheckFailed(
+                f"in train mode your stack drops with p={other_p}, but it was built with dropout={dropout}: "
+                "the p is fixed in your code.\n"
+                "  Use the p the stack was built with, kept in self.dropout.\n"
+                "  Fix:  nn.functional.dropout(out, p=self.dropout, training=self.training)"
+            )
     raise CheckFailed(
         f"in train mode the stack differs from nn.LSTM({input_size}, {hidden_size}, num_layers={num_layers}, "
         f"dropout={dropout}) run with the same seed.\n"
