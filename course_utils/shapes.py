@@ -271,9 +271,12 @@ def _diagnose(name, axes, expected, actual) -> tuple[str, str]:
         if axis == "seq":
             return (
                 f"The sequences have {got} steps, but {exp} were expected: a step was dropped or added.",
-                f"keep all {exp} steps (e.g. out, not out[:, :-1])",
+                f"keep all {exp} steps: look for a slice such as [:, :-1] or a window of the wrong length",
             )
-        return (f"Axis '{axis}' has size {got}, but {exp} was expected.", f"make '{axis}' {exp}")
+        return (
+            f"Axis '{axis}' has size {got}, but {exp} was expected.",
+            f"find where {name} gets its '{axis}' axis: it must have size {exp}",
+        )
 
     wrong = ", ".join(f"{axes[i]} is {actual[i]}, expected {expected[i]}" for i in bad)
     return f"Several axes differ: {wrong}.", f"build {name} with the shape {want}"

@@ -106,19 +106,24 @@ def test_to_layout_permute_inverse():
         src, dst = src.split(), dst.split()
         return x.permute(*[dst.index(a) for a in src])
 
-    nb02.check_to_layout(inverse)  # a swap is its own inverse: this case cannot tell
+    # a swap is its own inverse, so seq <-> batch alone cannot tell; the visible check (no src, dst)
+    # also moves three axes, so the inverse fails there, not only in the hidden tests
+    nb02.check_to_layout(inverse, src="seq batch feature", dst="batch seq feature")
     wrong(nb02.check_to_layout, inverse, ["permute(2, 0, 1) is the inverse", "result axis i\n  is x's axis dims[i]",
                                           "Fix:  x.permute(1, 2, 0)"],
           src="seq batch feature", dst="batch feature seq")
+    wrong(nb02.check_to_layout, inverse, ["to_layout(x, 'seq batch feature', 'batch feature seq')",
+                                          "permute(2, 0, 1) is the inverse"])
 
 
 def test_to_layout_always_transpose():
     def always(x, src, dst):
         return x.transpose(0, 1)
 
-    wrong(nb02.check_to_layout, always, ["came out in the order (feature, batch, seq)", "Fix:  x.permute(1, 2, 0)"],
+    wrong(nb02.check_to_layout, always, ["That is x.transpose(0, 1), order (feature, batch, seq)",
+                                         "Fix:  x.permute(1, 2, 0)"],
           src="batch feature seq", dst="feature seq batch")
-    wrong(nb02.check_to_layout, always, ["came out in the order (seq, batch, feature)", "Fix:  return x"],
+    wrong(nb02.check_to_layout, always, ["That is x.transpose(0, 1), order (seq, batch, feature)", "Fix:  return x"],
           src="batch seq feature", dst="batch seq feature")
 
 
@@ -230,8 +235,11 @@ def test_make_windows_horizon_ignored():
         n = len(series) - seq - horizon + 1
         return series.unfold(0, seq, 1).transpose(1, 2)[:n], series[seq : seq + n]
 
-    nb02.check_make_windows(ignored)
+    nb02.check_make_windows(ignored, horizon=1)
     wrong(nb02.check_make_windows, ignored, ["That is the next hour: horizon=3 was ignored"], horizon=3)
+    # the visible check (no horizon given) tries horizon=1 and 2, so it catches this too
+    wrong(nb02.check_make_windows, ignored, ["make_windows(series, seq=7, horizon=2): targets[0] should be hour 8",
+                                             "That is the next hour: horizon=2 was ignored"])
 
 
 def test_make_windows_unfold_not_transposed():
@@ -322,3 +330,123 @@ def test_univariate_window_count_off_by_one():
 
     wrong(nb02.check_univariate_windows, too_few, ["inputs has 22 rows, one per window, but there should be 23",
                                                    "hours - seq = 30 - 7 = 23", "n = len(series) - seq;"])
+
+
+# --- found by reviewing the notebook as a learner ------------------------------------------------
+
+
+def test_to_layout_hard_coded_transpose_fails_the_visible_check():
+    msg = wrong(nb02.check_to_layout, lambda x, src, dst: x.transpose(0, 1),
+                ["to_layout(x, 'seq batch feature', 'batch feature seq') returned the axes in the wrong order",
+                 "That is x.transpose(0, 1), order (batch, seq, feature): right only when dst swaps the first\n"
+                 "  two axes of src.", "Fix:  x.permute(1, 2, 0)"])
+    assert "(batch=4, feature=3, seq=7)" in msg
+
+
+def test_right_answer_passes_every_default_layout(capsys):
+    nb02.check_to_layout(to_layout)
+    assert capsys.readouterr().out == (
+        "PASSED to_layout: (seq, batch, feature) -> (batch, seq, feature), (seq, batch, feature) -> "
+        "(batch, feature, seq), (batch, feature, seq) -> (seq, batch, feature): every number with its own "
+        "sequence and step\n")
+
+
+def test_to_layout_index_on_the_string():
+    def letters(x, src, dst):
+        return x.permute(*[src.index(a) for a in dst.split()])
+
+    wrong(nb02.check_to_layout, letters, ["failed: IndexError: Dimension out of range",
+                                          "src.index('batch') on the string counts letters",
+                                          "('seq batch feature'.index('batch') is 4)",
+                                          "Fix:  src_axes = src.split()    then    src_axes.index('batch') is 1"])
+
+
+def test_keras_lstm_must_not_change_batch_first():
+    def flip(lstm, x, return_sequences):
+        lstm.batch_first = True
+        out, _ = lstm(x)
+        return out if return_sequences else out[:, -1]
+
+    wrong(nb02.check_keras_lstm, flip, ["keras_lstm() set lstm.batch_first = True on the nn.LSTM it was given "
+                                        "(built with batch_first=False)", "the caller's LSTM now reads",
+                                        "Fix:  leave lstm as it is"])
+
+
+def test_keras_lstm_h_n_of_the_first_layer():
+    def first_layer(lstm, x, return_sequences):
+        out, (h_n, _) = lstm(x if lstm.batch_first else x.transpose(0, 1))
+        if return_sequences:
+            return out if lstm.batch_first else out.transpose(0, 1)
+        return h_n[0]
+
+    nb02.check_keras_lstm(first_layer, num_layers=1)  # one layer: h_n[0] is h_n[-1]
+    wrong(nb02.check_keras_lstm, first_layer, ["That is h_n[0], the final state of the FIRST of 2 layers",
+                                               "Fix:  h_n[-1]"])
+
+
+def test_keras_lstm_transposes_for_a_batch_first_lstm_too():
+    def always(lstm, x, return_sequences):
+        out, _ = lstm(x.transpose(0, 1))
+        out = out.transpose(0, 1)
+        return out if return_sequences else out[:, -1]
+
+    wrong(nb02.check_keras_lstm, always, ["with an nn.LSTM(batch_first=True) returned (4, 7, 5)",
+                                          "it already reads (batch, seq, feature)", "read 7 sequences of 4 steps",
+                                          "Fix:  if lstm.batch_first:  out, _ = lstm(x)"])
+
+
+def test_keras_lstm_output_reshaped_back():
+    def reshaped(lstm, x, return_sequences):
+        if lstm.batch_first:
+            out, _ = lstm(x)
+        else:
+            out, _ = lstm(x.transpose(0, 1))
+            out = out.reshape(x.shape[0], x.shape[1], -1)
+        return out if return_sequences else out[:, -1]
+
+    wrong(nb02.check_keras_lstm, reshaped, ["x went in right, but out (7, 4, hidden) was brought back with view/reshape",
+                                            "Fix:  out = out.transpose(0, 1)    (not out.view(batch, seq, -1))"])
+
+
+def test_make_windows_window_one_hour_too_long_or_short():
+    def long(series, seq, horizon=1):
+        n = len(series) - seq - horizon + 1
+        return torch.stack([series[i : i + seq + 1] for i in range(n)]), series[seq + horizon - 1 :]
+
+    wrong(nb02.check_make_windows, long, ["its shape is (23, 8, 3)", "each window has 8 hours, one too many",
+                                          "The model would see the answer in its input",
+                                          "Fix:  window i is series[i : i + seq]"])
+
+    def short(series, seq, horizon=1):
+        n = len(series) - seq - horizon + 1
+        return torch.stack([series[i : i + seq - 1] for i in range(n)]), series[seq + horizon - 1 :]
+
+    wrong(nb02.check_make_windows, short, ["each window has 6 hours, one too few", "the end of a slice is not included"])
+
+    def uni_long(series, seq):
+        n = len(series) - seq
+        return torch.stack([series[i : i + seq + 1] for i in range(n)]).unsqueeze(-1), series[seq:].unsqueeze(-1)
+
+    msg = wrong(nb02.check_univariate_windows, uni_long, ["its shape is (23, 8, 1)", "one too many"])
+    assert "horizon" not in msg
+
+
+def test_make_windows_target_is_one_column():
+    def one_column(series, seq, horizon=1):
+        inputs, targets = make_windows(series, seq, horizon)
+        return inputs, targets[:, 0]
+
+    wrong(nb02.check_make_windows, one_column, ["targets should be (batch=23, feature=3), but its shape is (23,)",
+                                                "all 3 features of that hour",
+                                                "Fix:  targets[i] = series[i + seq + horizon - 1]    (the whole row)"])
+
+
+def test_checks_leave_the_learners_random_state_alone():
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    nb02.check_to_layout(to_layout)
+    nb02.check_keras_lstm(keras_lstm)
+    nb02.check_make_windows(make_windows)
+    nb02.check_univariate_windows(univariate_windows)
+    assert torch.equal(torch.rand(3), expected)

@@ -113,7 +113,9 @@ def test_checks_leave_the_learners_random_state_alone():
     torch.manual_seed(123)
     expected = torch.rand(3)
     torch.manual_seed(123)
+    nb03.check_lstm_gates(lstm_gates)
     nb03.check_lstm_cell(lstm_cell)
+    nb03.check_lstm_forward(lstm_forward)
     nb03.check_set_forget_bias(set_forget_bias)
     assert torch.equal(torch.rand(3), expected)
 
@@ -323,7 +325,7 @@ def test_forward_h0_used_with_its_layers_axis():
 
 def test_forward_without_initial_state():
     wrong = variant(lstm_forward, "h = x.new_zeros(batch, hidden) if h0 is None else h0[0]", "h = h0[0]")
-    nb03.check_lstm_forward(wrong)  # fine when h0 is given
+    nb03.check_lstm_forward(wrong, initial_state=True)  # fine when h0 is given
     text = message(nb03.check_lstm_forward, wrong, initial_state=False)
     assert text.startswith("lstm_forward() was called without h0 and c0, and it failed: TypeError:")
     assert text.endswith("Fix:  h = x.new_zeros(batch, hidden) if h0 is None else h0[0]   (the same for c)")
@@ -341,7 +343,7 @@ def test_forward_with_a_wrong_cell_points_at_exercise_2():
 
 @pytest.mark.parametrize("old, new, kwargs, start", [
     ("p[hidden:2 * hidden] = value", "p[:hidden] = value", {},
-     "layer 0: you changed rows 0:5 of the biases, the input gate i; the forget gate is rows 5:10."),
+     "layer 0: you changed rows 0:5 (input gate i) of the biases; the forget gate is rows 5:10."),
     ("p[hidden:2 * hidden] = 0.0", "p[hidden:2 * hidden] = value", {},
      "layer 0: the forget gate should start from b_ih + b_hh = 1 on rows 5:10, but you set both biases to 1, so they add up to 2."),
     ("                p[hidden:2 * hidden] = 0.0", "                pass", {},
@@ -384,3 +386,131 @@ def test_an_unfinished_helper_is_named():
     text = message(nb03.check_lstm_cell, variant(lstm_cell, "i, f, g, o = lstm_gates(", "i, f, g, o = lstm_gates(",
                                                  lstm_gates=lstm_gates))
     assert text.startswith("lstm_cell() calls lstm_gates(), which is not written yet: write lstm_gates() first")
+
+
+# --- found by reviewing the notebook as a learner ----------------------------------------------
+
+
+def test_forget_bias_must_return_the_lstm():
+    """Without `return lstm` every bias was right and the check passed, but the notebook's
+    `self.lstm = set_forget_bias(nn.LSTM(...), 1.0)` then held None."""
+    text = message(nb03.check_set_forget_bias, variant(set_forget_bias, "    return lstm\n", ""))
+    assert text.startswith("set_forget_bias() set the biases right, but it returned None, not the lstm it was given.")
+    assert text.endswith("Fix:  return lstm    (the last line of the function)")
+
+
+def test_forget_bias_returns_a_new_lstm():
+    def fresh(lstm, value):
+        new = nn.LSTM(lstm.input_size, lstm.hidden_size, num_layers=lstm.num_layers)
+        new.load_state_dict(lstm.state_dict())
+        return set_forget_bias(new, value)
+
+    assert message(nb03.check_set_forget_bias, fresh).startswith(
+        "set_forget_bias() returned another nn.LSTM and left the one it was given unchanged.")
+
+
+def test_forget_bias_without_no_grad():
+    text = message(nb03.check_set_forget_bias,
+                   variant(set_forget_bias, "    with torch.no_grad():\n        for", "    if True:\n        for"))
+    assert text.startswith("set_forget_bias() failed; PyTorch says: a view of a leaf Variable that requires grad")
+    assert "Fix:  with torch.no_grad():" in text
+
+
+def test_forget_bias_layer_0_only_fails_the_visible_check():
+    wrong = variant(set_forget_bias, "for name, p in lstm.named_parameters():",
+                    "for name, p in [('bias_ih_l0', lstm.bias_ih_l0), ('bias_hh_l0', lstm.bias_hh_l0)]:")
+    assert message(nb03.check_set_forget_bias, wrong).startswith("layer 1 still has its random forget bias")
+
+
+def test_forget_bias_on_weights_or_whole_biases():
+    text = message(nb03.check_set_forget_bias, variant(set_forget_bias, 'if name.startswith("bias_ih")', 'if "ih" in name'))
+    assert text.startswith("lstm.weight_ih_l0 changed: only the biases should change")
+    assert text.endswith("Fix:  change only the parameters whose name starts with 'bias_ih' or 'bias_hh'")
+    whole = message(nb03.check_set_forget_bias, variant(set_forget_bias, "p[hidden:2 * hidden] = value", "p[:] = value"))
+    assert whole.startswith("layer 0: you changed rows 0:5 (input gate i), 10:15 (cell candidate g) and "
+                            "15:20 (output gate o) of the biases")
+
+
+@pytest.mark.parametrize("check, fn", [(nb03.check_lstm_gates, lstm_gates), (nb03.check_lstm_cell, lstm_cell)])
+@pytest.mark.parametrize("old, new, which", [
+    ("x_t @ W_ih.T", "x_t @ W_ih", "x_t (batch=4, feature=3) @ W_ih (gates=20, feature=3)"),
+    ("h_prev @ W_hh.T", "h_prev @ W_hh", "h_prev (batch=4, hidden=5) @ W_hh (gates=20, hidden=5)"),
+])
+def test_product_without_transpose(check, fn, old, new, which):
+    text = message(check, variant(fn, "i, f, g, o = lstm_gates(", "i, f, g, o = bad(", bad=variant(lstm_gates, old, new))
+                   if fn is lstm_cell else variant(fn, old, new))
+    assert "failed on a matrix product; PyTorch says: mat1 and mat2 shapes cannot be multiplied" in text
+    assert f"That is {which}: PyTorch stores one ROW per gate output" in text
+    assert text.endswith("Fix:  gates = x_t @ W_ih.T + b_ih + h_prev @ W_hh.T + b_hh")
+
+
+@pytest.mark.parametrize("view, what", [
+    ("gates.view(x_t.shape[0], 4, -1).unbind(1)", None),
+    ("gates.view(4, x_t.shape[0], -1)", "each of your gates holds numbers of other examples and of other gates"),
+    ("gates.view(x_t.shape[0], -1, 4).unbind(-1)", "your i takes every 4th column (0, 4, 8, ...)"),
+])
+def test_gates_cut_with_view(view, what):
+    wrong = variant(lstm_gates, "gates.chunk(4, dim=1)", view)
+    if what is None:
+        nb03.check_lstm_gates(wrong)  # view(batch, 4, hidden) is right
+        return
+    text = message(nb03.check_lstm_gates, wrong)
+    assert text.startswith("the gates were cut with view/reshape")
+    assert what in text
+    assert text.endswith("Fix:  i, f, g, o = gates.chunk(4, dim=1)")
+
+
+def test_cell_returns_like_nn_lstm():
+    text = message(nb03.check_lstm_cell, variant(lstm_cell, "return h_t, c_t", "return h_t, (h_t, c_t)"))
+    assert text.startswith("lstm_cell() returned h_t, (h_t, c_t): that is nn.LSTM's shape of answer")
+    assert text.endswith("Fix:  return h_t, c_t")
+
+
+def test_cell_gates_read_c_prev():
+    text = message(nb03.check_lstm_cell, variant(lstm_cell, "lstm_gates(x_t, h_prev,", "lstm_gates(x_t, c_prev,"))
+    assert text.startswith("c_t differs from nn.LSTMCell's: the gates read c_prev where they read h_prev")
+
+
+def test_forward_float32_zeros_fail_the_visible_check():
+    """The visible check leaves h0, c0 out too: torch.zeros(batch, hidden) is float32, x float64."""
+    wrong = variant(lstm_forward, "x.new_zeros(batch, hidden) if h0", "torch.zeros(batch, hidden) if h0")
+    nb03.check_lstm_forward(wrong, initial_state=True)
+    text = message(nb03.check_lstm_forward, wrong)
+    assert text.startswith("lstm_forward() was called without h0 and c0, and it failed; PyTorch says:")
+    assert text.endswith("Fix:  h = x.new_zeros(batch, hidden)    or    torch.zeros(batch, hidden, dtype=x.dtype)")
+
+
+def test_forward_zeros_of_the_wrong_size():
+    wrong = variant(lstm_forward, "hidden = W_hh.shape[1]", "hidden = W_ih.shape[1]")
+    text = message(nb03.check_lstm_forward, wrong)
+    assert text.startswith("lstm_forward() was called without h0 and c0, and it failed on a shape")
+    assert text.endswith("Fix:  batch, hidden = x.shape[1], W_hh.shape[1];   h = x.new_zeros(batch, hidden)")
+
+
+@pytest.mark.parametrize("old, new, start, fix", [
+    ("torch.stack(outputs)", "torch.cat(outputs)",
+     "out should be (seq=7, batch=4, hidden=5), but its shape is (28, 5): 7 steps x 4 sequences in one axis.",
+     "out = torch.stack(outputs)"),
+    ("for x_t in x:", "for x_t in x[1:]:", "out has 6 steps, but x has 7: a step was skipped",
+     "for x_t in x:  h, c = lstm_cell(x_t, (h, c), ...);  outputs.append(h)"),
+    ("outputs = []", "outputs = [h]", "out has 8 steps, but x has 7: out also holds the initial state h0",
+     "for x_t in x:  h, c = lstm_cell(x_t, (h, c), ...);  outputs.append(h)"),
+    ("        h, c = lstm_cell(x_t, (h, c), W_ih, W_hh, b_ih, b_hh)\n        outputs.append(h)",
+     "        outputs.append(h)\n        h, c = lstm_cell(x_t, (h, c), W_ih, W_hh, b_ih, b_hh)",
+     "out differs from nn.LSTM's from step 0 on: out[t] holds the h that step t started from (out[0] is h0)",
+     "h, c = lstm_cell(x_t, (h, c), ...);  outputs.append(h)    (append after the step)"),
+    ("        outputs.append(h)\n", "        outputs.append(h)\n        h, c = h.detach(), c.detach()\n",
+     "the values of lstm_forward() are right, but h_n and c_n carry no gradient",
+     "carry h and c on as they are: no .detach() or .data inside the loop (detaching between batches is "
+     "notebook 04's business)"),
+])
+def test_forward_more_mistakes(old, new, start, fix):
+    text = message(nb03.check_lstm_forward, variant(lstm_forward, old, new))
+    assert text.startswith(start)
+    assert text.endswith(f"Fix:  {fix}")
+
+
+def test_visible_forward_check_covers_both_initial_states(capsys):
+    nb03.check_lstm_forward(lstm_forward)
+    assert capsys.readouterr().out == ("PASSED lstm_forward: out (seq=7, batch=4, hidden=5), h_n and c_n equal a "
+                                       "one-layer nn.LSTM (h0, c0 given and left out), values and gradients\n")

@@ -23,6 +23,11 @@ WRONG_ANSWERS = [
                 "test_keras_lstm", "view where transpose belongs"),
     WrongAnswer("keras_lstm", "        out = out.transpose(0, 1)\n", "",
                 "test_keras_lstm", "out left in (seq, batch, hidden)"),
+    WrongAnswer("keras_lstm", "        out, _ = lstm(x.transpose(0, 1))\n        out = out.transpose(0, 1)\n",
+                "        lstm.batch_first = True\n        out, _ = lstm(x)\n", "test_keras_lstm",
+                "sets lstm.batch_first on the caller's module (was false credit: right values, module changed)"),
+    WrongAnswer("keras_lstm", "    return out[:, -1]", "    return lstm(x if lstm.batch_first else x.transpose(0, 1))[1][0][0]",
+                "test_keras_lstm", "h_n[0]: the first layer's final state, not the last layer's"),
     # make_windows
     WrongAnswer("make_windows", "targets = series[seq + horizon - 1 : seq + horizon - 1 + n]",
                 "targets = series[seq + horizon - 2 : seq + horizon - 2 + n]",

@@ -40,7 +40,10 @@ WRONG_ANSWERS = [
                 "h = x.new_zeros(batch, hidden)", "test_lstm_forward", "h0 ignored"),
     WrongAnswer("lstm_forward", "h = x.new_zeros(batch, hidden) if h0 is None else h0[0]\n"
                 "    c = x.new_zeros(batch, hidden) if c0 is None else c0[0]",
-                "h, c = h0[0], c0[0]", "test_lstm_forward", "fails without h0, c0 (hidden test only)"),
+                "h, c = h0[0], c0[0]", "test_lstm_forward", "fails without h0, c0"),
+    WrongAnswer("lstm_forward", "h = x.new_zeros(batch, hidden) if h0 is None else h0[0]",
+                "h = torch.zeros(batch, hidden) if h0 is None else h0[0]", "test_lstm_forward",
+                "float32 zeros for a float64 x when h0 is left out"),
     # exercise 4: the forget-gate bias
     WrongAnswer("set_forget_bias", "p[hidden:2 * hidden] = value", "p[:hidden] = value", "test_set_forget_bias",
                 "input-gate rows instead of forget-gate rows"),
@@ -48,7 +51,9 @@ WRONG_ANSWERS = [
                 "test_set_forget_bias", "both biases set: the sum is 2 * value"),
     WrongAnswer("set_forget_bias", "for name, p in lstm.named_parameters():",
                 "for name, p in [('bias_ih_l0', lstm.bias_ih_l0), ('bias_hh_l0', lstm.bias_hh_l0)]:",
-                "test_set_forget_bias", "layer 0 only (hidden test with 2 layers)"),
+                "test_set_forget_bias", "layer 0 only (the visible check has 2 layers)"),
+    WrongAnswer("set_forget_bias", "    return lstm\n", "", "test_set_forget_bias",
+                "biases right but returns None (was false credit: the check ignored the return value)"),
 ]
 
 POINTS = {"test_lstm_gates": 3, "test_lstm_cell": 3, "test_lstm_forward": 3, "test_set_forget_bias": 2}

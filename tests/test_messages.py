@@ -112,7 +112,7 @@ CASES = {
         "out should be (batch=4, seq=7, feature=3), but its shape is (4, 6, 3).\n"
         "  out.shape = (4, 6, 3)     read as (batch=4, seq=6, feature=3)\n"
         "  The sequences have 6 steps, but 7 were expected: a step was dropped or added.\n"
-        "  Fix:  keep all 7 steps (e.g. out, not out[:, :-1])",
+        "  Fix:  keep all 7 steps: look for a slice such as [:, :-1] or a window of the wrong length",
     ),
     "padding rows read as data": (
         torch.tensor([[1.0, 2], [0, 0], [3, 4], [0, 0]]), "batch hidden", dict(batch=4, hidden=2),

@@ -46,9 +46,33 @@ def _layout(spec: str, what: str) -> list[str]:
     return axes
 
 
-def check_to_layout(to_layout, *, src: str = "seq batch feature", dst: str = "batch seq feature",
+# the layouts a learner meets (default LSTM, batch_first/Keras, nn.Conv1d), in both directions: a
+# hard-coded transpose(0, 1) or the inverse permutation passes the first pair but not the others
+LAYOUT_PAIRS = (
+    ("seq batch feature", "batch seq feature"),
+    ("seq batch feature", "batch feature seq"),
+    ("batch feature seq", "seq batch feature"),
+)
+
+
+def check_to_layout(to_layout, *, src: str | None = None, dst: str | None = None,
                     batch: int = 4, seq: int = 7, feature: int = 3) -> None:
-    """to_layout(x, src, dst): x with axes named by src -> the same numbers with axes in dst order."""
+    """to_layout(x, src, dst): x with axes named by src -> the same numbers with axes in dst order.
+
+    Without src and dst, the three pairs of LAYOUT_PAIRS are checked one after the other.
+    """
+    __tracebackhide__ = True
+    if src is None and dst is None:
+        pairs = LAYOUT_PAIRS
+    else:
+        pairs = ((src or "seq batch feature", dst or "batch seq feature"),)
+    done = []
+    for s, d in pairs:
+        done.append(_check_one_layout(to_layout, s, d, batch, seq, feature))
+    passed(f"to_layout: {', '.join(done)}: every number with its own sequence and step")
+
+
+def _check_one_layout(to_layout, src: str, dst: str, batch: int, seq: int, feature: int) -> str:
     __tracebackhide__ = True
     src_axes, dst_axes = _layout(src, "src"), _layout(dst, "dst")
     sizes = {"batch": batch, "seq": seq, "feature": feature}
@@ -57,8 +81,18 @@ def check_to_layout(to_layout, *, src: str = "seq batch feature", dst: str = "ba
     base = coded(batch, seq, feature)
     x = base.permute(*[NAMES.index(a) for a in src_axes]).contiguous()
     original = x.clone()
-    with calling("to_layout"):
-        got = to_layout(x, src, dst)
+    try:
+        with calling("to_layout"):
+            got = to_layout(x, src, dst)
+    except IndexError as err:
+        if "Dimension out of range" not in str(err):
+            raise
+        raise CheckFailed(
+            f"to_layout(x, {src!r}, {dst!r}) failed: IndexError: {str(err).splitlines()[0]}\n"
+            "  permute takes axis numbers 0, 1, 2. src.index('batch') on the string counts letters\n"
+            f"  ({src!r}.index('batch') is {src.index('batch')}); on the list of names it gives the axis.\n"
+            f"  Fix:  src_axes = src.split()    then    src_axes.index('batch') is {src_axes.index('batch')}"
+        ) from None
     require_tensor(got, "result")
     require(
         torch.equal(x, original),
@@ -88,6 +122,9 @@ def check_to_layout(to_layout, *, src: str = "seq batch feature", dst: str = "ba
                     "  is x's axis dims[i]. So dims lists, for each axis of dst, its position in src,\n"
                     "  not, for each axis of src, its position in dst."
                 )
+            elif got_axes == [src_axes[1], src_axes[0], src_axes[2]]:
+                cause = (f"That is x.transpose(0, 1), order {_fmt_axes(got_axes)}: right only when dst swaps the first\n"
+                         "  two axes of src. Build the order from the names: src.split() and dst.split().")
             else:
                 cause = f"The axes came out in the order {_fmt_axes(got_axes)}, but dst is {_fmt_axes(dst_axes)}."
             raise CheckFailed(
@@ -115,7 +152,7 @@ def check_to_layout(to_layout, *, src: str = "seq batch feature", dst: str = "ba
             f"  {cause}\n"
             f"  Fix:  {fix}"
         )
-    passed(f"to_layout: {_fmt_axes(src_axes)} -> {_fmt_axes(dst_axes)}, every number with its own sequence and step")
+    return f"{_fmt_axes(src_axes)} -> {_fmt_axes(dst_axes)}"
 
 
 # --- exercise 2: keras_lstm --------------------------------------------------------------------
@@ -126,16 +163,20 @@ def _close(a, b) -> bool:
 
 
 def check_keras_lstm(keras_lstm, *, batch: int = 4, seq: int = 7, feature: int = 3, hidden: int = 5,
-                     num_layers: int = 1) -> None:
-    """keras_lstm(lstm, x (batch, seq, feature), return_sequences) -> what Keras' LSTM returns."""
+                     num_layers: int = 2) -> None:
+    """keras_lstm(lstm, x (batch, seq, feature), return_sequences) -> what Keras' LSTM returns.
+
+    Two layers by default, so that h_n[0] (the first layer) cannot pass for h_n[-1].
+    """
     __tracebackhide__ = True
     g = torch.Generator().manual_seed(100 * batch + 10 * seq + feature)
     for batch_first in (True, False):
         for return_sequences in (True, False):
-            torch.manual_seed(2 + num_layers)
-            lstm = nn.LSTM(feature, hidden, num_layers=num_layers, batch_first=batch_first)
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(2 + num_layers)
+                lstm = nn.LSTM(feature, hidden, num_layers=num_layers, batch_first=batch_first)
+                ref = nn.LSTM(feature, hidden, num_layers=num_layers, batch_first=True)
             x = torch.randn(batch, seq, feature, generator=g)
-            ref = nn.LSTM(feature, hidden, num_layers=num_layers, batch_first=True)
             ref.load_state_dict(lstm.state_dict())
             with torch.no_grad():
                 out, (h_n, _) = ref(x)
@@ -143,6 +184,16 @@ def check_keras_lstm(keras_lstm, *, batch: int = 4, seq: int = 7, feature: int =
                     f"nn.LSTM(batch_first={batch_first})")
             with calling("keras_lstm"):
                 got = keras_lstm(lstm, x.clone(), return_sequences)
+            require(
+                lstm.batch_first == batch_first,
+                f"keras_lstm() set lstm.batch_first = {lstm.batch_first} on the nn.LSTM it was given (built with "
+                f"batch_first={batch_first}).\n"
+                f"  The result may be right this once, but the caller's LSTM now reads every later input as "
+                f"{'(batch, seq, feature)' if lstm.batch_first else '(seq, batch, feature)'},\n"
+                "  and code that feeds it the layout it was built for runs on, scrambled, without an error.\n"
+                "  Fix:  leave lstm as it is:  out, _ = lstm(x.transpose(0, 1));  out = out.transpose(0, 1)"
+                "    (when not lstm.batch_first)",
+            )
             require_tensor(got, "the result")
             want = out if return_sequences else out[:, -1]
             if _close(got, want):
@@ -160,7 +211,7 @@ def check_keras_lstm(keras_lstm, *, batch: int = 4, seq: int = 7, feature: int =
                 "  Fix:  out, _ = lstm(x.transpose(0, 1));  out = out.transpose(0, 1)    (only when not lstm.batch_first)"
             )
     passed(f"keras_lstm: (batch={batch}, seq={seq}, feature={feature}) -> out or its last step, "
-           "for both batch_first settings")
+           f"for both batch_first settings ({num_layers} layer{'s' if num_layers > 1 else ''})")
 
 
 def _keras_mistakes(lstm, x, out, h_n, batch_first, return_sequences):
@@ -187,7 +238,26 @@ def _keras_mistakes(lstm, x, out, h_n, batch_first, return_sequences):
             "  That is h_n, which has a (layers x directions) axis first: one row per layer.\n"
             "  Fix:  h_n[-1]    (the last layer, (batch, hidden))"
         )
+        if h_n.shape[0] > 1:
+            yield h_n[0], (
+                f"  That is h_n[0], the final state of the FIRST of {h_n.shape[0]} layers. Keras' output is the last\n"
+                "  layer's: h_n is (layers, batch, hidden), so the last layer is h_n[-1].\n"
+                "  Fix:  h_n[-1]    or    out[:, -1]    on out in (batch, seq, hidden)"
+            )
     if batch_first:
+        with torch.no_grad():
+            read_wrong, _ = lstm(x.transpose(0, 1))  # a batch_first LSTM given (seq, batch, feature)
+        transposed = (
+            f"  lstm was built with batch_first=True: it already reads (batch, seq, feature). Transposing x made it\n"
+            f"  read {seq} sequences of {batch} steps. Transpose only when lstm.batch_first is False.\n"
+            "  Fix:  if lstm.batch_first:  out, _ = lstm(x)"
+        )
+        if return_sequences:
+            yield read_wrong.transpose(0, 1), transposed
+            yield read_wrong, transposed
+        else:
+            yield read_wrong[-1], transposed      # out.transpose(0, 1)[:, -1]
+            yield read_wrong[:, -1], transposed
         return
     with torch.no_grad():
         raw, _ = lstm(x)  # the (batch, seq, feature) tensor read as (seq, batch, feature)
@@ -202,7 +272,16 @@ def _keras_mistakes(lstm, x, out, h_n, batch_first, return_sequences):
         "  LSTM read mixes steps of different sequences. view keeps memory order; transpose moves the numbers.\n"
         "  Fix:  out, _ = lstm(x.transpose(0, 1));  out = out.transpose(0, 1)"
     )
+    with torch.no_grad():
+        out_sf, _ = lstm(x.transpose(0, 1))  # right input, (seq, batch, hidden) output
+    reshaped_out = (
+        f"  x went in right, but out ({seq}, {batch}, hidden) was brought back with view/reshape to ({batch}, {seq}, hidden):\n"
+        "  the shape fits, but each row mixes steps of different sequences. view keeps memory order;\n"
+        "  transpose moves the numbers.\n"
+        "  Fix:  out = out.transpose(0, 1)    (not out.view(batch, seq, -1))"
+    )
     if return_sequences:
+        yield out_sf.reshape(batch, seq, -1), reshaped_out
         yield raw, not_moved
         yield raw.transpose(0, 1), not_moved
         yield out.transpose(0, 1), (
@@ -212,6 +291,7 @@ def _keras_mistakes(lstm, x, out, h_n, batch_first, return_sequences):
         yield viewed.transpose(0, 1), scrambled
         yield viewed.reshape(batch, seq, -1), scrambled
     else:
+        yield out_sf.reshape(batch, seq, -1)[:, -1], reshaped_out
         yield raw[-1], not_moved
         yield raw[:, -1], not_moved
         yield viewed[-1], scrambled
@@ -313,11 +393,50 @@ def _check_target_values(call, targets, series, n, seq, horizon, univariate=Fals
     )
 
 
-def check_make_windows(make_windows, *, hours: int = 30, seq: int = 7, feature: int = 3, horizon: int = 1) -> None:
-    """make_windows(series (hours, feature), seq, horizon) -> inputs (batch, seq, feature), targets (batch, feature)."""
+def _window_length(call, shape, n, seq, feature, univariate=False):
+    """A window of seq + 1 or seq - 1 hours: the slice end taken as included or one too far."""
+    __tracebackhide__ = True
+    if len(shape) == 3 and shape[2] == feature and shape[1] in (seq - 1, seq + 1) and shape[1] != n:
+        if shape[1] == seq + 1:
+            why = (f"each window has {seq + 1} hours, one too many: series[i : i + seq + 1] runs into the hour after\n"
+                   f"  the window, which is the target{'' if univariate else ' (for horizon=1)'}. "
+                   "The model would see the answer in its input.")
+        else:
+            why = (f"each window has {seq - 1} hours, one too few: the end of a slice is not included,\n"
+                   f"  so series[i : i + seq] already holds the {seq} hours i, ..., i + seq - 1.")
+        raise CheckFailed(
+            f"{call}: inputs should be {_named(NAMES, (n, seq, feature))}, but its shape is {_fmt(shape)}:\n"
+            f"  {why}\n"
+            "  Fix:  window i is series[i : i + seq]"
+        )
+
+
+def check_make_windows(make_windows, *, hours: int = 30, seq: int = 7, feature: int = 3,
+                       horizon: int | None = None) -> None:
+    """make_windows(series (hours, feature), seq, horizon) -> inputs (batch, seq, feature), targets (batch, feature).
+
+    Without horizon, horizon=1 and horizon=2 are checked (where a window fits), so an answer that
+    ignores horizon cannot pass.
+    """
     __tracebackhide__ = True
     if feature > 9:
         raise ValueError("feature must be below 10 for the coded series")
+    if horizon is None:
+        horizons = [h for h in (1, 2) if hours - seq - h + 1 >= 1]
+    else:
+        horizons = [horizon]
+    counts = []
+    for h in horizons:
+        counts.append(_check_windows_once(make_windows, hours, seq, feature, h))
+    first = (f"make_windows: {counts[0]} window{'s' if counts[0] != 1 else ''} (batch={counts[0]}, seq={seq}, "
+             f"feature={feature}), each target {horizons[0]} hour{'s' if horizons[0] > 1 else ''} after its window")
+    more = "".join(f"; horizon={h}: {n} window{'s' if n != 1 else ''}, {h} hours after"
+                   for h, n in zip(horizons[1:], counts[1:], strict=True))
+    passed(first + more)
+
+
+def _check_windows_once(make_windows, hours: int, seq: int, feature: int, horizon: int) -> int:
+    __tracebackhide__ = True
     series = coded_series(hours, feature)
     n = hours - seq - horizon + 1
     call = f"make_windows(series, seq={seq}, horizon={horizon})"
@@ -340,6 +459,7 @@ def check_make_windows(make_windows, *, hours: int = 30, seq: int = 7, feature: 
         )
     if inputs.dim() == 3 and shape[1:] == (seq, feature) and shape[0] != n:
         raise CheckFailed(_count_message(call, shape[0], n, hours, seq, horizon))
+    _window_length(call, shape, n, seq, feature)
     if shape == (seq, n, feature) and seq != n:
         raise CheckFailed(
             f"{call}: inputs should be {_named(NAMES, (n, seq, feature))}, but its shape is {_fmt(shape)}:\n"
@@ -358,10 +478,16 @@ def check_make_windows(make_windows, *, hours: int = 30, seq: int = 7, feature: 
     if targets.dim() == 2 and tshape[1] == feature and tshape[0] != n:
         raise CheckFailed(_count_message(call, tshape[0], n, hours, seq, horizon, name="targets")
                           + "\n  (inputs and targets need one row per window each)")
+    if feature > 1 and tshape[:1] == (n,) and (targets.dim() == 1 or (targets.dim() == 2 and tshape[1] < feature)):
+        raise CheckFailed(
+            f"{call}: targets should be {_named(('batch', 'feature'), (n, feature))}, but its shape is {_fmt(tshape)}.\n"
+            f"  The target of a window is the whole hour it predicts: all {feature} features of that hour,\n"
+            "  one row of the series, not some of its columns.\n"
+            "  Fix:  targets[i] = series[i + seq + horizon - 1]    (the whole row)"
+        )
     check_shape(targets, "batch feature", batch=n, feature=feature, name="targets")
     _check_target_values(call, targets.detach(), series, n, seq, horizon)
-    passed(f"make_windows: {n} window{'s' if n != 1 else ''} (batch={n}, seq={seq}, feature={feature}), each target "
-           f"{horizon} hour{'s' if horizon > 1 else ''} after its window")
+    return n
 
 
 # --- exercise 4: univariate_windows ------------------------------------------------------------
@@ -415,6 +541,7 @@ def check_univariate_windows(univariate_windows, *, hours: int = 30, seq: int = 
         )
     if inputs.dim() == 3 and shape[1:] == (seq, 1) and shape[0] != n:
         raise CheckFailed(_count_message(call, shape[0], n, hours, seq, 1, univariate=True))
+    _window_length(call, shape, n, seq, 1, univariate=True)
     check_shape(inputs, "batch seq feature", batch=n, seq=seq, feature=1, name="inputs")
     _check_window_values(call, inputs.detach(), series.unsqueeze(-1), n, seq)
     tshape = tuple(targets.shape)

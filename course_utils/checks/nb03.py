@@ -17,6 +17,7 @@ import contextlib
 import copy
 import itertools
 import math
+import re
 
 import torch
 from torch import nn
@@ -189,6 +190,48 @@ def _dtype_rule(name, value, dtype):
     )
 
 
+def _matmul_problem(err, fn_name, batch, feature, hidden) -> str | None:
+    """A message for `x_t @ W_ih` / `h_prev @ W_hh` without .T, or None if `err` is something else."""
+    m = re.search(r"cannot be multiplied \((\d+)x(\d+) and (\d+)x(\d+)\)", str(err))
+    if not m:
+        return None
+    _, inner, rows, cols = map(int, m.groups())
+    if rows != 4 * hidden or cols != inner or inner not in (feature, hidden):
+        return None
+    if inner == feature:
+        which = (f"x_t (batch={batch}, feature={feature}) @ W_ih (gates={4 * hidden}, feature={feature})", "W_ih")
+    else:
+        which = (f"h_prev (batch={batch}, hidden={hidden}) @ W_hh (gates={4 * hidden}, hidden={hidden})", "W_hh")
+    return (
+        f"{fn_name}() failed on a matrix product; PyTorch says: {str(err).splitlines()[0]}\n"
+        f"  That is {which[0]}: PyTorch stores one ROW per gate output,\n"
+        f"  so the product needs {which[1]}.T, which turns the result into (batch, gates).\n"
+        f"  Fix:  {GATES_FIX.split(';')[0]}"
+    )
+
+
+def _view_problem(got, pre, hidden) -> str | None:
+    """A message if the four gates were cut out of `pre` (batch, 4*hidden) with view/reshape, else None."""
+    batch = pre.shape[0]
+    acts = [_ACTS[ACTIVATION[g]] for g in GATES]
+    ways = (
+        ("gates.view(4, batch, hidden)", pre.reshape(4, batch, hidden).unbind(0),
+         "each of your gates holds numbers of other examples and of other gates"),
+        ("gates.view(batch, hidden, 4)", pre.reshape(batch, hidden, 4).unbind(-1),
+         "your i takes every 4th column (0, 4, 8, ...): the four gates interleaved"),
+    )
+    for how, blocks, what in ways:
+        if all(_close(got[k], acts[k](blocks[k])) for k in range(4)):
+            return (
+                f"the gates were cut with view/reshape: {how} re-reads the (batch, 4*hidden)\n"
+                f"  numbers in memory order, so {what}.\n"
+                "  No error: the sizes fit (the silent scramble of notebook 02). Each gate is a block of\n"
+                f"  {hidden} columns of every row: {_layout(hidden).split(': ', 1)[1].replace('rows', 'columns')}\n"
+                "  Fix:  i, f, g, o = gates.chunk(4, dim=1)"
+            )
+    return None
+
+
 # --- exercise 1: the gates --------------------------------------------------------------------
 
 
@@ -253,8 +296,14 @@ def check_lstm_gates(lstm_gates, *, batch: int = 4, feature: int = 3, hidden: in
     cell = make_cell(feature, hidden, seed)
     x, h, _ = cell_inputs(batch, feature, hidden, seed)
     W = weights(cell)
-    with _calling("lstm_gates"):
-        result = lstm_gates(x.clone(), h.clone(), *(w.clone() for w in W))
+    try:
+        with _calling("lstm_gates"):
+            result = lstm_gates(x.clone(), h.clone(), *(w.clone() for w in W))
+    except RuntimeError as err:
+        problem = _matmul_problem(err, "lstm_gates", batch, feature, hidden)
+        if problem is None:
+            raise
+        raise CheckFailed(problem) from None
     if isinstance(result, torch.Tensor):
         raise CheckFailed(
             f"lstm_gates() returned one tensor of shape {tuple(result.shape)}; it should return the four gates "
@@ -281,7 +330,10 @@ def check_lstm_gates(lstm_gates, *, batch: int = 4, feature: int = 3, hidden: in
         check_shape(gate, "batch hidden", batch=batch, hidden=hidden, name=name)
         _dtype_rule(name, gate, x.dtype)
     ref = torch_gates(cell, x, h)
-    problem = _gate_problem(list(result), ref, _pre_activations(x, h, *W), hidden)
+    pres = _pre_activations(x, h, *W)
+    problem = _gate_problem(list(result), ref, pres, hidden)
+    if problem and "differ" in problem.split("\n")[0]:
+        problem = _view_problem(list(result), pres[None], hidden) or problem
     if problem:
         raise CheckFailed(problem)
     passed(f"lstm_gates: i, f, g, o (batch={batch}, hidden={hidden}) equal nn.LSTMCell's gates")
@@ -307,6 +359,10 @@ def _c_candidates(cell, x, h, c, W, hidden):
         yield ("c_t has no tanh: tanh squashes only the copy that goes out, h_t = o * tanh(c_t)",
                fix, torch.tanh(f * c + i * g))
         yield "c_t is a sum, f * c_prev + i * g, not a product", fix, f * c * i * g
+        Pc = _blocks(_pre_activations(x, c, *W)[None], hidden)
+        yield ("the gates read c_prev where they read h_prev: they see the previous step through the hidden "
+               "state, h_prev @ W_hh.T; c_prev only enters c_t = f * c_prev + i * g",
+               GATES_FIX, torch.sigmoid(Pc[1]) * c + torch.sigmoid(Pc[0]) * torch.tanh(Pc[2]))
         # gate-level mistakes: blocks read in another order, sigmoid for g, a term left out
         for term, pre in pres.items():
             B = _blocks(pre, hidden)
@@ -365,16 +421,21 @@ _GRAD_CUT = ("something in your code cuts {name} off the graph: .detach(), .data
              "torch.tensor(...) or torch.no_grad()")
 
 
-def _compare_grads(fn_name, names, got_out, want_out, got_leaves, want_leaves, seed):
+def _compare_grads(fn_name, names, got_out, want_out, got_leaves, want_leaves, seed, out_names=("h_t", "c_t")):
     """Backpropagate the same random weighting of the outputs through both; name the first that differs."""
     __tracebackhide__ = True
     probes = [_random(seed + 400 + n, *w.shape) for n, w in enumerate(want_out)]
     want = torch.autograd.grad(sum((w * p).sum() for w, p in zip(want_out, probes, strict=True)), want_leaves)
-    if not all(t.requires_grad for t in got_out):
+    cut = [n for n, t in zip(out_names, got_out, strict=True) if not t.requires_grad]
+    if cut:
+        which = ("its outputs carry" if len(cut) == len(got_out)
+                 else f"{' and '.join(cut)} carr{'ies' if len(cut) == 1 else 'y'}")
         raise CheckFailed(
-            f"the values of {fn_name}() are right, but its outputs carry no gradient, so nothing could learn: "
+            f"the values of {fn_name}() are right, but {which} no gradient, so nothing could learn: "
             f"{_GRAD_CUT.format(name='them')}.\n"
-            "  Fix:  compute with the tensors you are given, using torch operations only"
+            + ("  Fix:  carry h and c on as they are: no .detach() or .data inside the loop (detaching between "
+             "batches is notebook 04's business)" if fn_name == "lstm_forward" else
+             "  Fix:  compute with the tensors you are given, using torch operations only")
         )
     try:
         got = torch.autograd.grad(sum((t * p).sum() for t, p in zip(got_out, probes, strict=True)), got_leaves,
@@ -419,6 +480,9 @@ def check_lstm_cell(lstm_cell, *, batch: int = 4, feature: int = 3, hidden: int 
         with _calling("lstm_cell"):
             result = lstm_cell(leaves[0], (leaves[1], leaves[2]), *leaves[3:])
     except RuntimeError as err:
+        problem = _matmul_problem(err, "lstm_cell", batch, feature, hidden)
+        if problem is not None:
+            raise CheckFailed(problem) from None
         if "in-place" not in str(err) and "inplace" not in str(err):
             raise
         raise CheckFailed(
@@ -434,6 +498,12 @@ def check_lstm_cell(lstm_cell, *, batch: int = 4, feature: int = 3, hidden: int 
         f"{' items' if isinstance(result, (tuple, list)) else ''}.\n  Fix:  return h_t, c_t",
     )
     h_t, c_t = result
+    require(
+        not isinstance(c_t, (tuple, list)),
+        "lstm_cell() returned h_t, (h_t, c_t): that is nn.LSTM's shape of answer, out, (h_n, c_n).\n"
+        "  nn.LSTMCell, one step, returns the pair (h_t, c_t) and nothing else.\n"
+        "  Fix:  return h_t, c_t",
+    )
     require_tensor(h_t, "h_t")
     require_tensor(c_t, "c_t")
     check_shape(h_t, "batch hidden", batch=batch, hidden=hidden, name="h_t")
@@ -482,7 +552,8 @@ def check_lstm_cell(lstm_cell, *, batch: int = 4, feature: int = 3, hidden: int 
 def make_lstm(feature: int = 3, hidden: int = 5, seed: int = 0) -> nn.LSTM:
     """A one-layer nn.LSTM in float64 with the weights of make_cell(feature, hidden, seed)."""
     cell = make_cell(feature, hidden, seed)
-    lstm = nn.LSTM(feature, hidden).double()
+    with torch.random.fork_rng(devices=[]):  # leave the learner's random state alone
+        lstm = nn.LSTM(feature, hidden).double()
     with torch.no_grad():
         for name, p in (("weight_ih", cell.weight_ih), ("weight_hh", cell.weight_hh),
                         ("bias_ih", cell.bias_ih), ("bias_hh", cell.bias_hh)):
@@ -526,15 +597,30 @@ def _forward_candidates(cell, x, h0, c0):
            "outputs.append(h)", _unroll(cell, x, h0, c0)[1])
     yield ("the steps ran backwards, from the last to the first", "for x_t in x:   (x[0] first)",
            _unroll(cell, x, h0, c0, reverse=True)[0])
+    yield ("out[t] holds the h that step t started from (out[0] is h0), not the h it produced: h was "
+           "appended before the step instead of after it",
+           "h, c = lstm_cell(x_t, (h, c), ...);  outputs.append(h)    (append after the step)",
+           torch.cat([h0.unsqueeze(0), _unroll(cell, x, h0, c0)[0][:-1]]))
 
 
 def check_lstm_forward(lstm_forward, *, seq: int = 7, batch: int = 4, feature: int = 3, hidden: int = 5,
-                       initial_state: bool = True, seed: int = 0) -> None:
+                       initial_state: bool | None = None, seed: int = 0) -> None:
     """lstm_forward(x, W_ih, W_hh, b_ih, b_hh, h0, c0) -> out, (h_n, c_n) equal to a one-layer nn.LSTM.
 
     x (seq, batch, feature); h0, c0 (1, batch, hidden), or left out (None: zeros, as in nn.LSTM).
     out (seq, batch, hidden); h_n, c_n (1, batch, hidden). Values and gradients, float64, 1e-6.
+    initial_state: True passes h0 and c0, False leaves them out, None (the default) checks both.
     """
+    __tracebackhide__ = True
+    given = (True, False) if initial_state is None else (bool(initial_state),)
+    for state in given:
+        _check_forward_once(lstm_forward, seq, batch, feature, hidden, state, seed)
+    how = {(True, False): "h0, c0 given and left out", (True,): "h0, c0 given", (False,): "h0, c0 left out: zeros"}
+    passed(f"lstm_forward: out (seq={seq}, batch={batch}, hidden={hidden}), h_n and c_n equal a one-layer "
+           f"nn.LSTM ({how[given]}), values and gradients")
+
+
+def _check_forward_once(lstm_forward, seq, batch, feature, hidden, initial_state, seed) -> None:
     __tracebackhide__ = True
     lstm = make_lstm(feature, hidden, seed)
     cell = make_cell(feature, hidden, seed)
@@ -551,15 +637,33 @@ def check_lstm_forward(lstm_forward, *, seq: int = 7, batch: int = 4, feature: i
         with _calling("lstm_forward"):
             result = lstm_forward(*args, leaves[1], leaves[2]) if initial_state else lstm_forward(*args)
     except RuntimeError as err:
-        if "size" not in str(err) and "shape" not in str(err):
+        said = str(err).splitlines()[0][:200]
+        problem = _matmul_problem(err, "lstm_forward", batch, feature, hidden)
+        if problem is not None:
+            raise CheckFailed(problem) from None
+        if not initial_state and "dtype" in said:
+            raise CheckFailed(
+                f"lstm_forward() was called without h0 and c0, and it failed; PyTorch says: {said}\n"
+                "  x is torch.float64 here, but torch.zeros(batch, hidden) makes float32 zeros, and a product of\n"
+                "  the two fails. Zeros made from x take its dtype (and device).\n"
+                "  Fix:  h = x.new_zeros(batch, hidden)    or    torch.zeros(batch, hidden, dtype=x.dtype)"
+            ) from None
+        if "size" not in said and "shape" not in said:
             raise
+        if not initial_state:
+            raise CheckFailed(
+                f"lstm_forward() was called without h0 and c0, and it failed on a shape; PyTorch says: {said}\n"
+                f"  x is (seq={seq}, batch={batch}, feature={feature}) and W_hh (gates={4 * hidden}, hidden={hidden}), "
+                f"so the zeros to start from are (batch={batch}, hidden={hidden}).\n"
+                "  Fix:  batch, hidden = x.shape[1], W_hh.shape[1];   h = x.new_zeros(batch, hidden)"
+            ) from None
         raise CheckFailed(
-            "lstm_forward() failed on a shape; PyTorch says: " + str(err).splitlines()[0][:200] + "\n"
+            "lstm_forward() failed on a shape; PyTorch says: " + said + "\n"
             f"  The shapes you are given: x is (seq={seq}, batch={batch}, feature={feature}); h0 and c0 are "
             f"(1, batch={batch}, hidden={hidden}), with nn.LSTM's layers axis first.\n"
             "  One step needs x_t = x[t] (batch, feature) and h, c of shape (batch, hidden).\n"
             "  Fix:  h, c = h0[0], c0[0]   before the loop;   for x_t in x: ..."
-        ) from err
+        ) from None
     except TypeError as err:
         if initial_state or "NoneType" not in str(err):
             raise
@@ -589,6 +693,21 @@ def check_lstm_forward(lstm_forward, *, seq: int = 7, batch: int = 4, feature: i
             f"shape is {tuple(out.shape)}: (batch, seq, hidden).\n"
             "  nn.LSTM (batch_first=False) puts time first; torch.stack(outputs) stacks the steps along a new dim 0.\n"
             "  Fix:  out = torch.stack(outputs)     (not dim=1)"
+        )
+    if tuple(out.shape) == (seq * batch, hidden) and seq > 1:
+        raise CheckFailed(
+            f"out should be (seq={seq}, batch={batch}, hidden={hidden}), but its shape is {tuple(out.shape)}: "
+            f"{seq} steps x {batch} sequences in one axis.\n"
+            "  torch.cat joins the (batch, hidden) steps along their existing batch axis; torch.stack adds a new\n"
+            "  first axis, seq.\n"
+            "  Fix:  out = torch.stack(outputs)"
+        )
+    if out.dim() == 3 and tuple(out.shape[1:]) == (batch, hidden) and out.shape[0] in (seq - 1, seq + 1):
+        why = ("out also holds the initial state h0; nn.LSTM's out holds only the h that each step produces"
+               if out.shape[0] == seq + 1 else "a step was skipped (range(len(x) - 1) or x[1:]?)")
+        raise CheckFailed(
+            f"out has {out.shape[0]} steps, but x has {seq}: {why}.\n"
+            "  Fix:  for x_t in x:  h, c = lstm_cell(x_t, (h, c), ...);  outputs.append(h)"
         )
     check_shape(out, "seq batch hidden", seq=seq, batch=batch, hidden=hidden, name="out")
     check_shape(h_n, "layers batch hidden", layers=1, batch=batch, hidden=hidden, name="h_n")
@@ -639,20 +758,19 @@ def check_lstm_forward(lstm_forward, *, seq: int = 7, batch: int = 4, feature: i
     got_leaves, want_leaves = leaves, [*ref_in, *params]
     if not initial_state:
         names, got_leaves, want_leaves = names[:1] + names[3:], leaves[:1] + leaves[3:], want_leaves[:1] + params
-    _compare_grads("lstm_forward", names, (out, h_n, c_n), (out_ref, h_ref, c_ref), got_leaves, want_leaves, seed)
-    state = "h0, c0 given" if initial_state else "h0, c0 left out: zeros"
-    passed(f"lstm_forward: out (seq={seq}, batch={batch}, hidden={hidden}), h_n and c_n equal a one-layer "
-           f"nn.LSTM ({state}), values and gradients")
+    _compare_grads("lstm_forward", names, (out, h_n, c_n), (out_ref, h_ref, c_ref), got_leaves, want_leaves, seed,
+                   out_names=("out", "h_n", "c_n"))
 
 
 # --- exercise 4: the forget-gate bias ----------------------------------------------------------
 
 
-def check_set_forget_bias(set_forget_bias, *, feature: int = 3, hidden: int = 5, num_layers: int = 1,
+def check_set_forget_bias(set_forget_bias, *, feature: int = 3, hidden: int = 5, num_layers: int = 2,
                           value: float = 1.0, seed: int = 0) -> None:
     """set_forget_bias(lstm, value): in every layer, b_ih + b_hh = value on the forget rows, the rest unchanged.
 
-    The parameters must stay the same objects (an optimizer built earlier holds them) and keep learning.
+    The parameters must stay the same objects (an optimizer built earlier holds them) and keep learning;
+    the function returns the lstm it was given. Two layers by default, so layer 0 alone cannot pass.
     """
     __tracebackhide__ = True
     with torch.random.fork_rng(devices=[]):
@@ -660,8 +778,19 @@ def check_set_forget_bias(set_forget_bias, *, feature: int = 3, hidden: int = 5,
         lstm = nn.LSTM(feature, hidden, num_layers=num_layers)
     before = {name: p.detach().clone() for name, p in lstm.named_parameters()}
     objects = {name: p for name, p in lstm.named_parameters()}
-    with _calling("set_forget_bias"):
-        set_forget_bias(lstm, value)
+    try:
+        with _calling("set_forget_bias"):
+            result = set_forget_bias(lstm, value)
+    except RuntimeError as err:
+        if "in-place operation" not in str(err):
+            raise
+        raise CheckFailed(
+            f"set_forget_bias() failed; PyTorch says: {str(err).splitlines()[0]}\n"
+            "  A parameter requires grad, so autograd refuses to have its values overwritten in place:\n"
+            "  setting an initial value is not part of any computation to differentiate. Say so with no_grad.\n"
+            "  Fix:  with torch.no_grad():\n"
+            "            lstm.bias_ih_l0[hidden:2 * hidden] = value    (and the same for every bias)"
+        ) from None
     now = dict(lstm.named_parameters())
     for name, p in objects.items():
         require(
@@ -678,7 +807,8 @@ def check_set_forget_bias(set_forget_bias, *, feature: int = 3, hidden: int = 5,
     for name in objects:
         if name.startswith("weight"):
             require(torch.equal(now[name].detach(), before[name]),
-                    f"lstm.{name} changed: only the biases should change.")
+                    f"lstm.{name} changed: only the biases should change, and only on their forget rows.\n"
+                    "  Fix:  change only the parameters whose name starts with 'bias_ih' or 'bias_hh'")
     f_rows = slice(hidden, 2 * hidden)
     for layer in range(num_layers):
         ih, hh = f"bias_ih_l{layer}", f"bias_hh_l{layer}"
@@ -687,9 +817,10 @@ def check_set_forget_bias(set_forget_bias, *, feature: int = 3, hidden: int = 5,
         changed = [k for k in (0, 2, 3) if not (torch.equal(new_ih[k * hidden:(k + 1) * hidden], before[ih][k * hidden:(k + 1) * hidden])
                                                 and torch.equal(new_hh[k * hidden:(k + 1) * hidden], before[hh][k * hidden:(k + 1) * hidden]))]
         if changed:
-            k = changed[0]
+            parts = [f"{_rows(k, hidden)} ({ROLE[GATES[k]]})" for k in changed]
+            rows = "rows " + (parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1])
             raise CheckFailed(
-                f"layer {layer}: you changed rows {_rows(k, hidden)} of the biases, the {ROLE[GATES[k]]}; "
+                f"layer {layer}: you changed {rows} of the biases; "
                 f"the forget gate is rows {_rows(1, hidden)}.\n"
                 f"  {_layout(hidden)}\n"
                 f"  Fix:  lstm.bias_ih_l{layer}[hidden:2 * hidden] = value;   lstm.bias_hh_l{layer}[hidden:2 * hidden] = 0"
@@ -703,6 +834,12 @@ def check_set_forget_bias(set_forget_bias, *, feature: int = 3, hidden: int = 5,
                 f"has bias_ih_l0 ... bias_ih_l{num_layers - 1}, one pair per layer.\n"
                 "  Fix:  for name, p in lstm.named_parameters():   if name.startswith('bias_ih'): ...   "
                 "elif name.startswith('bias_hh'): ..."
+            )
+        if untouched and isinstance(result, nn.Module) and result is not lstm:
+            raise CheckFailed(
+                "set_forget_bias() returned another nn.LSTM and left the one it was given unchanged. The caller\n"
+                "  (and an optimizer built on lstm.parameters()) keeps the lstm it passed in: change that one.\n"
+                "  Fix:  with torch.no_grad():  lstm.bias_ih_l0[hidden:2 * hidden] = value  ...   return lstm"
             )
         if untouched:
             raise CheckFailed(
@@ -724,5 +861,12 @@ def check_set_forget_bias(set_forget_bias, *, feature: int = 3, hidden: int = 5,
             f"but {why}.\n"
             f"  Fix:  lstm.bias_ih_l{layer}[hidden:2 * hidden] = value;   lstm.bias_hh_l{layer}[hidden:2 * hidden] = 0"
         )
+    require(
+        result is lstm,
+        f"set_forget_bias() set the biases right, but it returned {'None' if result is None else type(result).__name__}, "
+        "not the lstm it was given.\n"
+        "  It is used as  self.lstm = set_forget_bias(nn.LSTM(emb, hidden), 1.0),  which needs the LSTM back.\n"
+        "  Fix:  return lstm    (the last line of the function)",
+    )
     passed(f"set_forget_bias: b_ih + b_hh = {value:g} on the forget rows {_rows(1, hidden)} of "
            f"{num_layers} layer{'s' if num_layers > 1 else ''}, the rest unchanged")
