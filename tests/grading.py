@@ -91,7 +91,7 @@ class Course:
             sub = gb.find_submission_notebook(self.notebook, self.assignment, student)
             return {g.name: (g.score, g.max_score) for g in sub.grades if g.cell_type == "code"}
 
-    def answers(self, wrong=()) -> callable:
+    def answers(self, wrong=()):
         """An edit that types the solution into every answer cell, with the given wrong answers."""
         sources = self.solution_sources()
         for w in wrong:
