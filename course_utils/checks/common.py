@@ -50,3 +50,64 @@ def require_tensor(value, name: str) -> torch.Tensor:
     if problem is not None:
         raise problem
     return value
+
+
+# --- fixtures: seeded modules and inputs that leave the learner's random state alone ---------------
+
+
+def seeded_lstm(input_size: int, hidden_size: int, *, seed: int = 0, **kwargs) -> torch.nn.LSTM:
+    """An nn.LSTM with weights fixed by `seed`; the learner's random state is left untouched.
+
+    kwargs go to nn.LSTM (num_layers, batch_first, bidirectional, dropout, proj_size); the
+    warning about dropout with one layer is silenced, since checks build such fixtures on purpose.
+    """
+    import warnings
+
+    with torch.random.fork_rng(devices=[]), warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        torch.manual_seed(seed)
+        return torch.nn.LSTM(input_size, hidden_size, **kwargs)
+
+
+def seeded_randn(*shape: int, seed: int = 1, dtype=torch.float32) -> torch.Tensor:
+    """torch.randn(*shape) from a private generator: the same numbers for every learner and run."""
+    return torch.randn(*shape, generator=torch.Generator().manual_seed(seed), dtype=dtype)
+
+
+# --- comparisons ------------------------------------------------------------------------------------
+
+ATOL = 1e-5
+
+
+def close(got, want: torch.Tensor, atol: float = ATOL) -> bool:
+    """True when `got` is a tensor of want's shape whose values match want's (on want's device)."""
+    return (isinstance(got, torch.Tensor) and tuple(got.shape) == tuple(want.shape)
+            and torch.allclose(got.detach().to(want.device, want.dtype), want.detach(), atol=atol))
+
+
+def max_difference(got: torch.Tensor, want: torch.Tensor) -> str:
+    """The largest absolute difference, for a message: '0.31 at [2, 0, 4]'."""
+    diff = (got.detach().to(want.device, want.dtype) - want.detach()).abs()
+    where = [int(i) for i in torch.nonzero(diff == diff.max())[0]] if diff.numel() else []
+    return f"{diff.max().item():.3g} at {where}"
+
+
+def require_close(got, want: torch.Tensor, name: str, *, explain=(), fix: str = "",
+                  atol: float = ATOL) -> None:
+    """Fail unless `got` matches `want`; the message is the first known mistake that explains it.
+
+    explain: (tensor, message) pairs, the values `got` would have under each known mistake, in
+    order; the first one `got` equals supplies the message. With none, say how far off and where.
+    Shapes are the caller's business (check_shape first): this compares values.
+    """
+    __tracebackhide__ = True
+    if close(got, want, atol):
+        return
+    for value, message in explain:
+        if close(got, value, atol):
+            raise CheckFailed(message)
+    fix_line = f"\n  Fix:  {fix}" if fix else ""
+    raise CheckFailed(
+        f"{name} has the right shape {tuple(want.shape)} but other values: off by up to "
+        f"{max_difference(got, want)}.{fix_line}"
+    )
