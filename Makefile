@@ -9,6 +9,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 READY := $(VENV)/.installed
+# The Python asked for is looked up on the PATH you run make with (HOST_PATH), not in .venv.
+HOST_PATH := $(PATH)
+HOST = PATH="$(HOST_PATH)"
 # nbgrader runs tools (alembic, jupyter) by name: the environment's bin/ comes first.
 export PATH := $(abspath $(BIN)):$(PATH)
 # Small LSTMs on a few CPU cores run faster and steadier on one thread.
@@ -19,11 +22,18 @@ FIRST := notebooks/01-tokens-embeddings/01-tokens-embeddings.ipynb
 LAB_OPTS := --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/$(FIRST) $(if $(filter 0,$(shell id -u)),--allow-root)
 PYTEST_NB := --nbval-lax --nbval-current-env --nbval-cell-timeout=300
 
-.PHONY: setup data lab test release outputs check grade-demo lint clean
+.PHONY: setup data lab test release outputs check grade-demo lint clean FORCE
 
-# The virtual environment, rebuilt when the pins change: exact versions from requirements-lock.txt.
-$(READY): requirements-lock.txt pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+# The interpreter, checked on every run before anything is installed: one clear message if it is
+# missing, too old or without venv; .venv is rebuilt when it was made by another Python.
+$(VENV)/.python-id: FORCE
+	@($(HOST); command -v $(PYTHON)) >/dev/null 2>&1 || { echo "No '$(PYTHON)' on this machine: the course needs Python 3.11 to 3.13." >&2; \
+	  echo "  Fix:  install one (e.g. sudo apt install python3 python3-venv), or name it: make PYTHON=python3.12 lab" >&2; exit 1; }
+	@$(HOST) $(PYTHON) tools/check_python.py $(VENV)
+
+# The virtual environment, rebuilt when the pins or the Python change: exact versions from requirements-lock.txt.
+$(READY): requirements-lock.txt pyproject.toml $(VENV)/.python-id
+	test -x $(BIN)/python || $(HOST) $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -r requirements-lock.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@

@@ -2,10 +2,12 @@
 pyproject's ranges admit them."""
 
 import re
+import sys
+import tomllib
 from pathlib import Path
 
-import tomllib
 from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
 REPO = Path(__file__).resolve().parents[1]
@@ -39,7 +41,26 @@ def test_environment_yml_has_the_same_pins_as_the_lock():
     assert conda == lock, {k: (lock.get(k), conda.get(k)) for k in set(lock) | set(conda)
                            if lock.get(k) != conda.get(k)}
     yml = (REPO / "environment.yml").read_text()
-    assert "python=3.11" in yml and "- -e ." in yml
+    assert "- -e ." in yml
+
+
+def _supported():
+    sys.path.insert(0, str(REPO / "tools"))
+    from check_python import NEWEST, OLDEST
+
+    return OLDEST, NEWEST
+
+
+def test_every_file_states_the_same_python_range():
+    """make's interpreter check, pyproject, environment.yml and the README agree: 3.11 to 3.13."""
+    (o_major, o_minor), (n_major, n_minor) = _supported()
+    upper = f"{n_major}.{n_minor + 1}"
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    assert SpecifierSet(project["requires-python"]) == SpecifierSet(f">={o_major}.{o_minor}, <{upper}")
+    yml = (REPO / "environment.yml").read_text()
+    assert f"  - python>={o_major}.{o_minor},<{upper}\n" in yml
+    readme = (REPO / "README.md").read_text()
+    assert f"Python {o_major}.{o_minor} to {n_major}.{n_minor}" in readme
 
 
 def test_pyproject_ranges_admit_the_pins():
