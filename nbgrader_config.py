@@ -20,8 +20,12 @@ c.CourseDirectory.feedback_directory = ".nbgrader/feedback"
 c.CourseDirectory.solution_directory = ".nbgrader/solution"
 c.CourseDirectory.source_with_tests_directory = ".nbgrader/source_with_tests"
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(STATE, "gradebook.db")
-# Local exchange for instructors who use release_assignment / collect on one machine.
-c.Exchange.root = os.path.join(STATE, "exchange")
+# Local exchange for instructors who use release_assignment / collect on one machine. It must exist
+# and be writable, or formgrader has no Release/Collect buttons and the student's Assignment List
+# says "Error fetching courses!" (the server logs CRITICAL "Unwritable directory").
+EXCHANGE = os.path.join(STATE, "exchange")
+os.makedirs(EXCHANGE, exist_ok=True)
+c.Exchange.root = EXCHANGE
 
 # Per-cell time limit while grading. `Execute.timeout` wins over `ExecutePreprocessor.timeout`.
 # An infinite loop in one answer is interrupted after this and the rest is still graded.

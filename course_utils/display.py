@@ -4,21 +4,65 @@ A failed check already says what is wrong and how to fix it; the frames of cours
 are noise. In IPython (JupyterLab, nbgrader, nbval) these errors are still errors: the cell fails,
 nbgrader gives it no points, and the output is `CheckFailed: <the message>`. Any other error, e.g.
 one raised inside a learner's own function, keeps its full traceback.
+
+An exercise not yet written (its stub's bare `raise NotImplementedError()`, called from a *try it*
+cell) shows the same one line as its check cell does, instead of a red traceback: Run All stops
+there, at the first unfinished exercise, with a message that says what to do.
 """
 
 from __future__ import annotations
 
-from .checks.common import CheckFailed, NotDoneYet
+import textwrap
+
+from .checks.common import CheckFailed, NotDoneYet, not_written_yet
 from .data.fetch import DataMissingError
 from .shapes import PaddingError, ShapeError
 
 COURSE_ERRORS = (ShapeError, PaddingError, CheckFailed, NotDoneYet, DataMissingError)
 
 
+WIDTH = 88  # JupyterLab wraps longer output lines anywhere, even mid-word
+
+
+def wrap(text: str, width: int = WIDTH) -> str:
+    """Wrap each line of a message at word boundaries; continuation lines keep the indent."""
+    lines = []
+    for line in str(text).splitlines() or [""]:
+        indent = line[: len(line) - len(line.lstrip())]
+        lines.extend(textwrap.wrap(line, width, subsequent_indent=indent + "  ",
+                                   break_long_words=False, break_on_hyphens=False) or [line])
+    return "\n".join(lines)
+
+
 def _message_only(shell, etype, value, tb, tb_offset=None):
-    stb = [f"{etype.__name__}: {value}"]
+    stb = [wrap(f"{etype.__name__}: {value}")]
     shell._showtraceback(etype, value, stb)  # sends the error to the notebook, marks the cell failed
     return stb
+
+
+def _stub_name(tb) -> str | None:
+    """The function whose bare `raise NotImplementedError()` ended this traceback, if in a cell."""
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    code = tb.tb_frame.f_code
+    in_cell = "ipykernel_" in code.co_filename or code.co_filename.startswith("<ipython-input")
+    return code.co_name if in_cell and code.co_name != "<module>" else None
+
+
+def _stub_or_traceback(shell, etype, value, tb, tb_offset=None):
+    name = _stub_name(tb) if not value.args else None
+    if name is None:  # a NotImplementedError with a message (e.g. from torch): the full story
+        return shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
+    message = not_written_yet(name, "then run this cell again")
+    stb = [wrap(f"NotDoneYet: {message}")]
+    shell._showtraceback(etype, value, stb)
+    return stb
+
+
+def _handler(shell, etype, value, tb, tb_offset=None):
+    if issubclass(etype, COURSE_ERRORS):
+        return _message_only(shell, etype, value, tb, tb_offset)
+    return _stub_or_traceback(shell, etype, value, tb, tb_offset)
 
 
 def install() -> bool:
@@ -30,5 +74,5 @@ def install() -> bool:
     shell = get_ipython()
     if shell is None or not hasattr(shell, "_showtraceback"):
         return False
-    shell.set_custom_exc(COURSE_ERRORS, _message_only)
+    shell.set_custom_exc(COURSE_ERRORS + (NotImplementedError,), _handler)
     return True

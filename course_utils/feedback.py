@@ -3,12 +3,15 @@
 nbgrader's feedback HTML shows the autograded notebook, hidden tests included (nbgrader #917).
 ``ClearHiddenTests`` removes them from the cell source, but a failing cell's traceback still
 quotes the hidden line. This preprocessor cuts the traceback of every grade cell to its last
-line, ``ErrorName: message``, which is also what a learner needs to read.
+line, ``ErrorName: message`` (wrapped at word boundaries, as in the notebook), which is also what
+a learner needs to read.
 Used in nbgrader_config.py (``GenerateFeedback.preprocessors``).
 """
 
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool
+
+from .display import wrap
 
 
 class ShortenGradeCellTracebacks(Preprocessor):
@@ -18,5 +21,5 @@ class ShortenGradeCellTracebacks(Preprocessor):
         if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade"):
             for out in cell.get("outputs", []):
                 if out.get("output_type") == "error":
-                    out["traceback"] = [f"{out['ename']}: {out['evalue']}"]
+                    out["traceback"] = [wrap(f"{out['ename']}: {out['evalue']}")]
         return cell, resources

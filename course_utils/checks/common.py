@@ -15,6 +15,12 @@ class NotDoneYet(AssertionError):
     """The exercise still raises NotImplementedError."""
 
 
+def not_written_yet(fn_name: str, next_step: str = "then run this check again") -> str:
+    """What a learner reads wherever an exercise still raises NotImplementedError."""
+    return (f"{fn_name}() is not written yet: replace `raise NotImplementedError()` in its cell "
+            f"with your code, run that cell, {next_step}.")
+
+
 @contextlib.contextmanager
 def calling(fn_name: str):
     """Run a learner's function; turn its NotImplementedError into a message that says what to do.
@@ -25,10 +31,7 @@ def calling(fn_name: str):
     try:
         yield
     except NotImplementedError:
-        raise NotDoneYet(
-            f"{fn_name}() is not written yet: replace `raise NotImplementedError()` in its cell "
-            "with your code, run that cell, then run this check again."
-        ) from None
+        raise NotDoneYet(not_written_yet(fn_name)) from None
 
 
 def passed(what: str) -> None:
