@@ -2,6 +2,7 @@
 
     python -m course_utils check notebooks/01-tokens-and-embeddings/01-tokens-and-embeddings.ipynb
     python -m course_utils data
+    python -m course_utils explain "RuntimeError: input.size(-1) must be equal to input_size. Expected 10, got 3"
 
 `check` runs every cell of the notebook in a fresh kernel, in the notebook's folder, as nbgrader
 does (NBGRADER_EXECUTION=validate, so training cells use their short grading settings), then
@@ -13,6 +14,9 @@ prints one line per graded test cell and the total:
 
 Only the visible tests are in your copy; the grader also runs hidden ones, so full marks here
 are necessary, not sufficient. Exit status: 0 all passed, 1 some failed, 2 bad usage.
+
+`explain` prints what a PyTorch error means in the course's words (course_utils.explain), with its
+likely cause and a fix; exit status 1 when it is not an error the course knows.
 """
 
 from __future__ import annotations
@@ -26,7 +30,9 @@ USAGE = """\
 usage: python -m course_utils check NOTEBOOK.ipynb [--timeout SECONDS]
            run the notebook like the grader and print each graded test's points
        python -m course_utils data
-           download the course's data sets (the same as `make data`)"""
+           download the course's data sets (the same as `make data`)
+       python -m course_utils explain "ERROR TEXT"
+           what a PyTorch error about LSTMs, embeddings, packing or losses means, and a fix"""
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -176,6 +182,19 @@ def main(argv: list[str] | None = None) -> int:
         from .data import fetch
 
         fetch()
+        return 0
+    if command == "explain":
+        if not rest or not " ".join(rest).strip():
+            return _usage('`explain` takes the error text, in quotes: explain "Expected hidden[0] size ..."')
+        from .explain import explain
+
+        text = " ".join(rest).strip()
+        explanation = explain(text)
+        if explanation is None:
+            print("course_utils knows no explanation for this error. Its own message, and the line of\n"
+                  "your code in the traceback, are the place to start.")
+            return 1
+        print(explanation)
         return 0
     if command == "check":
         timeout = 120

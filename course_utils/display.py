@@ -8,6 +8,10 @@ one raised inside a learner's own function, keeps its full traceback.
 An exercise not yet written (its stub's bare `raise NotImplementedError()`, called from a *try it*
 cell) shows the same one line as its check cell does, instead of a red traceback: Run All stops
 there, at the first unfinished exercise, with a message that says what to do.
+
+An error PyTorch raises keeps its traceback and its message, whole; when course_utils.explain
+knows it (a wrong input_size, an h0 of the wrong batch, unsorted lengths, logits and targets that
+disagree, ...), its explanation follows in named axes, with the likely cause and a fix.
 """
 
 from __future__ import annotations
@@ -16,9 +20,12 @@ import textwrap
 
 from .checks.common import CheckFailed, NotDoneYet, not_written_yet
 from .data.fetch import DataMissingError
+from .explain import HEADER, explain_exception
 from .shapes import PaddingError, ShapeError
 
 COURSE_ERRORS = (ShapeError, PaddingError, CheckFailed, NotDoneYet, DataMissingError)
+# The kinds of error PyTorch raises that course_utils.explain may know; others are not touched.
+EXPLAINED = (RuntimeError, ValueError, IndexError, TypeError, AttributeError)
 
 
 WIDTH = 88  # JupyterLab wraps longer output lines anywhere, even mid-word
@@ -49,10 +56,24 @@ def _stub_name(tb) -> str | None:
     return code.co_name if in_cell and code.co_name != "<module>" else None
 
 
+def _traceback_and_explanation(shell, etype, value, tb, tb_offset=None):
+    """The usual traceback; under it, when course_utils.explain knows the error, its explanation."""
+    try:
+        explanation = explain_exception(value)
+    except Exception:  # an explanation must never hide the error itself
+        explanation = None
+    if explanation is None:
+        return shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
+    stb = shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset=tb_offset)
+    stb = list(stb) + ["", wrap(f"{HEADER}\n{explanation}")]
+    shell._showtraceback(etype, value, stb)
+    return stb
+
+
 def _stub_or_traceback(shell, etype, value, tb, tb_offset=None):
     name = _stub_name(tb) if not value.args else None
     if name is None:  # a NotImplementedError with a message (e.g. from torch): the full story
-        return shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
+        return _traceback_and_explanation(shell, etype, value, tb, tb_offset)
     message = not_written_yet(name, "then run this cell again")
     stb = [wrap(f"NotDoneYet: {message}")]
     shell._showtraceback(etype, value, stb)
@@ -62,7 +83,9 @@ def _stub_or_traceback(shell, etype, value, tb, tb_offset=None):
 def _handler(shell, etype, value, tb, tb_offset=None):
     if issubclass(etype, COURSE_ERRORS):
         return _message_only(shell, etype, value, tb, tb_offset)
-    return _stub_or_traceback(shell, etype, value, tb, tb_offset)
+    if issubclass(etype, NotImplementedError):
+        return _stub_or_traceback(shell, etype, value, tb, tb_offset)
+    return _traceback_and_explanation(shell, etype, value, tb, tb_offset)
 
 
 def install() -> bool:
@@ -74,5 +97,5 @@ def install() -> bool:
     shell = get_ipython()
     if shell is None or not hasattr(shell, "_showtraceback"):
         return False
-    shell.set_custom_exc(COURSE_ERRORS + (NotImplementedError,), _handler)
+    shell.set_custom_exc(COURSE_ERRORS + (NotImplementedError,) + EXPLAINED, _handler)
     return True
