@@ -5,6 +5,7 @@
 #   make outputs   re-execute solutions/ and store the outputs CI compares
 #   make check NB=notebooks/01-tokens-embeddings/01-tokens-embeddings.ipynb   grade one notebook
 #   make grade-demo  grade a class of fake students through nbgrader into .nbgrader/
+#   make report    item analysis after grading: per test cell, who passed, the commonest messages
 #   make lint      ruff, notebooks/ in sync with solutions/ and without outputs, current views (= pre-commit)
 #   make views     write the plain-text views docs/notebooks/*.py of the solution notebooks
 PYTHON ?= python3
@@ -24,7 +25,7 @@ FIRST := notebooks/01-tokens-embeddings/01-tokens-embeddings.ipynb
 LAB_OPTS := --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/$(FIRST) $(if $(filter 0,$(shell id -u)),--allow-root)
 PYTEST_NB := --nbval-lax --nbval-current-env --nbval-cell-timeout=300
 
-.PHONY: setup data lab test release outputs check grade-demo lint lint-ruff lint-release lint-views views hooks clean FORCE
+.PHONY: setup data lab test release outputs check grade-demo report lint lint-ruff lint-release lint-views views hooks clean FORCE
 
 # The interpreter, checked on every run before anything is installed: one clear message if it is
 # missing, too old or without venv; .venv is rebuilt when it was made by another Python.
@@ -63,6 +64,9 @@ check: setup           ## grade one notebook the way nbgrader would: make check 
 
 grade-demo: setup      ## a class of fake students graded through real nbgrader
 	$(BIN)/python tools/grade_demo.py
+
+report: $(READY)       ## item analysis of graded submissions: .nbgrader/report/ (table, CSV, plot)
+	$(BIN)/python tools/report.py
 
 lint: lint-ruff lint-release lint-views   ## what the pre-commit hooks run
 
