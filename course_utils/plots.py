@@ -379,3 +379,180 @@ def confusion_matrix(targets, predictions, class_names):
     bar.set_label("share of the true class", fontsize=FONT - 1)
     bar.ax.tick_params(labelsize=FONT - 1)
     return fig
+
+
+# --- why LSTMs exist (notebook 03): the gradient that reaches each step, and the cell itself -------
+
+
+def gradient_reach(norms: dict, title: str = "the gradient of the last output, reaching back to step t"):
+    """One line per model: the norm of d(loss)/d(x_t) against the step t, on a log scale.
+
+    norms: {label: (seq,) tensor or list of gradient norms, one per input step}, e.g. from
+        x.requires_grad_(); out[-1].sum().backward(); x.grad.norm(dim=(1, 2)).
+    Steps whose gradient is exactly 0 (underflow) are left out of the log plot.
+    Returns the Figure (one axis).
+    """
+    if not isinstance(norms, dict) or not norms:
+        raise TypeError("norms must be a dict {label: one gradient norm per step}, e.g. {'nn.RNN': g}.")
+    fig, ax = plt.subplots(figsize=(8, 3.5), layout="constrained")
+    for label, values in norms.items():
+        if isinstance(values, torch.Tensor):
+            values = values.detach().cpu().numpy()
+        values = np.asarray(values, dtype=float).reshape(-1)
+        steps = np.arange(len(values))
+        keep = values > 0
+        ax.semilogy(steps[keep], values[keep], label=str(label), linewidth=1.8)
+    ax.set_xlabel("step t of the input (the loss reads the output at the last step)", fontsize=FONT)
+    ax.set_ylabel("gradient norm at step t\n|d loss / d x_t| (log scale)", fontsize=FONT)
+    ax.set_title(title, fontsize=FONT + 1)
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(fontsize=FONT, loc="lower right")
+    ax.tick_params(labelsize=FONT - 1)
+    return fig
+
+
+def _box(ax, x, y, text, color, w=0.9, h=0.55, size=FONT):
+    ax.add_patch(Rectangle((x - w / 2, y - h / 2), w, h, facecolor=color, edgecolor="black", lw=1))
+    ax.text(x, y, text, ha="center", va="center", fontsize=size)
+
+
+def _circle(ax, x, y, text, r=0.22):
+    from matplotlib.patches import Circle
+
+    ax.add_patch(Circle((x, y), r, facecolor="white", edgecolor="black", lw=1, zorder=3))
+    ax.text(x, y, text, ha="center", va="center", fontsize=FONT + 2, zorder=4)
+
+
+def _line(ax, points, color="black", lw=1.2, arrow=True, zorder=1):
+    xs, ys = zip(*points, strict=True)
+    ax.plot(xs[:-1] if arrow else xs, ys[:-1] if arrow else ys, color=color, lw=lw, zorder=zorder)
+    if arrow:
+        ax.add_patch(FancyArrowPatch(points[-2], points[-1], arrowstyle="-|>", mutation_scale=10,
+                                     color=color, lw=lw, zorder=zorder))
+
+
+def lstm_cell():
+    """A picture of one LSTM step with the names the code uses.
+
+    Inputs x_t, h_prev, c_prev; the four gates i, f, g, o (sigmoid, sigmoid, tanh, sigmoid), each a
+    block of rows of W_ih, W_hh, b_ih, b_hh; the additive path c_t = f * c_prev + i * g along the top
+    (drawn thick: the gradient runs along it, scaled only by f); and h_t = o * tanh(c_t).
+    Returns the Figure (one axis, no ticks).
+    """
+    fig, ax = plt.subplots(figsize=(8, 4.2), layout="constrained")
+    ax.set_xlim(-0.4, 10.4)
+    ax.set_ylim(-0.9, 5.0)
+    ax.axis("off")
+    path = "#c0392b"
+    top = 4.0
+    # the cell state: the additive path
+    _line(ax, [(-0.2, top), (2.0 - 0.22, top)], color=path, lw=3)
+    _circle(ax, 2.0, top, "×")
+    _line(ax, [(2.0 + 0.22, top), (5.0 - 0.22, top)], color=path, lw=3)
+    _circle(ax, 5.0, top, "+")
+    _line(ax, [(5.0 + 0.22, top), (10.2, top)], color=path, lw=3)
+    ax.text(-0.2, top + 0.3, "c_prev", fontsize=FONT + 1, color=path, ha="left")
+    ax.text(10.2, top + 0.3, "c_t", fontsize=FONT + 1, color=path, ha="right")
+    ax.text(5.0, top + 0.55, "c_t = f * c_prev + i * g   (the additive path: no weight matrix, no squashing)",
+            fontsize=FONT, color=path, ha="center")
+    # the gates, from [x_t, h_prev]
+    gates = [("f", "sigmoid", 2.0, "forget gate"), ("i", "sigmoid", 3.5, "input gate"),
+             ("g", "tanh", 5.0, "cell candidate"), ("o", "sigmoid", 7.0, "output gate")]
+    colors = {"sigmoid": "#d6e9f8", "tanh": "#fde2c8"}
+    gy = 1.6
+    _line(ax, [(1.0, 0.2), (7.0, 0.2)], arrow=False)
+    _line(ax, [(-0.2, 0.55), (0.6, 0.55), (1.0, 0.2)], arrow=False)
+    _line(ax, [(-0.2, -0.15), (0.6, -0.15), (1.0, 0.2)], arrow=False)
+    ax.text(-0.2, 0.65, "h_prev", fontsize=FONT + 1, ha="left", va="bottom")
+    ax.text(-0.2, -0.25, "x_t", fontsize=FONT + 1, ha="left", va="top")
+    h = 0.8
+    for name, act, x, job in gates:
+        _line(ax, [(x, 0.2), (x, gy - h / 2)])
+        _box(ax, x, gy, f"{name} = {act}\n{job}", colors[act], w=1.3, h=h)
+    # f scales c_prev
+    _line(ax, [(2.0, gy + h / 2), (2.0, top - 0.22)])
+    # i * g written into c
+    _circle(ax, 4.25, 2.9, "×")
+    _line(ax, [(3.5, gy + h / 2), (3.5, 2.9), (4.25 - 0.22, 2.9)])
+    _line(ax, [(5.0, gy + h / 2), (5.0, 2.9), (4.25 + 0.22, 2.9)])
+    _line(ax, [(4.25, 2.9 + 0.22), (5.0 - 0.16, top - 0.16)])
+    ax.text(4.25, 2.5, "i * g", fontsize=FONT, ha="center", va="top")
+    # h_t = o * tanh(c_t)
+    _box(ax, 8.4, 3.1, "tanh", colors["tanh"], w=0.8, h=0.45)
+    _line(ax, [(8.4, top), (8.4, 3.1 + 0.23)])
+    _circle(ax, 8.4, 2.0, "×")
+    _line(ax, [(8.4, 3.1 - 0.23), (8.4, 2.0 + 0.22)])
+    _line(ax, [(7.0, gy + h / 2), (7.0, 2.0), (8.4 - 0.22, 2.0)])
+    _line(ax, [(8.4 + 0.22, 2.0), (10.2, 2.0)])
+    ax.text(10.2, 2.2, "h_t  (= out[t])", fontsize=FONT + 1, ha="right")
+    ax.text(9.3, 1.55, "h_t = o * tanh(c_t)", fontsize=FONT, ha="center")
+    ax.text(5.0, -0.75, "each gate: its rows of  x_t @ W_ih.T + b_ih + h_prev @ W_hh.T + b_hh"
+            "   (rows in the order i, f, g, o)", fontsize=FONT - 1, ha="center")
+    return fig
+
+
+__all__ += ["gradient_reach", "lstm_cell"]
+
+
+def _attention_array(weights):
+    if isinstance(weights, torch.Tensor):
+        weights = weights.detach().cpu().float().numpy()
+    if not isinstance(weights, np.ndarray):
+        raise TypeError(f"weights must be a tensor (target seq, source seq), got {type(weights).__name__}.")
+    if weights.ndim == 3 and weights.shape[0] == 1:
+        raise ValueError(
+            f"weights has shape {weights.shape}: take one sequence of the batch first, e.g. "
+            "weights[0], to get (target seq, source seq)."
+        )
+    if weights.ndim != 2:
+        raise ValueError(f"weights must be 2-D (target seq, source seq), but its shape is {weights.shape}.")
+    return weights
+
+
+def attention_map(weights, source_tokens, target_tokens):
+    """Where each output token looked: attention weights as a grid, one row per target token.
+
+    weights:       (target seq, source seq) attention weights of ONE sequence, e.g. weights[b]
+                   of a (batch, target seq, source seq) tensor; each row sums to 1.
+    source_tokens: the source's tokens (strings), e.g. list("10 oct 1995"); columns beyond them
+                   are padding and are left out, provided their weights are 0.
+    target_tokens: the output's tokens, e.g. list("1995-10-10") + ["<eos>"]; rows beyond them
+                   (steps after <eos>) are left out.
+    Columns are source positions, rows target steps (top = first); darker = more weight.
+    Returns the Figure (the map and its colour bar: 2 axes).
+    """
+    weights = _attention_array(weights)
+    if isinstance(source_tokens, str) or isinstance(target_tokens, str):
+        raise TypeError("source_tokens and target_tokens must be lists of tokens, e.g. list('10 oct 1995').")
+    source, target = [str(t) for t in source_tokens], [str(t) for t in target_tokens]
+    rows, cols = weights.shape
+    if not source or not target:
+        raise ValueError("source_tokens and target_tokens must each hold at least one token.")
+    if len(source) > cols or len(target) > rows:
+        raise ValueError(
+            f"weights is (target seq={rows}, source seq={cols}), but there are {len(target)} target "
+            f"and {len(source)} source tokens: too many tokens for these weights (axes swapped?)."
+        )
+    padding = weights[: len(target), len(source):]
+    if padding.size and np.abs(padding).max() > 1e-6:
+        raise ValueError(
+            f"weights give padding a share (up to {np.abs(padding).max():.3g} at source positions "
+            f">= {len(source)}): was the mask applied before the softmax?"
+        )
+    shown = weights[: len(target), : len(source)]
+    width = min(8.0, 1.6 + 0.3 * len(source))
+    height = min(6.5, 1.4 + 0.3 * len(target))
+    fig, ax = plt.subplots(figsize=(width, height), layout="constrained")
+    image = ax.imshow(shown, cmap="Greys", vmin=0, vmax=1, aspect="equal", interpolation="nearest")
+    shown_source = ["␣" if t == " " else t for t in source]
+    ax.set_xticks(range(len(source)), shown_source, fontsize=FONT)
+    ax.set_yticks(range(len(target)), target, fontsize=FONT)
+    ax.set_xlabel("source token (what the encoder read)", fontsize=FONT)
+    ax.set_ylabel("output token", fontsize=FONT)
+    ax.set_title(f"attention: {''.join(source)!r} -> {''.join(t for t in target if len(t) == 1)!r}",
+                 fontsize=FONT + 1)
+    bar = fig.colorbar(image, ax=ax, shrink=0.8)
+    bar.set_label("weight", fontsize=FONT - 1)
+    bar.ax.tick_params(labelsize=FONT - 1)
+    return fig
+__all__ += ["attention_map"]

@@ -13,6 +13,7 @@ Bad arguments to the checks themselves (an unknown axis name, a negative size) r
 from __future__ import annotations
 
 import difflib
+import textwrap
 from collections.abc import Mapping, Sequence
 
 import torch
@@ -136,8 +137,11 @@ def _fill_repeated(axes, expected, actual):
     return out
 
 
-def _diagnose(name, axes, expected, actual) -> tuple[str, str]:
-    """Return (cause, fix) lines for a shape that does not match."""
+def _diagnose(name, axes, expected, actual) -> tuple[str, str | None]:
+    """Return (cause, fix) for a shape that does not match; fix is None when no known mistake fits.
+
+    Where no diagnosis fits, the cause says what differs and where, and no Fix line is offered.
+    """
     n_exp, n_act = len(axes), len(actual)
     want = _named(axes, [e if e is not None else "?" for e in expected])
 
@@ -177,7 +181,7 @@ def _diagnose(name, axes, expected, actual) -> tuple[str, str]:
     if n_act != n_exp:
         return (
             f"{name} has {n_act} {'axis' if n_act == 1 else 'axes'}, but {n_exp} were expected: {want}.",
-            f"build {name} with the axes {_named_plain(axes)}",
+            None,
         )
 
     known = [(i, e) for i, e in enumerate(expected) if e is not None]
@@ -204,6 +208,12 @@ def _diagnose(name, axes, expected, actual) -> tuple[str, str]:
                 return cause, (
                     f"nn.LSTM(..., batch_first=True)    or    {name} = {name}.transpose({i}, {j})"
                 )
+            if pair == {"vocab", "emb"}:
+                cause = (
+                    "vocab and emb are swapped: nn.Embedding takes the number of ids first "
+                    "(num_embeddings), then the size of each vector (embedding_dim)."
+                )
+                return cause, "nn.Embedding(vocab_size, emb_dim)    (the constructor's two sizes swapped)"
             if pair == {"layers", "batch"}:
                 cause = (
                     "layers and batch are swapped. h_n and c_n are always (layers x directions, "
@@ -262,24 +272,28 @@ def _diagnose(name, axes, expected, actual) -> tuple[str, str]:
             return cause, "nn.LSTM(..., batch_first=True)    or    lstm(x.transpose(0, 1))"
         if axis == "batch" and axes[-1] in ("hidden", "feature"):
             cause = (
-                f"The batch axis has {got} rows instead of {exp}: one row per sequence is missing. "
-                "On batch-first output, out[-1] is the last sequence, not the last step; and h_n is "
-                "(layers x directions, batch, hidden) whatever batch_first says, so h_n[:, -1] picks "
-                "the last sequence, not the last layer."
+                f"The batch axis has {got} rows, but there are {exp} sequences. Possible causes: "
+                "out[-1] on batch-first output (the last sequence, not the last step); h_n[:, -1] "
+                "(h_n is (layers x directions, batch, hidden) whatever batch_first says); or an input "
+                "whose layout does not match how the LSTM was built (lstm.batch_first)."
             )
-            return cause, "out[:, -1]    (batch_first=True)    or    h_n[-1]    (the last layer)"
+            return cause, None
+        if axis == "seq" and axes == ["batch", "seq"]:
+            return (
+                f"The batch has {got} steps per row, but its longest sequence has {exp}: a padded "
+                "batch is as long as its longest sequence.",
+                "seq = max(len(x) for x in id_lists)",
+            )
         if axis == "seq":
             return (
-                f"The sequences have {got} steps, but {exp} were expected: a step was dropped or added.",
-                f"keep all {exp} steps: look for a slice such as [:, :-1] or a window of the wrong length",
+                f"The sequences have {got} steps, but {exp} were expected: a step was dropped or "
+                f"added (a slice such as [:, :-1], or a window of {got} steps?).",
+                None,
             )
-        return (
-            f"Axis '{axis}' has size {got}, but {exp} was expected.",
-            f"find where {name} gets its '{axis}' axis: it must have size {exp}",
-        )
+        return f"Axis '{axis}' has size {got}, but {exp} was expected.", None
 
     wrong = ", ".join(f"{axes[i]} is {actual[i]}, expected {expected[i]}" for i in bad)
-    return f"Several axes differ: {wrong}.", f"build {name} with the shape {want}"
+    return f"Several axes differ: {wrong}.", None
 
 
 def check_shape(tensor, spec: str, *, name: str = "tensor", lengths=None, **sizes: int) -> None:
@@ -306,11 +320,12 @@ def check_shape(tensor, spec: str, *, name: str = "tensor", lengths=None, **size
         cause, fix = _diagnose(name, axes, expected, actual)
         want = _named(axes, [e if e is not None else "?" for e in expected])
         read = f"     read as {_named(axes, actual)}" if len(actual) == len(axes) else ""
+        cause = textwrap.fill(cause, width=88, initial_indent="  ", subsequent_indent="  ")
+        fix_line = f"\n  Fix:  {fix}" if fix else ""
         raise ShapeError(
             f"{name} should be {want}, but its shape is {_fmt(actual)}.\n"
             f"  {name}.shape = {_fmt(actual)}{read}\n"
-            f"  {cause}\n"
-            f"  Fix:  {fix}"
+            f"{cause}{fix_line}"
         )
     if lengths is not None:
         _check_padding(tensor, axes, name, lengths)

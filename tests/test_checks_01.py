@@ -5,8 +5,10 @@ test_grading_01.py."""
 from collections import Counter
 
 import pytest
+import test_grading_01 as graded
 import torch
 from torch import nn
+from visible import run_visible, visible_failure, visible_part
 
 from course_utils.checks import nb01
 from course_utils.checks.common import NotDoneYet
@@ -122,7 +124,7 @@ def test_pad_seq_first():
 
 def test_pad_lengths_as_list():
     text = message(nb01.check_pad_batch, lambda ids, pad_id: (pad_batch(ids, pad_id)[0], [len(x) for x in ids]))
-    assert text.startswith("lengths is a Python list of 4 items, not a tensor.")
+    assert text.startswith("lengths is a Python list of 5 items, not a tensor.")
 
 
 def test_pad_float_ids():
@@ -144,18 +146,85 @@ def test_embedding_without_padding_idx():
 
 
 def test_embedding_sizes_swapped():
-    text = message(nb01.check_make_embedding, lambda v, e, p: nn.Embedding(e, v, padding_idx=p))
-    assert "embedding.weight should be (vocab=11, emb=3), but its shape is (3, 11)" in text
+    wrong = lambda v, e, p: nn.Embedding(e, v, padding_idx=p)  # noqa: E731
+    text = message(nb01.check_make_embedding, wrong)
+    assert text.startswith("embedding.weight is (emb=3, vocab=11): the two sizes are swapped.")
+    fixed = make_embedding  # the Fix line, nn.Embedding(vocab_size, emb_dim, padding_idx=pad_id)
+    assert text.endswith("Fix:  nn.Embedding(vocab_size, emb_dim, padding_idx=pad_id)")
+    nb01.check_make_embedding(fixed)
 
 
 def test_view_where_transpose_belongs():
     text = message(nb01.check_to_lstm_input,
                    lambda x, batch_first: x if batch_first else x.view(x.shape[1], x.shape[0], x.shape[2]))
-    assert "the shape of x is right, (7, 4, 3), but the values are scrambled" in text
+    assert "the shape of x is right, (7, 3, 2), but the values are scrambled" in text
     assert text.endswith("Fix:  embedded.transpose(0, 1)    (swaps the axes and moves the numbers with them)")
 
 
 def test_no_transpose_for_seq_first():
     text = message(nb01.check_to_lstm_input, lambda x, batch_first: x)
-    assert "x should be (seq=7, batch=4, feature=3), but its shape is (4, 7, 3)." in text
+    assert "x should be (seq=7, batch=3, feature=2), but its shape is (3, 7, 2)." in text
     assert "seq and batch are swapped" in text
+
+
+# --- the visible check (default arguments) is what a self-paced learner sees ---------------------
+
+
+def test_visible_checks_pass_the_solution():
+    for answer, test_id in [("build_vocab", "test_build_vocab"), ("encode", "test_encode"),
+                            ("pad_batch", "test_pad_batch"), ("make_embedding", "test_make_embedding"),
+                            ("to_lstm_input", "test_to_lstm_input")]:
+        from visible import _cells
+        assert run_visible(graded.A, answer, _cells(graded.A)[answer], test_id) is None, test_id
+
+
+def test_visible_calls_use_default_arguments():
+    for test_id in graded.POINTS:
+        visible = visible_part(graded.A, test_id)
+        assert visible.count("nb01.check_") == 1 and "(" + test_id[5:] + ")" in visible, visible
+
+
+@pytest.mark.parametrize("wrong", graded.WRONG_ANSWERS, ids=lambda w: w.why)
+def test_visible_check_catches_each_graded_wrong_answer(wrong):
+    """Every wrong answer the grading catches, the visible check (default arguments) catches too."""
+    failures = visible_failure(graded.A, wrong)
+    assert all(failures.values()), f"the visible check passed {wrong.why!r}: {failures}"
+
+
+def test_vocab_min_count_ignored_is_caught_by_default():
+    text = message(nb01.check_build_vocab, lambda tl, min_count=1: build_vocab(tl))
+    assert text.startswith("with min_count=2, ")
+
+
+def test_pad_id_ignored_is_caught_by_default():
+    text = message(nb01.check_pad_batch, lambda ids, pad_id: pad_batch(ids, 0))
+    assert text.startswith("row 0 should be padded with pad_id=3 after its 3 ids")
+
+
+def test_padding_idx_zero_is_caught_by_default():
+    text = message(nb01.check_make_embedding, lambda v, e, p: nn.Embedding(v, e, padding_idx=0))
+    assert text.startswith("the embedding's padding_idx is 0, but the padding id is 4.")
+
+
+def test_layout_guessed_from_the_shorter_axis_is_caught_by_default():
+    guess = lambda x, batch_first: x if x.shape[0] < x.shape[1] else x.transpose(0, 1)  # noqa: E731
+    text = message(nb01.check_to_lstm_input, guess)
+    assert "x should be (seq=7, batch=3, feature=2), but its shape is (3, 7, 2)." in text
+    flipped = lambda x, batch_first: x if x.shape[0] > x.shape[1] else x.transpose(0, 1)  # noqa: E731
+    text = message(nb01.check_to_lstm_input, flipped)
+    assert "x should be (batch=3, seq=7, feature=2), but its shape is (7, 3, 2)." in text
+
+
+def test_encode_dropping_unknown_words():
+    text = message(nb01.check_encode, lambda tokens, vocab: [vocab[t] for t in tokens if t in vocab])
+    assert text.startswith("encode() should give one id per token: 9 tokens in, 7 ids out.")
+    assert text.endswith("Fix:  [vocab.get(token, vocab['<unk>']) for token in tokens]")
+    fixed = lambda tokens, vocab: [vocab.get(token, vocab['<unk>']) for token in tokens]  # noqa: E731
+    nb01.check_encode(fixed)
+
+
+def test_embedding_row_not_zero():
+    def pretrained(v, e, p):
+        return nn.Embedding.from_pretrained(torch.ones(v, e), padding_idx=p, freeze=False)
+    text = message(nb01.check_make_embedding, pretrained)
+    assert text.startswith("row 0 (<pad>) of the embedding should be all zeros")

@@ -61,7 +61,7 @@ def test_right_answers_pass(capsys):
     nb02.check_univariate_windows(univariate_windows)
     nb02.check_univariate_windows(univariate_windows, hours=9, seq=1)
     out = capsys.readouterr().out
-    assert out.count("PASSED") == 19
+    assert out.count("PASSED") == 21  # the visible calls of to_layout and keras_lstm try two sizes
     assert "PASSED to_layout: (seq, batch, feature) -> (batch, seq, feature)" in out
     assert "PASSED make_windows: 23 windows (batch=23, seq=7, feature=3)" in out
 
@@ -345,10 +345,10 @@ def test_to_layout_hard_coded_transpose_fails_the_visible_check():
 
 def test_right_answer_passes_every_default_layout(capsys):
     nb02.check_to_layout(to_layout)
-    assert capsys.readouterr().out == (
-        "PASSED to_layout: (seq, batch, feature) -> (batch, seq, feature), (seq, batch, feature) -> "
-        "(batch, feature, seq), (batch, feature, seq) -> (seq, batch, feature): every number with its own "
-        "sequence and step\n")
+    line = ("PASSED to_layout: (seq, batch, feature) -> (batch, seq, feature), (seq, batch, feature) -> "
+            "(batch, feature, seq), (batch, feature, seq) -> (seq, batch, feature): every number with its own "
+            "sequence and step\n")
+    assert capsys.readouterr().out == 2 * line   # two sizes: (4, 7, 3) and (3, 5, 2)
 
 
 def test_to_layout_index_on_the_string():
@@ -450,3 +450,16 @@ def test_checks_leave_the_learners_random_state_alone():
     nb02.check_make_windows(make_windows)
     nb02.check_univariate_windows(univariate_windows)
     assert torch.equal(torch.rand(3), expected)
+
+
+# --- the visible check (default arguments) is what a self-paced learner sees ---------------------
+
+import test_grading_02 as graded  # noqa: E402
+from visible import visible_failure  # noqa: E402
+
+
+@pytest.mark.parametrize("wrong", graded.WRONG_ANSWERS, ids=lambda w: w.why)
+def test_visible_check_catches_each_graded_wrong_answer(wrong):
+    """Every wrong answer the grading catches, the visible check (default arguments) catches too."""
+    failures = visible_failure(graded.A, wrong)
+    assert all(failures.values()), f"the visible check passed {wrong.why!r}: {failures}"

@@ -512,5 +512,21 @@ def test_forward_more_mistakes(old, new, start, fix):
 
 def test_visible_forward_check_covers_both_initial_states(capsys):
     nb03.check_lstm_forward(lstm_forward)
-    assert capsys.readouterr().out == ("PASSED lstm_forward: out (seq=7, batch=4, hidden=5), h_n and c_n equal a "
-                                       "one-layer nn.LSTM (h0, c0 given and left out), values and gradients\n")
+    assert capsys.readouterr().out == (
+        "PASSED lstm_forward: out (seq=7, batch=4, hidden=5), h_n and c_n equal a "
+        "one-layer nn.LSTM (h0, c0 given and left out), values and gradients\n"
+        "PASSED lstm_forward: out (seq=4, batch=3, hidden=2), h_n and c_n equal a "
+        "one-layer nn.LSTM (h0, c0 given and left out), values and gradients\n")
+
+
+# --- the visible check (default arguments) is what a self-paced learner sees ---------------------
+
+import test_grading_03 as graded  # noqa: E402
+from visible import visible_failure  # noqa: E402
+
+
+@pytest.mark.parametrize("wrong", graded.WRONG_ANSWERS, ids=lambda w: w.why)
+def test_visible_check_catches_each_graded_wrong_answer(wrong):
+    """Every wrong answer the grading catches, the visible check (default arguments) catches too."""
+    failures = visible_failure(graded.A, wrong)
+    assert all(failures.values()), f"the visible check passed {wrong.why!r}: {failures}"

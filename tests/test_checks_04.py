@@ -111,7 +111,7 @@ def test_final_hidden_squeeze_on_two_layers():
 
 def test_final_hidden_batch_first_index_on_h_n():
     # h_n[:, -1] (as if batch_first applied to h_n): (layers, hidden)
-    with pytest.raises(ShapeError) as info:
+    with pytest.raises(AssertionError) as info:
         nb04.check_final_hidden(lambda lstm, x: lstm(x)[1][0][:, -1])
     assert "h_n[-1]" in str(info.value)
 
@@ -190,7 +190,9 @@ def test_init_state_forgets_directions():
         w = lstm.weight_ih_l0
         return torch.zeros(shape, device=w.device), torch.zeros(shape, device=w.device)
 
-    nb04.check_init_state(wrong)  # unidirectional: fine
+    nb04.check_init_state(wrong, num_layers=1)  # one unidirectional LSTM: fine
+    with pytest.raises(AssertionError, match="this LSTM is bidirectional"):
+        nb04.check_init_state(wrong)  # the visible call tries a bidirectional LSTM too
     with pytest.raises(CheckFailed, match=r"one row per layer AND direction, 2 x 2 = 4"):
         nb04.check_init_state(wrong, num_layers=2, bidirectional=True)
 
@@ -227,9 +229,9 @@ def test_init_state_ignores_the_lstms_device(device_of):
 
 
 def test_init_state_other_ways_to_match_the_device_pass(capsys):
-    nb04.check_init_state(lambda lstm, batch: (lstm.weight_ih_l0.new_zeros(lstm.num_layers, batch, lstm.hidden_size),) * 2)
+    nb04.check_init_state(num_layers=1, init_state=lambda lstm, batch: (lstm.weight_ih_l0.new_zeros(lstm.num_layers, batch, lstm.hidden_size),) * 2)
     p = lambda lstm: next(lstm.parameters())  # noqa: E731
-    nb04.check_init_state(lambda lstm, batch: tuple(torch.zeros(lstm.num_layers, batch, lstm.hidden_size).to(p(lstm))
+    nb04.check_init_state(num_layers=1, init_state=lambda lstm, batch: tuple(torch.zeros(lstm.num_layers, batch, lstm.hidden_size).to(p(lstm))
                                                     for _ in range(2)), dtype=torch.float64)
     assert capsys.readouterr().out.count("PASSED init_state") == 2
 
@@ -509,3 +511,16 @@ def test_checks_leave_the_learners_random_state_alone():
     torch.manual_seed(123)
     nb04.check_final_hidden(final_hidden)
     assert torch.equal(torch.rand(3), expected)
+
+
+# --- the visible check (default arguments) is what a self-paced learner sees ---------------------
+
+import test_grading_04 as graded  # noqa: E402
+from visible import visible_failure  # noqa: E402
+
+
+@pytest.mark.parametrize("wrong", graded.WRONG_ANSWERS, ids=lambda w: w.why)
+def test_visible_check_catches_each_graded_wrong_answer(wrong):
+    """Every wrong answer the grading catches, the visible check (default arguments) catches too."""
+    failures = visible_failure(graded.A, wrong)
+    assert all(failures.values()), f"the visible check passed {wrong.why!r}: {failures}"

@@ -504,3 +504,16 @@ def test_stacked_lstm_fixed_p():
     msg = str(info.value)
     assert "built with dropout=0.0, yet in train mode two runs give different outputs" in msg
     assert msg.endswith("Fix:  nn.functional.dropout(out, p=self.dropout, training=self.training)")
+
+
+# --- the visible check (default arguments) is what a self-paced learner sees ---------------------
+
+import test_grading_05 as graded  # noqa: E402
+from visible import visible_failure  # noqa: E402
+
+
+@pytest.mark.parametrize("wrong", graded.WRONG_ANSWERS, ids=lambda w: w.why)
+def test_visible_check_catches_each_graded_wrong_answer(wrong):
+    """Every wrong answer the grading catches, the visible check (default arguments) catches too."""
+    failures = visible_failure(graded.A, wrong)
+    assert all(failures.values()), f"the visible check passed {wrong.why!r}: {failures}"

@@ -33,6 +33,19 @@ WRONG_ANSWERS = [
                 "test_to_lstm_input", "view where transpose belongs"),
     WrongAnswer("to_lstm_input", "return embedded.transpose(0, 1)", "return embedded",
                 "test_to_lstm_input", "seq and batch swapped (no transpose)"),
+    # caught by the visible check (it tries a rare token, a pad id that is not 0, batch > seq)
+    WrongAnswer("build_vocab", "n >= min_count", "n >= 1", "test_build_vocab",
+                "min_count ignored: every token kept"),
+    WrongAnswer("encode", "[vocab.get(token, unk) for token in tokens]",
+                "[vocab[token] for token in tokens if token in vocab]", "test_encode",
+                "unknown words dropped"),
+    WrongAnswer("pad_batch", "int(lengths.max())", "int(lengths[0])", "test_pad_batch",
+                "padded to the first sentence's length"),
+    WrongAnswer("make_embedding", "nn.Embedding(vocab_size, emb_dim, padding_idx=pad_id)",
+                "nn.Embedding(emb_dim, vocab_size, padding_idx=pad_id)", "test_make_embedding",
+                "the two sizes swapped"),
+    WrongAnswer("to_lstm_input", "if batch_first:", "if embedded.shape[0] < embedded.shape[1]:",
+                "test_to_lstm_input", "layout guessed from which axis is shorter"),
 ]
 
 POINTS = {"test_build_vocab": 2, "test_encode": 2, "test_pad_batch": 2, "test_make_embedding": 2,

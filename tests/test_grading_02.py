@@ -28,6 +28,9 @@ WRONG_ANSWERS = [
                 "sets lstm.batch_first on the caller's module (was false credit: right values, module changed)"),
     WrongAnswer("keras_lstm", "    return out[:, -1]", "    return lstm(x if lstm.batch_first else x.transpose(0, 1))[1][0][0]",
                 "test_keras_lstm", "h_n[0]: the first layer's final state, not the last layer's"),
+    # caught by the visible check (it tries a second size, seq=5)
+    WrongAnswer("keras_lstm", "    return out[:, -1]", "    return out[:, 6]", "test_keras_lstm",
+                "the last step hard-coded as 6 (the notebook's seq - 1)"),
     # make_windows
     WrongAnswer("make_windows", "targets = series[seq + horizon - 1 : seq + horizon - 1 + n]",
                 "targets = series[seq + horizon - 2 : seq + horizon - 2 + n]",

@@ -9,6 +9,10 @@ from grading import WrongAnswer, grading_tests
 A = "03-lstm-cell"
 
 WRONG_ANSWERS = [
+    # caught by the visible check (it tries hidden=2 besides the notebook's hidden=5)
+    WrongAnswer("lstm_gates", "i, f, g, o = gates.chunk(4, dim=1)",
+                "i, f, g, o = gates[:, :5], gates[:, 5:10], gates[:, 10:15], gates[:, 15:20]",
+                "test_lstm_gates", "gate rows cut with the notebook's hidden=5"),
     # exercise 1: the gates
     WrongAnswer("lstm_gates", "i, f, g, o = gates.chunk(4, dim=1)", "i, f, o, g = gates.chunk(4, dim=1)",
                 "test_lstm_gates", "gates in the order i, f, o, g"),

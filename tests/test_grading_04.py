@@ -5,8 +5,14 @@ from grading import WrongAnswer, grading_tests
 A = "04-outputs-and-state"
 
 WRONG_ANSWERS = [
+    # caught by the visible check (it tries 2 layers, bidirectional, seq-first, float64, hidden 4)
+    WrongAnswer("init_state", "shape = (lstm.num_layers * directions, batch, lstm.hidden_size)",
+                "shape = (directions, batch, lstm.hidden_size)", "test_init_state", "layers forgotten"),
+    WrongAnswer("init_state", "shape = (lstm.num_layers * directions, batch, lstm.hidden_size)",
+                "shape = (lstm.num_layers * directions, batch, 5)", "test_init_state",
+                "hidden size of the notebook's LSTM (5) hard-coded"),
     # last_output
-    WrongAnswer("last_output", "        return out[:, -1]\n    return out[-1]", "    return out[-1]",
+    WrongAnswer("last_output", "    if batch_first:\n        return out[:, -1]\n    return out[-1]", "    return out[-1]",
                 "test_last_output", "out[-1] used on batch-first output"),
     WrongAnswer("last_output", "        return out[:, -1]\n    return out[-1]", "        return out[-1]\n    return out[:, -1]",
                 "test_last_output", "the two layouts swapped"),
@@ -29,10 +35,10 @@ WRONG_ANSWERS = [
                 "h0 made batch-first (batch, layers, hidden)"),
     WrongAnswer("init_state", "shape = (lstm.num_layers * directions, batch, lstm.hidden_size)",
                 "shape = (lstm.num_layers, batch, lstm.hidden_size)", "test_init_state",
-                "directions forgotten (hidden test: bidirectional)"),
+                "directions forgotten (caught by the visible check: bidirectional)"),
     WrongAnswer("init_state", "dtype=weight.dtype, device=weight.device)\n    c0",
                 "device=weight.device)\n    c0", "test_init_state",
-                "h0 in the default dtype (hidden test: float64 LSTM)"),
+                "h0 in the default dtype (caught by the visible check: float64 LSTM)"),
     WrongAnswer("init_state", "h0 = torch.zeros(shape,", "h0 = torch.randn(shape,", "test_init_state",
                 "random initial state"),
     WrongAnswer("init_state", ", device=weight.device)", ")", "test_init_state",

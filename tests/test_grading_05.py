@@ -5,6 +5,11 @@ from grading import WrongAnswer, grading_tests
 A = "05-stacked-lstms"
 
 WRONG_ANSWERS = [
+    # caught by the visible check (it tries a non-zero (h0, c0) on 2 layers, batch-first)
+    WrongAnswer("manual_stack", "(h0[l:l + 1], c0[l:l + 1])", "(h0[0:1], c0[0:1])", "test_manual_stack",
+                "row 0 of the initial state for every layer"),
+    WrongAnswer("manual_stack", "out, (h, c) = layer(out, (h0[l:l + 1], c0[l:l + 1]))",
+                "out, (h, c) = layer(out)", "test_manual_stack", "the initial state ignored"),
     # copy_layer
     WrongAnswer("copy_layer", 'f"{name}_l{layer}")', 'f"{name}_l{layer - 1}")', "test_copy_layer",
                 "layers counted from 1: layer l-1's weights copied (off by one)"),

@@ -13,22 +13,25 @@ CASES = {
         Z(7, 4, 5), "batch seq hidden", dict(batch=4, seq=7, hidden=5), {},
         "out should be (batch=4, seq=7, hidden=5), but its shape is (7, 4, 5).\n"
         "  out.shape = (7, 4, 5)     read as (batch=7, seq=4, hidden=5)\n"
-        "  seq and batch are swapped. nn.LSTM reads and returns (seq, batch, feature) unless it was built with batch_first=True.\n"
-        "  Fix:  nn.LSTM(..., batch_first=True)    or    out = out.transpose(0, 1)",
+        "  seq and batch are swapped. nn.LSTM reads and returns (seq, batch, feature) unless it\n"
+        "  was built with batch_first=True.\n"
+        "  Fix:  nn.LSTM(..., batch_first=True)    or    out = out.transpose(0, 1)"
     ),
     "token ids with seq and batch swapped": (
         Z(7, 4), "batch seq", dict(batch=4, seq=7), {},
         "out should be (batch=4, seq=7), but its shape is (7, 4).\n"
         "  out.shape = (7, 4)     read as (batch=7, seq=4)\n"
-        "  seq and batch are swapped. pad_sequence returns (seq, batch) unless it is given batch_first=True.\n"
-        "  Fix:  pad_sequence(..., batch_first=True)    or    out = out.transpose(0, 1)",
+        "  seq and batch are swapped. pad_sequence returns (seq, batch) unless it is given\n"
+        "  batch_first=True.\n"
+        "  Fix:  pad_sequence(..., batch_first=True)    or    out = out.transpose(0, 1)"
     ),
     "2 x hidden from a bidirectional LSTM": (
         Z(4, 40), "batch hidden", dict(batch=4, hidden=20), {},
         "out should be (batch=4, hidden=20), but its shape is (4, 40).\n"
         "  out.shape = (4, 40)     read as (batch=4, hidden=40)\n"
-        "  40 = 2 x 20: likely from a bidirectional LSTM, whose output puts the forward and backward directions side by side.\n"
-        "  Fix:  nn.Linear(2 * hidden_size, ...)    or    torch.cat([h_n[-2], h_n[-1]], dim=-1)",
+        "  40 = 2 x 20: likely from a bidirectional LSTM, whose output puts the forward and\n"
+        "  backward directions side by side.\n"
+        "  Fix:  nn.Linear(2 * hidden_size, ...)    or    torch.cat([h_n[-2], h_n[-1]], dim=-1)"
     ),
     "one direction of a bidirectional LSTM": (
         Z(4, 20), "batch hidden", dict(batch=4, hidden=40), {},
@@ -41,8 +44,9 @@ CASES = {
         Z(4, 7), "batch seq feature", dict(batch=4, seq=7, feature=1), {},
         "out should be (batch=4, seq=7, feature=1), but its shape is (4, 7).\n"
         "  out.shape = (4, 7)\n"
-        "  The feature axis is missing. An LSTM wants a feature axis even when each step holds one number (a univariate series has feature=1).\n"
-        "  Fix:  out = out.unsqueeze(-1)",
+        "  The feature axis is missing. An LSTM wants a feature axis even when each step holds\n"
+        "  one number (a univariate series has feature=1).\n"
+        "  Fix:  out = out.unsqueeze(-1)"
     ),
     "missing batch axis": (
         Z(7, 3), "batch seq feature", dict(batch=1, seq=7, feature=3), {},
@@ -55,43 +59,49 @@ CASES = {
         Z(4, 2, 5), "layers batch hidden", dict(layers=2, batch=4, hidden=5), {},
         "out should be (layers=2, batch=4, hidden=5), but its shape is (4, 2, 5).\n"
         "  out.shape = (4, 2, 5)     read as (layers=4, batch=2, hidden=5)\n"
-        "  layers and batch are swapped. h_n and c_n are always (layers x directions, batch, hidden): batch_first does not apply to them.\n"
-        "  Fix:  use h_n as it comes: h_n[-1] is the last layer, (batch, hidden)",
+        "  layers and batch are swapped. h_n and c_n are always (layers x directions, batch,\n"
+        "  hidden): batch_first does not apply to them.\n"
+        "  Fix:  use h_n as it comes: h_n[-1] is the last layer, (batch, hidden)"
     ),
     "h_n[:, -1] or out[-1] taken as the last step": (
         Z(2, 5), "batch hidden", dict(batch=4, hidden=5), {},
         "out should be (batch=4, hidden=5), but its shape is (2, 5).\n"
         "  out.shape = (2, 5)     read as (batch=2, hidden=5)\n"
-        "  The batch axis has 2 rows instead of 4: one row per sequence is missing. On batch-first output, out[-1] is the last sequence, not the last step; and h_n is (layers x directions, batch, hidden) whatever batch_first says, so h_n[:, -1] picks the last sequence, not the last layer.\n"
-        "  Fix:  out[:, -1]    (batch_first=True)    or    h_n[-1]    (the last layer)",
+        "  The batch axis has 2 rows, but there are 4 sequences. Possible causes: out[-1] on\n"
+        "  batch-first output (the last sequence, not the last step); h_n[:, -1] (h_n is (layers\n"
+        "  x directions, batch, hidden) whatever batch_first says); or an input whose layout does\n"
+        "  not match how the LSTM was built (lstm.batch_first)."
     ),
     "all of h_n where one layer belongs": (
         Z(2, 4, 5), "batch hidden", dict(batch=4, hidden=5), {},
         "out should be (batch=4, hidden=5), but its shape is (2, 4, 5).\n"
         "  out.shape = (2, 4, 5)\n"
-        "  There is an extra first axis of size 2. If this is h_n, it has one row per layer (x direction): take the last layer.\n"
-        "  Fix:  out = out[-1]",
+        "  There is an extra first axis of size 2. If this is h_n, it has one row per layer (x\n"
+        "  direction): take the last layer.\n"
+        "  Fix:  out = out[-1]"
     ),
     "LSTM read the wrong axis as batch": (
         Z(1, 26, 5), "layers batch hidden", dict(batch=4, hidden=5), {},
         "out should be (layers=?, batch=4, hidden=5), but its shape is (1, 26, 5).\n"
         "  out.shape = (1, 26, 5)     read as (layers=1, batch=26, hidden=5)\n"
-        "  The LSTM saw 26 sequences, but the batch has 4: it read another axis of the input as the batch. nn.LSTM reads (seq, batch, feature) unless it was built with batch_first=True.\n"
-        "  Fix:  nn.LSTM(..., batch_first=True)    or    lstm(x.transpose(0, 1))",
+        "  The LSTM saw 26 sequences, but the batch has 4: it read another axis of the input as\n"
+        "  the batch. nn.LSTM reads (seq, batch, feature) unless it was built with\n"
+        "  batch_first=True.\n"
+        "  Fix:  nn.LSTM(..., batch_first=True)    or    lstm(x.transpose(0, 1))"
     ),
     "h_n of a bidirectional LSTM": (
         Z(4, 4, 5), "layers batch hidden", dict(layers=2, batch=4, hidden=5), {},
         "out should be (layers=2, batch=4, hidden=5), but its shape is (4, 4, 5).\n"
         "  out.shape = (4, 4, 5)     read as (layers=4, batch=4, hidden=5)\n"
-        "  4 = 2 x 2: likely h_n of a bidirectional LSTM, which has one row per layer and direction.\n"
-        "  Fix:  h_n.view(num_layers, 2, batch, hidden)",
+        "  4 = 2 x 2: likely h_n of a bidirectional LSTM, which has one row per layer and\n"
+        "  direction.\n"
+        "  Fix:  h_n.view(num_layers, 2, batch, hidden)"
     ),
     "wrong rank": (
         Z(4), "batch seq feature", dict(batch=4, seq=7, feature=3), {},
         "out should be (batch=4, seq=7, feature=3), but its shape is (4,).\n"
         "  out.shape = (4,)\n"
-        "  out has 1 axis, but 3 were expected: (batch=4, seq=7, feature=3).\n"
-        "  Fix:  build out with the axes (batch, seq, feature)",
+        "  out has 1 axis, but 3 were expected: (batch=4, seq=7, feature=3)."
     ),
     "axes in another order": (
         Z(3, 4, 7), "batch seq feature", dict(batch=4, seq=7, feature=3), {},
@@ -111,8 +121,30 @@ CASES = {
         Z(4, 6, 3), "batch seq feature", dict(batch=4, seq=7, feature=3), {},
         "out should be (batch=4, seq=7, feature=3), but its shape is (4, 6, 3).\n"
         "  out.shape = (4, 6, 3)     read as (batch=4, seq=6, feature=3)\n"
-        "  The sequences have 6 steps, but 7 were expected: a step was dropped or added.\n"
-        "  Fix:  keep all 7 steps: look for a slice such as [:, :-1] or a window of the wrong length",
+        "  The sequences have 6 steps, but 7 were expected: a step was dropped or added (a slice\n"
+        "  such as [:, :-1], or a window of 6 steps?)."
+    ),
+    "vocab and emb swapped (nn.Embedding sizes)": (
+        Z(3, 11), "vocab emb", dict(vocab=11, emb=3), {},
+        "out should be (vocab=11, emb=3), but its shape is (3, 11).\n"
+        "  out.shape = (3, 11)     read as (vocab=3, emb=11)\n"
+        "  vocab and emb are swapped: nn.Embedding takes the number of ids first\n"
+        "  (num_embeddings), then the size of each vector (embedding_dim).\n"
+        "  Fix:  nn.Embedding(vocab_size, emb_dim)    (the constructor's two sizes swapped)",
+    ),
+    "padded to another length": (
+        Z(4, 3), "batch seq", dict(batch=4, seq=6), {},
+        "out should be (batch=4, seq=6), but its shape is (4, 3).\n"
+        "  out.shape = (4, 3)     read as (batch=4, seq=3)\n"
+        "  The batch has 3 steps per row, but its longest sequence has 6: a padded batch is as\n"
+        "  long as its longest sequence.\n"
+        "  Fix:  seq = max(len(x) for x in id_lists)",
+    ),
+    "several axes differ": (
+        Z(1, 4, 15), "layers batch hidden", dict(layers=3, batch=4, hidden=5), {},
+        "out should be (layers=3, batch=4, hidden=5), but its shape is (1, 4, 15).\n"
+        "  out.shape = (1, 4, 15)     read as (layers=1, batch=4, hidden=15)\n"
+        "  Several axes differ: layers is 1, expected 3, hidden is 15, expected 5.",
     ),
     "padding rows read as data": (
         torch.tensor([[1.0, 2], [0, 0], [3, 4], [0, 0]]), "batch hidden", dict(batch=4, hidden=2),
@@ -149,7 +181,37 @@ def test_diagnosis_wording(case):
         cu.check_shape(tensor, spec, name="out", **sizes, **extra)
     assert str(info.value) == message
     assert len(message.splitlines()) <= 8, "a message fits in eight lines"
-    assert "Fix:  " in message.splitlines()[-1], "the last line is the fix"
+    assert all(len(line) <= 88 for line in message.splitlines()), "JupyterLab wraps longer lines"
+    if case in NO_DIAGNOSIS:
+        assert "Fix:" not in message, "where no known mistake fits, no fix is offered as a fact"
+    else:
+        assert "Fix:  " in message.splitlines()[-1], "the last line is the fix"
+
+
+# no known mistake explains these: the message says what differs and where, and offers no Fix
+NO_DIAGNOSIS = {"h_n[:, -1] or out[-1] taken as the last step", "wrong rank", "a step dropped",
+                "several axes differ"}
+
+
+def test_embedding_fix_line_runs_and_passes():
+    """The Fix for an nn.Embedding built with its sizes swapped is the constructor, not a transpose."""
+    vocab_size, emb_dim = 11, 3
+    wrong = torch.nn.Embedding(emb_dim, vocab_size)
+    with pytest.raises(cu.ShapeError) as info:
+        cu.check_shape(wrong.weight, "vocab emb", vocab=vocab_size, emb=emb_dim, name="embedding.weight")
+    assert info.value.args[0].endswith("Fix:  nn.Embedding(vocab_size, emb_dim)    (the constructor's two sizes swapped)")
+    fixed = torch.nn.Embedding(vocab_size, emb_dim)
+    cu.check_shape(fixed.weight, "vocab emb", vocab=vocab_size, emb=emb_dim, name="embedding.weight")
+
+
+def test_padding_length_fix_line_runs_and_passes():
+    id_lists = [[5, 6], [7, 8, 9, 10], [11]]
+    first = torch.zeros(3, len(id_lists[0]), dtype=torch.long)      # padded to the first sentence
+    with pytest.raises(cu.ShapeError) as info:
+        cu.check_shape(first, "batch seq", batch=3, seq=4, name="ids")
+    assert info.value.args[0].endswith("Fix:  seq = max(len(x) for x in id_lists)")
+    seq = max(len(x) for x in id_lists)
+    cu.check_shape(torch.zeros(3, seq, dtype=torch.long), "batch seq", batch=3, seq=4, name="ids")
 
 
 def test_padding_rows_raise_padding_error_not_shape_error():

@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from ..shapes import check_shape
-from .common import CheckFailed, calling, passed, require, require_tensor
+from .common import CheckFailed, calling, passed, require, require_tensor, seeded_lstm, seeded_randn
 
 PAD, UNK = "<pad>", "<unk>"
 
@@ -41,10 +41,21 @@ def _reference_counts(token_lists):
 # --- exercise 1 ------------------------------------------------------------------------------
 
 
-def check_build_vocab(build_vocab, *, token_lists=None, min_count: int = 1) -> None:
-    """build_vocab(token_lists, min_count) -> dict: <pad> 0, <unk> 1, then words by count, ties A-Z."""
+def check_build_vocab(build_vocab, *, token_lists=None, min_count: int | None = None) -> None:
+    """build_vocab(token_lists, min_count) -> dict: <pad> 0, <unk> 1, then words by count, ties A-Z.
+
+    By default tries min_count=1 and min_count=2 (the visible corpus has words seen only once).
+    """
     __tracebackhide__ = True
     token_lists = corpus() if token_lists is None else token_lists
+    for m in ((1, 2) if min_count is None else (min_count,)):
+        _check_build_vocab_once(build_vocab, token_lists, m)
+    counts = "min_count 1 and 2" if min_count is None else f"min_count={min_count}"
+    passed(f"build_vocab: <pad>=0, <unk>=1, then tokens by count ({counts})")
+
+
+def _check_build_vocab_once(build_vocab, token_lists, min_count: int) -> None:
+    __tracebackhide__ = True
     copy = [list(t) for t in token_lists]
     with calling("build_vocab"):
         vocab = build_vocab(copy, min_count=min_count)
@@ -78,7 +89,8 @@ def check_build_vocab(build_vocab, *, token_lists=None, min_count: int = 1) -> N
     dropped = [t for t, n in counts.items() if n < min_count and t in vocab]
     require(
         not dropped,
-        f"with min_count={min_count}, {dropped[:3]} should not be in the vocabulary: they occur fewer times.\n"
+        f"with min_count={min_count}, {dropped[:3]} should not be in the vocabulary: "
+        "they occur fewer times.\n"
         "  Rare words are left out and read as <unk>.\n"
         "  Fix:  keep a token only if counts[token] >= min_count",
     )
@@ -91,7 +103,7 @@ def check_build_vocab(build_vocab, *, token_lists=None, min_count: int = 1) -> N
     require(
         len(vocab) == len(kept) + 2,
         f"the vocabulary should hold <pad>, <unk> and {len(kept)} tokens ({len(kept) + 2} entries), "
-        f"but it holds {len(vocab)}.",
+        f"but it holds {len(vocab)}: a token is in it twice, or a token that no sentence has.",
     )
     order = sorted(kept, key=lambda t: (-counts[t], t))
     got = sorted(kept, key=lambda t: vocab[t])
@@ -103,7 +115,6 @@ def check_build_vocab(build_vocab, *, token_lists=None, min_count: int = 1) -> N
             "  Ids go by falling count, ties in alphabetical order, so the vocabulary is the same on every machine.\n"
             "  Fix:  sorted(kept, key=lambda t: (-counts[t], t))"
         )
-    passed("build_vocab: <pad>=0, <unk>=1, then tokens by count")
 
 
 # --- exercise 2 ------------------------------------------------------------------------------
@@ -136,11 +147,14 @@ def check_encode(encode, *, tokens=None, min_count: int = 1) -> None:
         ids = ids.tolist()
     require(
         isinstance(ids, list),
-        f"encode() should return a list of ints, but it returned a {type(ids).__name__}.",
+        f"encode() should return a list of ints, but it returned a {type(ids).__name__}.\n"
+        "  Fix:  return [vocab.get(token, vocab['<unk>']) for token in tokens]",
     )
     require(
         len(ids) == len(tokens),
-        f"encode() should give one id per token: {len(tokens)} tokens in, {len(ids)} ids out.",
+        f"encode() should give one id per token: {len(tokens)} tokens in, {len(ids)} ids out.\n"
+        "  Perhaps unknown tokens were left out: they must stay, as the id of '<unk>'.\n"
+        "  Fix:  [vocab.get(token, vocab['<unk>']) for token in tokens]",
     )
     for tok, i in zip(tokens, ids):
         if tok in vocab:
@@ -165,8 +179,26 @@ def check_encode(encode, *, tokens=None, min_count: int = 1) -> None:
 # --- exercise 3 ------------------------------------------------------------------------------
 
 
-def check_pad_batch(pad_batch, *, lengths=(3, 7, 1, 5), pad_id: int = 0) -> None:
-    """pad_batch(id_lists, pad_id) -> ids (batch, seq) long, lengths (batch,) long; seq = longest."""
+VISIBLE_PAD_BATCHES = (((3, 6, 1, 2, 6), 3), ((2, 9, 4), 0))  # unsorted; a length of 1; pad id not 0
+
+
+def check_pad_batch(pad_batch, *, lengths=None, pad_id: int | None = None) -> None:
+    """pad_batch(id_lists, pad_id) -> ids (batch, seq) long, lengths (batch,) long; seq = longest.
+
+    By default tries two batches: lengths (3, 6, 1, 2, 6) padded with 3, lengths (2, 9, 4) with 0.
+    """
+    __tracebackhide__ = True
+    if lengths is None and pad_id is None:
+        configs = VISIBLE_PAD_BATCHES
+    else:
+        configs = (((3, 7, 1, 5) if lengths is None else lengths, 0 if pad_id is None else pad_id),)
+    for n, p in configs:
+        _check_pad_batch_once(pad_batch, tuple(n), p)
+    tried = "; ".join(f"lengths {list(n)} padded with {p}" for n, p in configs)
+    passed(f"pad_batch: ids (batch, seq) and lengths for {tried}")
+
+
+def _check_pad_batch_once(pad_batch, lengths, pad_id: int) -> None:
     __tracebackhide__ = True
     g = torch.Generator().manual_seed(sum(lengths) + pad_id)
     # ids never equal pad_id, so any pad_id in the output is padding
@@ -215,36 +247,64 @@ def check_pad_batch(pad_batch, *, lengths=(3, 7, 1, 5), pad_id: int = 0) -> None
         if any(p != pad_id for p in pads):
             raise CheckFailed(
                 f"row {b} should be padded with pad_id={pad_id} after its {n} ids, but the padding is {pads}.\n"
-                "  The padding id must be the one the embedding ignores (padding_idx) and the vocabulary calls '<pad>'.\n"
+                "  Pad with the pad_id argument, not a fixed number: the vocabulary decides it.\n"
                 "  Fix:  torch.full((batch, seq), pad_id, dtype=torch.long)   "
                 "or   pad_sequence(seqs, batch_first=True, padding_value=pad_id)"
             )
-    passed(f"pad_batch: ids (batch={batch}, seq={seq}) padded with {pad_id}, lengths {list(lengths)}")
 
 
 # --- exercise 4 ------------------------------------------------------------------------------
 
 
-def check_make_embedding(make_embedding, *, vocab_size: int = 11, emb_dim: int = 3, pad_id: int = 0) -> None:
-    """make_embedding(vocab_size, emb_dim, pad_id) -> nn.Embedding whose <pad> row is zero and never learns."""
+VISIBLE_EMBEDDINGS = ((11, 3, 0), (9, 6, 4))  # (vocab_size, emb_dim, pad_id): a pad id that is not 0
+
+
+def check_make_embedding(make_embedding, *, vocab_size: int | None = None, emb_dim: int | None = None,
+                         pad_id: int | None = None) -> None:
+    """make_embedding(vocab_size, emb_dim, pad_id) -> nn.Embedding whose <pad> row is zero and never learns.
+
+    By default tries (vocab 11, emb 3, pad id 0) and (vocab 9, emb 6, pad id 4).
+    """
     __tracebackhide__ = True
-    torch.manual_seed(0)
-    with calling("make_embedding"):
+    if vocab_size is None and emb_dim is None and pad_id is None:
+        configs = VISIBLE_EMBEDDINGS
+    else:
+        configs = ((11 if vocab_size is None else vocab_size, 3 if emb_dim is None else emb_dim,
+                    0 if pad_id is None else pad_id),)
+    for v, e, p in configs:
+        _check_make_embedding_once(make_embedding, v, e, p)
+    tried = "; ".join(f"(vocab={v}, emb={e}, padding_idx={p})" for v, e, p in configs)
+    passed(f"make_embedding: weight {tried}")
+
+
+def _check_make_embedding_once(make_embedding, vocab_size: int, emb_dim: int, pad_id: int) -> None:
+    __tracebackhide__ = True
+    with torch.random.fork_rng(devices=[]), calling("make_embedding"):
         emb = make_embedding(vocab_size, emb_dim, pad_id)
     require(
         isinstance(emb, nn.Embedding),
-        f"make_embedding() should return an nn.Embedding, but it returned a {type(emb).__name__}.",
+        f"make_embedding() should return an nn.Embedding, but it returned a {type(emb).__name__}.\n"
+        "  Fix:  return nn.Embedding(vocab_size, emb_dim, padding_idx=pad_id)",
+    )
+    require(
+        vocab_size == emb_dim or tuple(emb.weight.shape) != (emb_dim, vocab_size),
+        f"embedding.weight is (emb={emb_dim}, vocab={vocab_size}): the two sizes are swapped.\n"
+        "  nn.Embedding takes the number of ids first, then the size of each vector.\n"
+        "  Fix:  nn.Embedding(vocab_size, emb_dim, padding_idx=pad_id)",
     )
     check_shape(emb.weight, "vocab emb", vocab=vocab_size, emb=emb_dim, name="embedding.weight")
     require(
         emb.padding_idx == pad_id,
         f"the embedding's padding_idx is {emb.padding_idx}, but the padding id is {pad_id}.\n"
-        "  Without it the <pad> row is random and learns, so padding looks like a real word to the LSTM.\n"
+        "  Without it the <pad> row is random and learns: padding looks like a word to the LSTM.\n"
         "  Fix:  nn.Embedding(vocab_size, emb_dim, padding_idx=pad_id)",
     )
     require(
         bool((emb.weight[pad_id] == 0).all()),
-        f"row {pad_id} (<pad>) of the embedding should be all zeros, but it is {emb.weight[pad_id].tolist()}.",
+        f"row {pad_id} (<pad>) of the embedding should be all zeros, but it is "
+        f"{[round(v, 3) for v in emb.weight[pad_id].tolist()]}.\n"
+        "  nn.Embedding(..., padding_idx=) zeroes it; from_pretrained or a copied weight does not.\n"
+        "  Fix:  nn.Embedding(vocab_size, emb_dim, padding_idx=pad_id)",
     )
     ids = torch.tensor([[pad_id, (pad_id + 1) % vocab_size], [(pad_id + 2) % vocab_size, pad_id]])
     emb(ids).sum().backward()
@@ -254,27 +314,43 @@ def check_make_embedding(make_embedding, *, vocab_size: int = 11, emb_dim: int =
         "the <pad> row received a gradient, so training would change it.\n"
         "  Fix:  nn.Embedding(vocab_size, emb_dim, padding_idx=pad_id)",
     )
-    passed(f"make_embedding: weight (vocab={vocab_size}, emb={emb_dim}), padding_idx={pad_id}")
 
 
 # --- exercise 5 ------------------------------------------------------------------------------
 
 
-def check_to_lstm_input(to_lstm_input, *, batch: int = 4, seq: int = 7, emb: int = 3) -> None:
-    """to_lstm_input(embedded (batch, seq, emb), batch_first) -> what nn.LSTM(batch_first=...) reads."""
+VISIBLE_LAYOUTS = ((3, 7, 2), (6, 2, 9))  # (batch, seq, emb): batch < seq, then batch > seq
+
+
+def check_to_lstm_input(to_lstm_input, *, batch: int | None = None, seq: int | None = None,
+                        emb: int | None = None) -> None:
+    """to_lstm_input(embedded (batch, seq, emb), batch_first) -> what nn.LSTM(batch_first=...) reads.
+
+    By default tries (batch=3, seq=7, emb=2) and (batch=6, seq=2, emb=9), each in both layouts.
+    """
     __tracebackhide__ = True
-    torch.manual_seed(1)
-    embedded = torch.randn(batch, seq, emb)
-    hidden = 5
+    if batch is None and seq is None and emb is None:
+        configs = VISIBLE_LAYOUTS
+    else:
+        configs = ((4 if batch is None else batch, 7 if seq is None else seq, 3 if emb is None else emb),)
+    for b, s, e in configs:
+        _check_to_lstm_input_once(to_lstm_input, b, s, e)
+    tried = " and ".join(f"(batch={b}, seq={s}, emb={e})" for b, s, e in configs)
+    passed(f"to_lstm_input: {tried} -> the layout nn.LSTM reads, both ways")
+
+
+def _check_to_lstm_input_once(to_lstm_input, batch: int, seq: int, emb: int) -> None:
+    __tracebackhide__ = True
+    embedded = seeded_randn(batch, seq, emb, seed=1)
+    hidden = 4
     for batch_first in (True, False):
         with calling("to_lstm_input"):
             x = to_lstm_input(embedded.clone(), batch_first)
         require_tensor(x, "x")
         spec = "batch seq feature" if batch_first else "seq batch feature"
         check_shape(x, spec, batch=batch, seq=seq, feature=emb, name="x")
-        lstm = nn.LSTM(emb, hidden, batch_first=batch_first)
-        ref = nn.LSTM(emb, hidden, batch_first=True)
-        ref.load_state_dict(lstm.state_dict())
+        lstm = seeded_lstm(emb, hidden, seed=0, batch_first=batch_first)
+        ref = seeded_lstm(emb, hidden, seed=0, batch_first=True)
         with torch.no_grad():
             out, _ = lstm(x)
             want, _ = ref(embedded)
@@ -284,13 +360,14 @@ def check_to_lstm_input(to_lstm_input, *, batch: int = 4, seq: int = 7, emb: int
             same_memory = torch.equal(x.reshape(-1), embedded.reshape(-1))
             if same_memory:
                 raise CheckFailed(
-                    f"for batch_first={batch_first}, the shape of x is right, {tuple(x.shape)}, but the values are "
-                    "scrambled: view/reshape keeps the numbers in memory order and just re-reads them, so\n"
-                    "  time steps of different sentences get mixed (x[0] is no longer step 0 of every sentence).\n"
+                    f"for batch_first={batch_first}, the shape of x is right, {tuple(x.shape)}, but the "
+                    "values are scrambled:\n"
+                    "  view/reshape keeps the numbers in memory order and just re-reads them, so time\n"
+                    "  steps of different sentences get mixed (x[0] is not step 0 of every sentence).\n"
                     "  Fix:  embedded.transpose(0, 1)    (swaps the axes and moves the numbers with them)"
                 )
             raise CheckFailed(
-                f"for batch_first={batch_first}, nn.LSTM gives different outputs on x than on the embedded batch: "
-                "x should hold the same numbers, only with the axes in the order the LSTM reads."
+                f"for batch_first={batch_first}, x has the right shape {tuple(x.shape)}, but nn.LSTM gives\n"
+                "  other outputs on it than on the embedded batch: x should hold the same numbers,\n"
+                "  only with the axes in the order the LSTM reads."
             )
-    passed(f"to_lstm_input: (batch={batch}, seq={seq}, emb={emb}) -> the layout nn.LSTM reads, both ways")

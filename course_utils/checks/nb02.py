@@ -18,6 +18,21 @@ from .common import CheckFailed, calling, passed, require, require_tensor
 NAMES = ("batch", "seq", "feature")
 
 
+def _also_other_sizes(other: dict):
+    """A visible call (no keywords) also tries `other`: sizes that are not the notebook's globals."""
+    import functools
+
+    def wrap(check):
+        @functools.wraps(check)
+        def visible(fn, **kwargs):
+            __tracebackhide__ = True
+            check(fn, **kwargs)
+            if not kwargs:
+                check(fn, **other)
+        return visible
+    return wrap
+
+
 def _fmt_axes(axes) -> str:
     return "(" + ", ".join(axes) + ")"
 
@@ -55,6 +70,7 @@ LAYOUT_PAIRS = (
 )
 
 
+@_also_other_sizes(dict(batch=3, seq=5, feature=2))
 def check_to_layout(to_layout, *, src: str | None = None, dst: str | None = None,
                     batch: int = 4, seq: int = 7, feature: int = 3) -> None:
     """to_layout(x, src, dst): x with axes named by src -> the same numbers with axes in dst order.
@@ -162,6 +178,7 @@ def _close(a, b) -> bool:
     return isinstance(a, torch.Tensor) and a.shape == b.shape and torch.allclose(a.detach().float(), b, atol=1e-5)
 
 
+@_also_other_sizes(dict(batch=3, seq=5, feature=2, hidden=6))
 def check_keras_lstm(keras_lstm, *, batch: int = 4, seq: int = 7, feature: int = 3, hidden: int = 5,
                      num_layers: int = 2) -> None:
     """keras_lstm(lstm, x (batch, seq, feature), return_sequences) -> what Keras' LSTM returns.
@@ -205,10 +222,16 @@ def check_keras_lstm(keras_lstm, *, batch: int = 4, seq: int = 7, feature: int =
                 check_shape(got, "batch seq hidden", batch=batch, seq=seq, hidden=hidden, name="result")
             else:
                 check_shape(got, "batch hidden", batch=batch, hidden=hidden, name="result")
+            steps = [t for t in range(seq) if _close(got, out[:, t])] if not return_sequences else []
+            if steps:
+                raise CheckFailed(
+                    f"{call} returned out[:, {steps[0]}], step {steps[0]} of every sequence; the last step is "
+                    f"{seq - 1}.\n  A step number written into the code is right for one length only.\n"
+                    "  Fix:  out[:, -1]    on out in (batch, seq, hidden)"
+                )
             raise CheckFailed(
-                f"{call} has the right shape, {_fmt(got.shape)}, but other values than the LSTM run on x in the layout it reads.\n"
-                "  Move axes with transpose, not view/reshape; if lstm.batch_first is False, transpose x before and out after.\n"
-                "  Fix:  out, _ = lstm(x.transpose(0, 1));  out = out.transpose(0, 1)    (only when not lstm.batch_first)"
+                f"{call} has the right shape, {_fmt(got.shape)}, but other values than the LSTM\n"
+                f"  run on x in the layout it reads (off by up to {(got.detach().float() - want).abs().max():.3g})."
             )
     passed(f"keras_lstm: (batch={batch}, seq={seq}, feature={feature}) -> out or its last step, "
            f"for both batch_first settings ({num_layers} layer{'s' if num_layers > 1 else ''})")

@@ -290,6 +290,22 @@ def _gate_problem(got, ref, pres, hidden, who="your") -> str | None:
             f"  Fix:  {GATES_FIX}")
 
 
+def _also_other_sizes(other: dict):
+    """A visible call (no keywords) also tries `other`: sizes that are not the notebook's globals."""
+    import functools
+
+    def wrap(check):
+        @functools.wraps(check)
+        def visible(fn, **kwargs):
+            __tracebackhide__ = True
+            check(fn, **kwargs)
+            if not kwargs:
+                check(fn, **other)
+        return visible
+    return wrap
+
+
+@_also_other_sizes(dict(batch=3, feature=6, hidden=2, seed=1))
 def check_lstm_gates(lstm_gates, *, batch: int = 4, feature: int = 3, hidden: int = 5, seed: int = 0) -> None:
     """lstm_gates(x_t, h_prev, W_ih, W_hh, b_ih, b_hh) -> (i, f, g, o), each (batch, hidden)."""
     __tracebackhide__ = True
@@ -466,6 +482,7 @@ def _compare_grads(fn_name, names, got_out, want_out, got_leaves, want_leaves, s
             )
 
 
+@_also_other_sizes(dict(batch=3, feature=6, hidden=2, seed=1))
 def check_lstm_cell(lstm_cell, *, batch: int = 4, feature: int = 3, hidden: int = 5, seed: int = 0) -> None:
     """lstm_cell(x_t, (h_prev, c_prev), W_ih, W_hh, b_ih, b_hh) -> (h_t, c_t) equal to nn.LSTMCell.
 
@@ -603,6 +620,7 @@ def _forward_candidates(cell, x, h0, c0):
            torch.cat([h0.unsqueeze(0), _unroll(cell, x, h0, c0)[0][:-1]]))
 
 
+@_also_other_sizes(dict(seq=4, batch=3, feature=6, hidden=2, seed=4))
 def check_lstm_forward(lstm_forward, *, seq: int = 7, batch: int = 4, feature: int = 3, hidden: int = 5,
                        initial_state: bool | None = None, seed: int = 0) -> None:
     """lstm_forward(x, W_ih, W_hh, b_ih, b_hh, h0, c0) -> out, (h_n, c_n) equal to a one-layer nn.LSTM.

@@ -160,6 +160,13 @@ def _check_final_hidden_once(final_hidden, *, batch, seq, feature, hidden, num_l
             "  The task asks for the last layer only, (batch, hidden).\n"
             "  Fix:  return h_n[-1]"
         )
+    if not _same(got, want) and _same(got, h_n[:, -1]):
+        raise CheckFailed(
+            f"final_hidden() returned h_n[:, -1]: the last sequence of the batch, one row per layer,\n"
+            f"  shape (layers={num_layers}, hidden={hidden}). batch_first does not apply to h_n: it is\n"
+            "  (layers, batch, hidden) either way, so the last layer is h_n[-1].\n"
+            "  Fix:  out, (h_n, c_n) = lstm(x)    then    return h_n[-1]"
+        )
     check_shape(got, "batch hidden", batch=batch, hidden=hidden, name="h_last")
     if _same(got, want):
         assert _same(want, out[:, -1] if batch_first else out[-1])
@@ -192,10 +199,26 @@ def _check_final_hidden_once(final_hidden, *, batch, seq, feature, hidden, num_l
 # --- exercise 3: init_state ----------------------------------------------------------------------
 
 
-def check_init_state(init_state, *, batch: int = 4, feature: int = 3, hidden: int = 5,
-                     num_layers: int = 1, bidirectional: bool = False, batch_first: bool = True,
-                     dtype: torch.dtype = torch.float32, seq: int = 7) -> None:
-    """init_state(lstm, batch) -> (h0, c0): zeros, (layers x directions, batch, hidden), lstm's dtype."""
+# what the visible call tries: one layer batch-first; then 2 layers, bidirectional, seq-first, float64,
+# with sizes that are not the notebook's (batch 4, hidden 5)
+VISIBLE_STATES = ({}, dict(batch=3, feature=6, hidden=4, num_layers=2, bidirectional=True,
+                           batch_first=False, dtype=torch.float64))
+
+
+def check_init_state(init_state, **config) -> None:
+    """init_state(lstm, batch) -> (h0, c0): zeros, (layers x directions, batch, hidden), lstm's dtype.
+
+    Keywords (batch, feature, hidden, num_layers, bidirectional, batch_first, dtype, seq) pick one
+    LSTM; without any, each configuration of VISIBLE_STATES is tried.
+    """
+    __tracebackhide__ = True
+    for c in (VISIBLE_STATES if not config else (config,)):
+        _check_init_state_once(init_state, **c)
+
+
+def _check_init_state_once(init_state, *, batch: int = 4, feature: int = 3, hidden: int = 5,
+                           num_layers: int = 1, bidirectional: bool = False, batch_first: bool = True,
+                           dtype: torch.dtype = torch.float32, seq: int = 7) -> None:
     __tracebackhide__ = True
     lstm = _lstm(feature, hidden, num_layers=num_layers, batch_first=batch_first,
                  bidirectional=bidirectional, seed=4).to(dtype)

@@ -342,10 +342,26 @@ def _compare_stack(result, *, fn: str, ref, num_layers, batch, seq, hidden, batc
 # --- exercise 2 ------------------------------------------------------------------------------
 
 
-def check_manual_stack(manual_stack, *, num_layers: int = 3, seq: int = 7, batch: int = 4,
-                       feature: int = 3, hidden: int = 5, with_state: bool = False,
-                       batch_first: bool = False) -> None:
-    """manual_stack(layers, x, state=None) -> out, (h_n, c_n), equal to nn.LSTM(num_layers=k)."""
+# what the visible call tries: 3 layers from zeros, seq-first; then 2 layers from a non-zero (h0, c0),
+# batch-first, with sizes that are not the notebook's
+VISIBLE_STACKS = ({}, dict(num_layers=2, seq=6, batch=3, feature=2, hidden=4, with_state=True,
+                           batch_first=True))
+
+
+def check_manual_stack(manual_stack, **config) -> None:
+    """manual_stack(layers, x, state=None) -> out, (h_n, c_n), equal to nn.LSTM(num_layers=k).
+
+    Keywords (num_layers, seq, batch, feature, hidden, with_state, batch_first) pick one stack;
+    without any, each configuration of VISIBLE_STACKS is tried.
+    """
+    __tracebackhide__ = True
+    for c in (VISIBLE_STACKS if not config else (config,)):
+        _check_manual_stack_once(manual_stack, **c)
+
+
+def _check_manual_stack_once(manual_stack, *, num_layers: int = 3, seq: int = 7, batch: int = 4,
+                             feature: int = 3, hidden: int = 5, with_state: bool = False,
+                             batch_first: bool = False) -> None:
     __tracebackhide__ = True
     torch.manual_seed(500 + 11 * num_layers + seq + batch + feature)
     stacked = nn.LSTM(feature, hidden, num_layers=num_layers, batch_first=batch_first)
