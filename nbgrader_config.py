@@ -27,6 +27,14 @@ EXCHANGE = os.path.join(STATE, "exchange")
 os.makedirs(EXCHANGE, exist_ok=True)
 c.Exchange.root = EXCHANGE
 
+# Submissions downloaded from an LMS: put the zip in .nbgrader/downloaded/<assignment>/archive/,
+# then `nbgrader zip_collect <assignment>`. The pattern reads Moodle's "Download all submissions"
+# layout, <Full Name>_<participant id>_assignsubmission_file_/<notebook>.ipynb: the participant
+# id becomes the student id. Other LMSs: change the pattern (INSTRUCTORS.md shows Canvas's).
+c.ZipCollectApp.downloaded_directory = ".nbgrader/downloaded"
+c.FileNameCollectorPlugin.named_regexp = (
+    r".*/[^/]*_(?P<student_id>\d+)_assignsubmission_file_/(?P<file_id>[^/]+\.ipynb)$")
+
 # Per-cell time limit while grading. `Execute.timeout` wins over `ExecutePreprocessor.timeout`.
 # An infinite loop in one answer is interrupted after this and the rest is still graded.
 c.Execute.timeout = 60
