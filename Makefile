@@ -7,6 +7,7 @@
 #   make check NB=notebooks/01-tokens-embeddings/01-tokens-embeddings.ipynb   grade one notebook
 #   make grade-demo  grade a class of fake students through nbgrader into .nbgrader/
 #   make bundle    the student bundle dist/lstm-course-student.zip (notebooks/ + course_utils, no answers)
+#   make mistakes  docs/mistakes.md: every mistake the checks are proven to catch, and the message shown
 #   make report    item analysis after grading: per test cell, who passed, the commonest messages
 #   make lint      ruff, notebooks/ in sync with solutions/ and without outputs, current views (= pre-commit)
 #   make views     write the plain-text views docs/notebooks/*.py of the solution notebooks
@@ -75,6 +76,9 @@ grade-demo: setup      ## a class of fake students graded through real nbgrader
 
 bundle: $(READY)       ## the student bundle dist/lstm-course-student.zip: notebooks/ + course_utils, no answers
 	$(BIN)/python tools/bundle.py
+
+mistakes: $(READY)     ## docs/mistakes.md <- the wrong-answer and error tests (the public catalogue)
+	$(BIN)/python tools/mistakes.py
 
 report: $(READY)       ## item analysis of graded submissions: .nbgrader/report/ (table, CSV, plot)
 	$(BIN)/python tools/report.py

@@ -152,3 +152,11 @@ def test_an_instructor_following_instructors_md_gets_the_grades_the_class_deserv
     run(f"nbgrader generate_feedback --force {A}", course)
     run("nbgrader export --to .nbgrader/grades.csv", course)
     assert _scores(course) == {"1001": 10.0, "1002": 0.0, "1003": 8.0, "1004": 0.0}
+
+
+def test_the_environment_still_runs_this_repositorys_course_utils():
+    """The scratch checkout borrows .venv; it must never re-point the editable install at itself."""
+    done = subprocess.run([str(REPO / ".venv" / "bin" / "python"), "-c",
+                           "import course_utils; print(course_utils.__file__)"],
+                          cwd="/", capture_output=True, text=True, check=True)
+    assert Path(done.stdout.strip()).is_relative_to(REPO), done.stdout
