@@ -58,13 +58,15 @@ c.GenerateFeedback.preprocessors = [
 # cells a student can edit that reaches for the grader's code (replacing a check or
 # torch.allclose, sys.modules, builtins, exec, the files) is flagged and not run; after it runs,
 # a flagged notebook scores 0 in every test cell and `make report` lists it for manual review.
-# The lists are nbgrader 0.9.6's defaults with the two added (tests/test_integrity.py checks that);
-# names, not classes, so that loading this file stays fast.
+# A loop that swallows KeyboardInterrupt would cost the student every grade: nbgrader's Execute is
+# replaced by course_utils.executor.GuardedExecute, which restarts a kernel that ignores the
+# interrupt. The lists are nbgrader 0.9.6's defaults with these changes (tests/test_integrity.py
+# checks that); names, not classes, so that loading this file stays fast.
 NB = "nbgrader.preprocessors."
 c.Autograde.sanitize_preprocessors = [
     NB + "ClearOutput", NB + "DeduplicateIds", NB + "OverwriteKernelspec", NB + "OverwriteCells",
     "course_utils.integrity.FlagTampering", NB + "CheckCellMetadata"]
 c.Autograde.autograde_preprocessors = [
-    NB + "Execute", NB + "IgnorePattern", "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "course_utils.executor.GuardedExecute", NB + "IgnorePattern", "nbconvert.preprocessors.ClearMetadataPreprocessor",
     NB + "LimitOutput", "course_utils.integrity.ZeroFlagged", NB + "SaveAutoGrades",
     NB + "AssignLatePenalties", NB + "CheckCellMetadata"]

@@ -107,7 +107,8 @@ def test_nbgrader_runs_the_integrity_steps_around_its_own_defaults():
     names = lambda classes: [f"{c.__module__.split('.')[0]}.preprocessors.{c.__name__}" for c in classes]  # noqa: E731
     cfg = PyFileConfigLoader("nbgrader_config.py", path=str(REPO)).load_config()
     sanitize = [p for p in cfg.Autograde.sanitize_preprocessors if not p.startswith("course_utils")]
-    autograde = [p for p in cfg.Autograde.autograde_preprocessors if not p.startswith("course_utils")]
+    autograde = [p.replace("course_utils.executor.GuardedExecute", "nbgrader.preprocessors.Execute")
+                 for p in cfg.Autograde.autograde_preprocessors if not p.startswith("course_utils.integrity")]
     assert sanitize == names(defaults.sanitize_preprocessors)
     assert autograde == names(defaults.autograde_preprocessors)
     assert cfg.Autograde.sanitize_preprocessors.index("course_utils.integrity.FlagTampering") == \
