@@ -77,7 +77,10 @@ def test_a_python_without_venv_names_the_debian_package(tmp_path):
 
 def test_a_venv_built_by_another_python_is_rebuilt(tmp_path):
     course = _course(tmp_path)
-    first = _other_python("3.12")
+    here = "%d.%d" % sys.version_info[:2]
+    other = next((v for v in ("3.12", "3.13", "3.11") if v != here and sorted(PYENV.glob(f"{v}*/bin/python3"))),
+                 "3.12")
+    first = _other_python(other)
     subprocess.run([first, "-m", "venv", "--without-pip", str(course / ".venv")], check=True)
     assert make_python_id(course, first).stdout == ""  # same Python: kept, nothing said
     stamp = (course / ".venv" / ".python-id").stat().st_mtime_ns
@@ -86,7 +89,7 @@ def test_a_venv_built_by_another_python_is_rebuilt(tmp_path):
 
     result = make_python_id(course, sys.executable)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("Rebuilding .venv: it was built with Python 3.12.")
+    assert result.stdout.startswith(f"Rebuilding .venv: it was built with Python {other}.")
     assert f"you asked for {'%d.%d.%d' % sys.version_info[:3]}" in result.stdout
     assert not (course / ".venv" / "bin").exists(), "the old environment should be gone"
     assert (course / ".venv" / ".python-id").read_text().startswith("%d.%d.%d " % sys.version_info[:3])
