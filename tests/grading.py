@@ -17,7 +17,9 @@ repository's notebooks/ and .nbgrader/ are untouched.
 
 from __future__ import annotations
 
+import os
 import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +27,11 @@ import nbformat
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+# nbgrader runs alembic and jupyter by name: the environment's bin/ must be on the PATH, as
+# `make test` arranges; this makes a plain `.venv/bin/python -m pytest tests/test_grading_NN.py` work too.
+_BIN = str(Path(sys.executable).parent)
+if _BIN not in os.environ.get("PATH", "").split(os.pathsep):
+    os.environ["PATH"] = _BIN + os.pathsep + os.environ.get("PATH", "")
 
 
 @dataclass(frozen=True)
