@@ -1,0 +1,60 @@
+"""Notebook 11 (forecasting) graded through real nbgrader: full marks, zero, and realistic wrong answers.
+
+The last graded cell (test_forecast) grades the model the notebook trains, so a wrong answer that
+breaks training (windows whose targets sit inside the window, a shuffled split, a scaler that
+crashes) costs those points too; such answers list it in `catches`. Answers that change training
+only a little (statistics of the whole year, h_n[0] fed to the head, periods that overlap by an
+hour) are graded in a submission together with one that breaks training, so that no grade here
+hinges on how well a slightly different model happens to forecast.
+"""
+
+from grading import WrongAnswer, grading_tests
+
+A = "11-forecasting"
+T = "test_forecast"
+
+WRONG_ANSWERS = [
+    # submission 0: one answer that breaks training (targets one hour too late: the windows and the
+    # targets no longer line up, training stops) and the answers that change training only a little
+    WrongAnswer("forecast_windows", "seq + horizon - 1", "seq + horizon", ("test_forecast_windows", T),
+                "target at t + horizon counted from the hour after the window: one hour too late"),
+    WrongAnswer("scaler", "    train = series[:n_train]\n    return train.mean(dim=0), train.std(dim=0)",
+                "    return series.mean(dim=0), series.std(dim=0)", "test_scaler",
+                "scaler fitted on the whole year, test months included"),
+    WrongAnswer("split_by_time", "valid = series[n_train:n_train + n_valid]",
+                "valid = series[n_train - 1:n_train + n_valid]", "test_split_by_time",
+                "validation period starts one hour early: the periods overlap"),
+    WrongAnswer("Forecaster", "self.head(h_n[-1])", "self.head(h_n[0])", "test_forecaster",
+                "h_n[0], the bottom layer, fed to the head"),
+    WrongAnswer("persistence", "inputs[:, -1, target_col]", "inputs[:, -1, 0]", "test_persistence",
+                "persistence from column 0 whatever target_col says"),
+    WrongAnswer("rmse_in_degrees", "degrees_off = (pred - target) * std", "degrees_off = pred - target",
+                "test_rmse_in_degrees", "RMSE left in normalised units"),
+    # submission 1
+    WrongAnswer("forecast_windows", "seq + horizon - 1", "seq - 1", ("test_forecast_windows", T),
+                "target inside the window: the last hour of the window (horizon forgotten)"),
+    WrongAnswer("scaler", "train.std(dim=0)", "train.std(dim=1)", ("test_scaler", T),
+                "std over the features instead of over time"),
+    WrongAnswer("split_by_time", "    train = series[:n_train]\n",
+                "    series = series[torch.randperm(len(series))]\n    train = series[:n_train]\n",
+                ("test_split_by_time", T), "shuffled before splitting: test hours inside training"),
+    WrongAnswer("Forecaster", "batch_first=True,", "", ("test_forecaster", T),
+                "nn.LSTM without batch_first=True reads the windows as (seq, batch, feature)"),
+    WrongAnswer("persistence", "inputs[:, -1, target_col]", "inputs[:, 0, target_col]", "test_persistence",
+                "persistence from the first hour of the window"),
+    WrongAnswer("rmse_in_degrees", ".pow(2).mean().sqrt().item()", ".pow(2).mean().item()",
+                "test_rmse_in_degrees", "mean squared error: the square root forgotten"),
+    # submission 2
+    WrongAnswer("forecast_windows", "torch.stack([series[i:i + seq] for i in range(n)])",
+                "torch.stack([series[i + horizon:i + horizon + seq] for i in range(n)])",
+                ("test_forecast_windows", T), "windows moved forward: each window ends on its target hour"),
+    WrongAnswer("Forecaster", "change = self.head(h_n[-1]).squeeze(-1)", "change = self.head(h_n[-1])",
+                ("test_forecaster", T), "no squeeze: (batch, 1) + (batch,) broadcasts to (batch, batch)"),
+]
+
+POINTS = {"test_split_by_time": 2, "test_scaler": 3, "test_forecast_windows": 3, "test_persistence": 1,
+          "test_rmse_in_degrees": 2, "test_forecaster": 3, "test_forecast": 4}
+
+course, test_solution_gets_every_point, test_blank_notebook_gets_zero, \
+    test_wrong_answers_lose_exactly_their_points, test_student_notebook_is_ready = \
+    grading_tests(A, WRONG_ANSWERS, POINTS)
