@@ -30,7 +30,7 @@ FIRST := notebooks/01-tokens-embeddings/01-tokens-embeddings.ipynb
 LAB_OPTS := --ServerApp.root_dir=. $(if $(filter 0,$(shell id -u)),--allow-root)
 PYTEST_NB := --nbval-lax --nbval-current-env --nbval-cell-timeout=300
 
-.PHONY: setup data lab lab-instructor test release outputs check grade-demo report lint lint-ruff lint-release lint-views views hooks clean FORCE
+.PHONY: setup data lab lab-instructor test release outputs check grade-demo report lint lint-ruff lint-release lint-views views hooks clean hub-demo FORCE
 
 # The interpreter, checked on every run before anything is installed: one clear message if it is
 # missing, too old or without venv; .venv is rebuilt when it was made by another Python.
@@ -79,6 +79,9 @@ bundle: $(READY)       ## the student bundle dist/lstm-course-student.zip: noteb
 
 mistakes: $(READY)     ## docs/mistakes.md <- the wrong-answer and error tests (the public catalogue)
 	$(BIN)/python tools/mistakes.py
+
+hub-demo: setup        ## a class on JupyterHub: instructor + 3 students through nbgrader's exchange (root; docs/JUPYTERHUB.md)
+	$(BIN)/python tools/hub_class.py
 
 report: $(READY)       ## item analysis of graded submissions: .nbgrader/report/ (table, CSV, plot)
 	$(BIN)/python tools/report.py

@@ -84,6 +84,23 @@ def _fmt_points(x: float) -> str:
     return f"{x:g}"
 
 
+def _kernel_config():
+    """Encrypt the kernel's sockets (CurveZMQ) when pyzmq can.
+
+    The kernel listens on loopback TCP ports; unencrypted, ipykernel prints a warning "Kernel is
+    running over TCP without encryption" into this command's output. With keys that the kernel
+    manager provisions (jupyter_client >= 8.10, a kernelspec that declares `curve`, as ipykernel's
+    does), nothing is sent in plain text and there is nothing to warn about.
+    """
+    import zmq
+    from jupyter_client.manager import KernelManager
+    from traitlets.config import Config
+
+    if not zmq.has("curve") or not KernelManager.class_traits().get("transport_encryption"):
+        return Config()  # an older jupyter_client, or pyzmq without CurveZMQ: warned, but works
+    return Config({"KernelManager": {"transport_encryption": "auto"}})
+
+
 def check(path: str, timeout: int = 120) -> int:
     """Run the notebook at `path`; print each graded cell's points and the total; 0 if all passed."""
     import nbformat
@@ -132,6 +149,7 @@ def check(path: str, timeout: int = 120) -> int:
         },
         resources={"metadata": {"path": str(notebook.resolve().parent)}},
         on_cell_executed=record,
+        config=_kernel_config(),
     )
     stopped = ""
     try:
