@@ -1,0 +1,780 @@
+# GENERATED from solutions/08-seq2seq/08-seq2seq.ipynb by `make views`: edit the notebook, not this file.
+# A plain-text view for review (jupytext percent format); outputs are not shown.
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 08 · Sequence to sequence
+#
+# **Two LSTMs turn "tuesday 10 october 1995" into "1995-10-10": an encoder reads the date, a decoder
+# writes the answer one character at a time, looking back at the characters it needs.**
+#
+# After this notebook you can:
+#
+# - hand an encoder's final state `(h_n, c_n)` to a decoder as its initial state (notebook 04), and say
+#   what each tensor holds;
+# - train a decoder with **teacher forcing**: its inputs are the targets shifted right behind a `<sos>`;
+# - **decode greedily** at inference: feed each prediction back in, stop at `<eos>`;
+# - measure **exposure bias**, the gap between what a decoder does when fed the truth and when fed
+#   its own predictions;
+# - add **dot-product attention** over the encoder's outputs, with the padding masked (notebook 07),
+#   and read its attention map;
+# - score a sequence-to-sequence model by **exact match** on held-out data.
+#
+# **Prerequisites:** notebook 04 (`out`, `h_n`, `c_n`, handing a state on) and notebook 07
+# ([variable length](../07-variable-length/07-variable-length.ipynb): padding, masks,
+# `pack_padded_sequence`). **Run time:** under a minute on a laptop CPU, training included.
+#
+# **How exercises work.** Each exercise has a cell to fill in (replace `raise NotImplementedError()`),
+# a *try it* cell, and a locked check cell. Run the check: it prints `PASSED ...` or tells you what is
+# wrong and how to fix it. When your notebook is graded, hidden tests run too, with other sizes and
+# ids. Run All stops at the first exercise you have not written yet, with a one-line message that
+# names it: write it, then run on from there. `python -m course_utils check notebooks/08-seq2seq/08-seq2seq.ipynb` grades your saved
+# notebook from a terminal. The last graded cell scores the model you trained, so run the notebook
+# top to bottom before you check it.
+#
+# Axis names: **batch**, **seq**, **emb** (embedding size), **hidden**, **vocab**, **layers**. Two
+# sequences meet here, so we say which: the **source seq** (the characters of the human date, up to
+# 27) and the **target seq** (11: the 10 characters of the ISO date, then `<eos>`).
+
+# %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
+import time
+
+import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence, pad_sequence
+
+import course_utils as cu
+
+cu.set_seed(0)
+device = cu.pick_device()
+
+# %% [markdown]
+# ## 1. The task: dates as people write them
+#
+# `cu.data.date_pairs(n)` makes `n` distinct pairs `(human, iso)` for days from 1950 to 2029, written
+# in 16 styles ("dec 31 2012", "31.12.12", "monday december 31 2012", ...). The order is random but
+# fixed, so slices make a fair split. The **test** split is used once, at the very end; the
+# **validation** split is what we watch during training.
+
+# %% tags=["nbval-check-output"]
+pairs = cu.data.date_pairs(6000)
+train_pairs, valid_pairs, test_pairs = pairs[:4500], pairs[4500:5000], pairs[5000:]
+print("train", len(train_pairs), " valid", len(valid_pairs), " test", len(test_pairs))
+for human, iso in train_pairs[:6]:
+    print(f"{human!r:>27}  ->  {iso}")
+
+# %% [markdown]
+# Each character is a token. The two sides get their own vocabulary, built from the training pairs
+# only. The target vocabulary adds `<sos>` (start of sequence, also called `<bos>`: the decoder's
+# first input) and `<eos>` (end of sequence: the decoder's way to say "done").
+
+# %% tags=["nbval-check-output"]
+source_vocab = cu.data.char_vocab(human for human, _ in train_pairs)
+target_vocab = cu.data.char_vocab((iso for _, iso in train_pairs), specials=(cu.data.SOS, cu.data.EOS))
+PAD_ID = target_vocab.pad_id
+SOS_ID, EOS_ID = target_vocab.stoi[cu.data.SOS], target_vocab.stoi[cu.data.EOS]
+print("source vocab:", len(source_vocab), "tokens:", source_vocab.itos)
+print("target vocab:", len(target_vocab), "tokens:", target_vocab.itos)
+print("PAD_ID", PAD_ID, " SOS_ID", SOS_ID, " EOS_ID", EOS_ID)
+
+
+# %% [markdown]
+# A batch of sources is padded to its longest date, with the lengths kept beside it (notebook 07).
+# Every ISO date has 10 characters, so every target is 11 tokens long with its `<eos>`: the targets
+# need no padding here (in translation they would).
+
+# %% tags=["nbval-check-output"]
+def encode_pairs(pairs):
+    # (human, iso) pairs -> src (batch, source seq) padded with <pad>, src_lengths (batch,), targets (batch, 11)
+    sources = [torch.tensor(source_vocab.encode(list(human))) for human, _ in pairs]
+    src_lengths = torch.tensor([len(s) for s in sources])
+    src = pad_sequence(sources, batch_first=True, padding_value=PAD_ID)
+    targets = torch.tensor([target_vocab.encode(list(iso)) + [EOS_ID] for _, iso in pairs])
+    return src, src_lengths, targets
+
+
+def to_text(ids):
+    # target ids -> the characters up to the first <eos>
+    chars = []
+    for i in ids.tolist():
+        if i == EOS_ID:
+            break
+        chars.append(target_vocab.itos[i] if i != PAD_ID else "")
+    return "".join(chars)
+
+
+train_src, train_lengths, train_targets = encode_pairs(train_pairs)
+valid_src, valid_lengths, valid_targets = encode_pairs(valid_pairs)
+test_src, test_lengths, test_targets = encode_pairs(test_pairs)
+cu.show_shapes(train_src=(train_src, "batch seq"), train_lengths=(train_lengths, "batch"),
+               train_targets=(train_targets, "batch seq"))
+print("source lengths:", int(train_lengths.min()), "to", int(train_lengths.max()))
+print(repr(train_pairs[1][0]), "->", train_src[1, :train_lengths[1]].tolist(), "then padding")
+print(repr(train_pairs[1][1]), "->", train_targets[1].tolist())
+
+# %% [markdown]
+# ## 2. Encoder and decoder: the state handed on
+#
+# ```
+#  source   d  e  c  ␣  3  1  ␣  2  0  1  7                    target   2    0   1   7  -  ...  1  <eos>
+#           ▼  ▼  ▼  ▼  ▼  ▼  ▼  ▼  ▼  ▼  ▼                              ▲    ▲   ▲   ▲          ▲
+# encoder  [ ]→[ ]→[ ]→ ...                → [ ] ──(h_n, c_n)──▶ decoder [ ] → [ ] → [ ] → ... → [ ]
+#           │  │  │                          │                            ▲    ▲   ▲            ▲
+#           └──┴──┴──── memory: one vector per source character ────   <sos>  2   0   ...      1
+# ```
+#
+# The **encoder** is an embedding and an LSTM over the source characters. Its final state
+# `(h_n, c_n)`, the state an LSTM ends in (notebook 04), becomes the **decoder's initial state**: that
+# is how the decoder learns what the date was. Its outputs at every step, one vector per source
+# character, are kept as the **memory** that attention reads in section 4.
+#
+# The sources are padded, so the encoder packs them (notebook 07): then `h_n` is the state after each
+# date's last real character, not after its padding, and the memory is exactly 0 at padding.
+
+# %% tags=["nbval-check-output"]
+EMB, HIDDEN = 16, 64
+
+
+class Encoder(nn.Module):
+    # characters -> memory (batch, source seq, hidden) and the final state (h_n, c_n)
+
+    def __init__(self, vocab_size, emb, hidden):
+        super().__init__()
+        self.embed = nn.Embedding(vocab_size, emb, padding_idx=PAD_ID)
+        self.lstm = nn.LSTM(emb, hidden, batch_first=True)
+
+    def forward(self, src, src_lengths):
+        packed = pack_padded_sequence(self.embed(src), src_lengths.cpu(), batch_first=True,
+                                      enforce_sorted=False)     # lengths stay on the CPU
+        out, (h_n, c_n) = self.lstm(packed)
+        memory, _ = pad_packed_sequence(out, batch_first=True, total_length=src.size(1))
+        return memory, (h_n, c_n)
+
+
+encoder = Encoder(len(source_vocab), EMB, HIDDEN)
+src, src_lengths = train_src[:4], train_lengths[:4]
+memory, (h_n, c_n) = encoder(src, src_lengths)
+cu.show_shapes(src=(src, "batch seq"), memory=(memory, "batch seq hidden"),
+               h_n=(h_n, "layers batch hidden"), c_n=(c_n, "layers batch hidden"))
+print("src_lengths:", src_lengths.tolist())
+last = memory[torch.arange(4), src_lengths - 1]       # each date's last real character
+print("h_n[-1] == memory at each date's last character:", torch.allclose(h_n[-1], last))
+print("memory is 0 at the padding of date 0:", bool((memory[0, src_lengths[0]:] == 0).all()))
+
+
+# %% [markdown]
+# `h_n` is **(layers=1, batch=4, hidden=64)**, exactly the shape of the `(h0, c0)` an `nn.LSTM` takes
+# (notebook 04): a decoder LSTM with the same hidden size can start from it as it is.
+#
+# ### What a popular article gets wrong
+#
+# An article on LSTM input and output builds a "sequence-to-sequence model with teacher forcing"
+# that feeds the decoder `decoder_input = torch.randn(batch_size, seq_len, input_dim)` and says that
+# teacher forcing "is implicitly used here; the decoder's input is provided directly". Two things are
+# missing:
+#
+# 1. **Teacher forcing is not "any input".** It means the decoder's input at step t is the **true
+#    target token of step t - 1**: the targets, shifted right behind a `<sos>` (section 3). Random
+#    numbers tell the decoder nothing about what it has written so far.
+# 2. **It never decodes.** At inference there are no targets to feed: the decoder must feed itself
+#    its own predictions, one step at a time, until it writes `<eos>` (section 7). A model that has
+#    only ever been run teacher-forced has not been shown to work.
+#
+# Its decoder also reads float vectors of `input_dim`, the size of the encoder's inputs. A decoder
+# that writes tokens reads **token ids**, the target tokens so far, through its own embedding.
+#
+# ## 3. Teacher forcing: the decoder reads the answer so far
+#
+# In training the decoder predicts token t of the target from the tokens before it. With teacher
+# forcing, "the tokens before it" are the **true** ones:
+#
+# | step t | 0 | 1 | 2 | 3 | 4 | ... | 9 | 10 |
+# |---|---|---|---|---|---|---|---|---|
+# | decoder input | `<sos>` | `2` | `0` | `1` | `7` | ... | `3` | `1` |
+# | target (what it must predict) | `2` | `0` | `1` | `7` | `-` | ... | `1` | `<eos>` |
+#
+# All inputs are known before the decoder runs, so the decoder's LSTM reads all 11 in **one call**,
+# like any LSTM over a sequence.
+#
+# **Predict first:** is the last target token, `<eos>`, ever an input? And what goes wrong if the
+# inputs are the targets themselves, not shifted?
+#
+# ### Exercise 1: `decoder_inputs` (2 points)
+#
+# | argument / result | type | shape | meaning |
+# |---|---|---|---|
+# | `targets` | integer tensor | **(batch, seq)** | target ids y_0 ... y_{seq-1}; a row may end in padding |
+# | `sos_id` | int | | the id of `<sos>` |
+# | returns | integer tensor | **(batch, seq)**, on `targets`' device | every row `[<sos>, y_0, ..., y_{seq-2}]` |
+#
+# Leave `targets` unchanged: the loss compares the predictions with them.
+
+# %% nbgrader={"grade": false, "grade_id": "decoder_inputs", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def decoder_inputs(targets, sos_id):
+    """Teacher forcing: the decoder's input at step t is the target of step t - 1 (<sos> at t = 0)."""
+    # Hint: a column of sos_id (torch.full_like(targets[:, :1], sos_id)), then targets[:, :-1].
+    ### BEGIN SOLUTION
+    sos = torch.full_like(targets[:, :1], sos_id)
+    return torch.cat([sos, targets[:, :-1]], dim=1)
+    ### END SOLUTION
+
+
+# %%
+# try it: the inputs and targets of two training dates, as characters
+inputs = decoder_inputs(train_targets[:2], SOS_ID)
+cu.show_shapes(targets=(train_targets[:2], "batch seq"), inputs=(inputs, "batch seq"))
+for row in range(2):
+    print("input: ", target_vocab.decode(inputs[row]))
+    print("target:", target_vocab.decode(train_targets[row]))
+
+# %% nbgrader={"grade": true, "grade_id": "test_decoder_inputs", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+"""decoder_inputs: <sos>, then the targets shifted right by one step"""
+from course_utils.checks import nb08
+
+nb08.check_decoder_inputs(decoder_inputs)
+### BEGIN HIDDEN TESTS
+nb08.check_decoder_inputs(decoder_inputs, configs=((6, 11, 2), (1, 3, 4), (5, 2, 13)), seed=7)
+nb08.check_decoder_inputs(decoder_inputs, configs=((3, 5, 6),), pad_id=8, seed=3)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 4. Attention, with the padding masked
+#
+# With the state alone, everything the decoder knows about the source must pass through `(h_n, c_n)`:
+# 64 + 64 numbers written after the last character. **Attention** lets every decoder step look back
+# at the whole memory and take what it needs: for the month digits, the month's name; for the
+# year, the year's digits.
+#
+# **Dot-product attention** (Luong et al., 2015), for one decoder step with output `q` (the *query*)
+# and memory vectors `k_0 ... k_{S-1}` (the *keys*):
+#
+# 1. score each source position: `score_s = q · k_s`;
+# 2. turn the scores into weights that sum to 1 over the source: `weights = softmax(scores)`;
+# 3. the **context** is the weighted sum of the keys: `context = Σ_s weights_s k_s`.
+#
+# For a batch and all decoder steps at once, these are two batched matrix products:
+# `scores = query @ keys.transpose(1, 2)` is **(batch, target seq, source seq)**, and
+# `context = weights @ keys` is **(batch, target seq, hidden)**.
+#
+# **Padding is not a character.** Positions s >= the date's length must get weight **exactly 0**.
+# Their memory is 0, so their score is `q · 0 = 0`, and `exp(0) = 1`: without a mask the softmax
+# gives them a share. Set their scores to `-inf` **before** the softmax (`exp(-inf) = 0`). The mask
+# is the one of notebook 07, True at real tokens:
+
+# %% tags=["nbval-check-output"]
+def padding_mask(lengths, seq):
+    # (batch, seq) bool, True at real tokens: position < length (notebook 07)
+    return torch.arange(seq)[None, :] < lengths.cpu()[:, None]
+
+
+mask = padding_mask(src_lengths, src.size(1))
+cu.show_shapes(mask=(mask, "batch seq"))
+print("src_lengths:", src_lengths.tolist())
+print(mask.int())
+
+
+# %% [markdown]
+# The scores are (batch, target seq, source seq) and the mask (batch, source seq): `mask[:, None, :]`
+# adds a target-seq axis of 1, so one row of the mask covers every decoder step of its date.
+#
+# ### Exercise 2: `attention` (3 points)
+#
+# | argument / result | type | shape | meaning |
+# |---|---|---|---|
+# | `query` | float tensor | **(batch, target seq, hidden)** | the decoder's outputs, one per step (1 step while decoding) |
+# | `keys` | float tensor | **(batch, source seq, hidden)** | the encoder's memory |
+# | `mask` | bool tensor | **(batch, source seq)** | True at real source tokens, False at padding |
+# | returns `context` | float tensor | **(batch, target seq, hidden)** | `weights @ keys` |
+# | returns `weights` | float tensor | **(batch, target seq, source seq)** | softmax of the dot products over the source positions: **exactly 0 at padding**, each row sums to 1 |
+#
+# Return them as a pair, `context, weights`. Plain dot products: no division by sqrt(hidden) here
+# (that is the *scaled* attention of Transformers).
+
+# %% nbgrader={"grade": false, "grade_id": "attention", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def attention(query, keys, mask):
+    """Dot-product attention over the memory, padding masked: (context, weights)."""
+    # Hint: scores = query @ keys.transpose(1, 2); masked_fill(~mask[:, None, :], float("-inf")) BEFORE softmax(dim=-1).
+    ### BEGIN SOLUTION
+    scores = query @ keys.transpose(1, 2)                       # (batch, target seq, source seq)
+    scores = scores.masked_fill(~mask[:, None, :], float("-inf"))
+    weights = scores.softmax(dim=-1)                            # over the source positions
+    return weights @ keys, weights
+    ### END SOLUTION
+
+
+# %%
+# try it: three query steps per date over the memory of section 2
+query = torch.randn(4, 3, HIDDEN) * 0.1
+context, weights = attention(query, memory, mask)
+cu.show_shapes(context=(context, "batch seq hidden"), weights=(weights, "batch seq seq"))
+print("weights sum to 1:", torch.allclose(weights.sum(dim=-1), torch.ones(4, 3)))
+print("weights of date 0 at its padding:", weights[0, 0, src_lengths[0]:].tolist())
+
+# %% nbgrader={"grade": true, "grade_id": "test_attention", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+"""attention: dot-product weights over the source, exactly 0 at padding, context = weights @ keys"""
+from course_utils.checks import nb08
+
+nb08.check_attention(attention)
+### BEGIN HIDDEN TESTS
+nb08.check_attention(attention, configs=((5, 3, 8, 2), (1, 1, 1, 3), (3, 5, 5, 6)), seed=11)
+nb08.check_attention(attention, configs=((2, 11, 27, 64),), seed=5)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 5. The model: an attention decoder, and a teacher-forced forward pass
+#
+# The decoder embeds its input ids, runs its LSTM from the state it is given, attends over the
+# memory with **your** `attention`, and scores the next character from the LSTM output and the
+# context side by side (Luong's attention after the LSTM). The same code runs 11 steps in one call
+# (teacher forcing) or 1 step per call (decoding, section 7), because it returns its new state.
+
+# %%
+class Decoder(nn.Module):
+    # ids (batch, steps) -> logits (batch, steps, vocab), the new state, attention weights
+
+    def __init__(self, vocab_size, emb, hidden):
+        super().__init__()
+        self.embed = nn.Embedding(vocab_size, emb, padding_idx=PAD_ID)
+        self.lstm = nn.LSTM(emb, hidden, batch_first=True)
+        self.out = nn.Linear(2 * hidden, vocab_size)
+
+    def forward(self, inputs, state, memory, mask):
+        out, state = self.lstm(self.embed(inputs), state)          # (batch, steps, hidden)
+        context, weights = attention(out, memory, mask)             # (batch, steps, hidden)
+        logits = self.out(torch.cat([out, context], dim=-1))       # (batch, steps, vocab)
+        return logits, state, weights
+
+
+class Seq2Seq(nn.Module):
+    # encoder + decoder; forward is the teacher-forced pass used in training
+
+    def __init__(self, encoder, decoder):
+        super().__init__()
+        self.encoder, self.decoder = encoder, decoder
+
+    def forward(self, src, src_lengths, inputs):
+        memory, state = self.encoder(src, src_lengths)             # the state is handed on
+        mask = padding_mask(src_lengths, src.size(1)).to(src.device)
+        logits, _, _ = self.decoder(inputs, state, memory, mask)
+        return logits
+
+
+# %%
+model = Seq2Seq(Encoder(len(source_vocab), EMB, HIDDEN), Decoder(len(target_vocab), EMB, HIDDEN))
+targets = train_targets[:4]
+logits = model(src, src_lengths, decoder_inputs(targets, SOS_ID))
+cu.show_shapes(src=(src, "batch seq"), inputs=(decoder_inputs(targets, SOS_ID), "batch seq"),
+               logits=(logits, "batch seq vocab"), targets=(targets, "batch seq"))
+
+# %% [markdown]
+# ## 6. The loss, over the real tokens only
+#
+# `logits` is (batch, target seq, vocab) and `targets` (batch, target seq): one classification per
+# token. `nn.CrossEntropyLoss` takes the classes on **axis 1**: (N, vocab) with targets (N,), or
+# (batch, vocab, seq) with (batch, seq). Handing it (batch, seq, vocab) as it comes fails:
+
+# %% tags=["nbval-check-output"]
+loss_fn = nn.CrossEntropyLoss(ignore_index=PAD_ID)
+try:
+    loss_fn(logits, targets)                  # (batch=4, seq=11, vocab=15) vs (batch=4, seq=11)
+except RuntimeError as err:
+    print("RuntimeError:", err)
+print("flattened:", tuple(logits.reshape(-1, logits.size(-1)).shape), "with", tuple(targets.reshape(-1).shape))
+
+
+# %% [markdown]
+# It fails here only because seq (11) differs from vocab (15). If they were equal, PyTorch would read
+# each step's scores as classes and return a number, silently wrong.
+#
+# `ignore_index=pad_id` leaves padding positions out of the loss and out of the mean. Our date
+# targets are never padded, so here it changes nothing; with targets of different lengths (in
+# translation) the model would otherwise be trained to predict `<pad>` after every `<eos>`.
+#
+# ### Exercise 3: `sequence_loss` (2 points)
+#
+# | argument / result | type | shape | meaning |
+# |---|---|---|---|
+# | `logits` | float tensor | **(batch, seq, vocab)** | the decoder's scores for every target position |
+# | `targets` | integer tensor | **(batch, seq)** | the true ids, padded with `pad_id` |
+# | `pad_id` | int | | the padding id: those positions do not count |
+# | returns | 0-dim float tensor, with a gradient | **()** | the mean cross entropy over the positions where `targets != pad_id` |
+
+# %% nbgrader={"grade": false, "grade_id": "sequence_loss", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def sequence_loss(logits, targets, pad_id):
+    """Mean cross entropy over the real (non-pad) target tokens."""
+    # Hint: nn.CrossEntropyLoss(ignore_index=pad_id) on logits.reshape(-1, vocab) and targets.reshape(-1).
+    ### BEGIN SOLUTION
+    vocab = logits.size(-1)
+    loss_fn = nn.CrossEntropyLoss(ignore_index=pad_id)
+    return loss_fn(logits.reshape(-1, vocab), targets.reshape(-1))
+    ### END SOLUTION
+
+
+# %%
+# try it: an untrained model guesses among 15 tokens, so its loss is near log(15)
+loss = sequence_loss(logits, targets, PAD_ID)
+print(f"loss {loss.item():.3f}   log(vocab) = {torch.log(torch.tensor(15.0)).item():.3f}")
+
+# %% nbgrader={"grade": true, "grade_id": "test_sequence_loss", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+"""sequence_loss: nn.CrossEntropyLoss over (batch * seq, vocab), padding ignored"""
+from course_utils.checks import nb08
+
+nb08.check_sequence_loss(sequence_loss)
+### BEGIN HIDDEN TESTS
+nb08.check_sequence_loss(sequence_loss, configs=((5, 11, 15, 0), (1, 1, 4, 2), (3, 8, 8, 7)), seed=4)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 7. Greedy decoding: the decoder feeds itself
+#
+# At inference there are no targets. The decoder starts from the encoder's state with `<sos>`,
+# predicts the first character, and that **prediction** is its next input:
+#
+# ```
+# step 0:  <sos> ──▶ decoder ──▶ argmax "2" ─┐
+# step 1:  "2"   ◀───────────────────────────┘ ──▶ decoder ──▶ argmax "0" ─┐
+# step 2:  "0"   ◀──────────────────────────────────────────────────────────┘ ...
+# ```
+#
+# Taking the argmax at every step is **greedy** decoding. Once a date has written `<eos>` it is
+# finished: what follows is `<pad>` (id 0). The loop runs one decoder call per step, for the whole
+# batch at once, carrying the decoder's state from call to call.
+#
+# Your function does teacher forcing too, so we can compare the two in section 8: with
+# `teacher_forcing=True` the same loop feeds the **true** previous token instead of the prediction.
+# That makes `targets` an argument, as in many seq2seq tutorials (`model(src, trg,
+# teacher_forcing_ratio=0)` at evaluation), and it is the classic way to cheat by accident: with
+# `teacher_forcing=False` the decoder must **never** see the targets; they only say how many steps
+# to run.
+#
+# **Predict first:** how many times is the decoder called for our 11-token targets? With
+# `teacher_forcing=True`, which input does step 3 read?
+#
+# ### Exercise 4: `greedy_decode` (3 points)
+#
+# | argument / result | type | shape | meaning |
+# |---|---|---|---|
+# | `encoder` | `Encoder` | | `memory, state = encoder(src, src_lengths)` |
+# | `decoder` | `Decoder` | | `logits, state, weights = decoder(inputs, state, memory, mask)`, logits (batch, steps, vocab) |
+# | `src`, `src_lengths` | integer tensors | **(batch, source seq)**, **(batch,)** | padded source ids and their lengths |
+# | `targets` | integer tensor | **(batch, seq)** | seq = how many steps to decode; read only when `teacher_forcing=True` |
+# | `sos_id`, `eos_id` | int | | the ids of `<sos>` and `<eos>` |
+# | `teacher_forcing` | bool | | False: step t > 0 reads **your prediction** of step t - 1; True: it reads `targets[:, t - 1]` |
+# | returns `tokens` | integer tensor | **(batch, seq)**, on `src`'s device | the argmax at every step; after a row's first `<eos>`, `<pad>` (0) |
+#
+# The mask is True where position < `src_lengths[b]` (on `src`'s device). Step 0 always reads
+# `<sos>`. Each decoder call reads ids of shape (batch, 1) and returns logits (batch, 1, vocab): the
+# argmax is over the **vocab** axis, the last.
+
+# %% nbgrader={"grade": false, "grade_id": "greedy_decode", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def greedy_decode(encoder, decoder, src, src_lengths, targets, sos_id, eos_id, teacher_forcing=False):
+    """Decode targets.size(1) steps, one per call; each step reads <sos>, then the previous prediction."""
+    # Hint: inputs = <sos> ids (batch, 1); each step: logits, state, _ = decoder(inputs, state, memory, mask).
+    ### BEGIN SOLUTION
+    memory, state = encoder(src, src_lengths)
+    mask = torch.arange(src.size(1), device=src.device)[None, :] < src_lengths.to(src.device)[:, None]
+    batch, steps = targets.shape
+    inputs = torch.full((batch, 1), sos_id, dtype=torch.long, device=src.device)
+    finished = torch.zeros(batch, dtype=torch.bool, device=src.device)
+    tokens = []
+    for t in range(steps):
+        logits, state, _ = decoder(inputs, state, memory, mask)     # (batch, 1, vocab)
+        prediction = logits[:, -1].argmax(dim=-1)                   # (batch,)
+        prediction = prediction.masked_fill(finished, 0)            # <pad> after <eos>
+        tokens.append(prediction)
+        finished = finished | (prediction == eos_id)
+        if teacher_forcing:
+            inputs = targets[:, t:t + 1]                            # the true token of step t
+        else:
+            inputs = prediction.unsqueeze(1)                        # your own prediction
+    return torch.stack(tokens, dim=1)                               # (batch, seq)
+    ### END SOLUTION
+
+
+# %%
+# try it: the untrained model of section 5 writes three validation dates
+model.eval()
+with torch.no_grad():
+    tokens = greedy_decode(model.encoder, model.decoder, valid_src[:3], valid_lengths[:3],
+                           valid_targets[:3], SOS_ID, EOS_ID)
+cu.show_shapes(tokens=(tokens, "batch seq"))
+for (human, iso), row in zip(valid_pairs[:3], tokens):
+    print(f"{human!r:>27} -> {to_text(row)!r:14} (true {iso})")
+
+# %% nbgrader={"grade": true, "grade_id": "test_greedy_decode", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+"""greedy_decode: <sos>, then each prediction fed back; <pad> after <eos>; teacher forcing feeds the truth"""
+from course_utils.checks import nb08
+
+nb08.check_greedy_decode(greedy_decode)
+### BEGIN HIDDEN TESTS
+nb08.check_greedy_decode(greedy_decode, configs=nb08.OTHER_DECODE_CONFIGS)
+nb08.check_greedy_decode(greedy_decode, configs=nb08.DECODE_CONFIGS[1:], modes=(False,))
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 8. Training, and exposure bias
+#
+# Training is teacher-forced: the batches are `(src, src_lengths, inputs, targets)` with
+# `inputs = decoder_inputs(targets, SOS_ID)`, and `cu.fit` calls `model(src, src_lengths, inputs)`
+# and your `sequence_loss` with the targets. Its `accuracy` is the teacher-forced **token accuracy**
+# on the validation dates. Lengths stay on the CPU for packing; everything else goes to `device`.
+#
+# First a short look early in training: one pass over the first 1,000 training dates only.
+
+# %%
+def make_loader(src, src_lengths, targets, shuffle):
+    data = torch.utils.data.TensorDataset(src, src_lengths, decoder_inputs(targets, SOS_ID), targets)
+    return torch.utils.data.DataLoader(data, batch_size=32, shuffle=shuffle,
+                                       generator=torch.Generator().manual_seed(0))
+
+
+def loss_fn(logits, targets):
+    return sequence_loss(logits, targets, PAD_ID)
+
+
+def token_accuracy(logits, targets):
+    return cu.accuracy(logits, targets, ignore_index=PAD_ID)
+
+
+def show(history):
+    # one line per epoch (cu.fit runs without its progress bar here: 141 batches an epoch)
+    for epoch, r in enumerate(history.records, 1):
+        print(f"epoch {epoch}  train loss {r['train_loss']:.4f}  valid loss {r['valid_loss']:.4f}  "
+              f"valid token accuracy (teacher forced) {r['valid_accuracy']:.4f}")
+
+
+train_loader = make_loader(train_src, train_lengths, train_targets, shuffle=True)
+first_loader = make_loader(train_src[:1000], train_lengths[:1000], train_targets[:1000], shuffle=True)
+valid_loader = make_loader(valid_src, valid_lengths, valid_targets, shuffle=False)
+
+cu.set_seed(0)
+model = Seq2Seq(Encoder(len(source_vocab), EMB, HIDDEN), Decoder(len(target_vocab), EMB, HIDDEN)).to(device)
+optimizer = torch.optim.Adam(model.parameters(), lr=5e-3)
+start = time.perf_counter()
+history = cu.fit(model, first_loader, loss_fn, optimizer, epochs=1, valid_loader=valid_loader,
+                 metrics={"accuracy": token_accuracy}, progress=False)
+show(history)
+
+
+# %% [markdown]
+# **Exposure bias.** In training the decoder has only ever read true prefixes. Decoding, it reads
+# its own: after one wrong character it is on inputs it never saw in training, and the mistake can
+# pull the next ones with it. Decode the validation dates both ways, and count per token, per whole
+# date (**exact match**: all 11 tokens right), and per token **after the first mistake**:
+
+# %%
+def decode_all(src, src_lengths, targets, teacher_forcing):
+    model.eval()
+    with torch.no_grad():
+        return greedy_decode(model.encoder, model.decoder, src.to(device), src_lengths,
+                             targets.to(device), SOS_ID, EOS_ID, teacher_forcing).cpu()
+
+
+forced = decode_all(valid_src, valid_lengths, valid_targets, teacher_forcing=True) == valid_targets
+free = decode_all(valid_src, valid_lengths, valid_targets, teacher_forcing=False) == valid_targets
+first_mistake = (~free).float().argmax(dim=1)                   # step of each date's first wrong token
+after = (torch.arange(11)[None, :] > first_mistake[:, None]) & (~free).any(dim=1, keepdim=True)
+for name, right in (("teacher forced", forced), ("free running", free)):
+    print(f"{name:>14}: token accuracy {right.float().mean():.3f}   exact match "
+          f"{right.all(dim=1).float().mean():.3f}   after the first mistake {right[after].float().mean():.3f}")
+assert forced.float().mean() > free.float().mean() and forced[after].float().mean() > free[after].float().mean()
+assert torch.equal(forced.all(dim=1), free.all(dim=1))
+
+# %% [markdown]
+# Read the three columns (the `assert`s check the comparisons):
+#
+# - **Token accuracy flatters.** Teacher-forced token accuracy is what a training loop reports (the
+#   `valid_accuracy` of `cu.fit`, printed above, is one; it is a little higher still, since it does
+#   not stop at a predicted `<eos>`), and it is far above the share of dates that come out right.
+# - **Exposure bias.** After its first mistake, the free-running decoder gets fewer of the remaining
+#   tokens right than the same decoder put back on the true path (the last column): its own wrong
+#   prefix misleads it.
+# - **Exact match is the same either way** (also asserted): a date is right only if every step is,
+#   and up to its first mistake a free-running decoder reads exactly the true prefix, so it makes
+#   that first mistake under teacher forcing too. Exact match of decoded outputs is the honest score;
+#   token accuracy must say how it was measured.
+#
+# Now train on: five epochs over all 4,500 training dates.
+
+# %%
+history = cu.fit(model, train_loader, loss_fn, optimizer, epochs=5, valid_loader=valid_loader,
+                 metrics={"accuracy": token_accuracy}, progress=False)
+show(history)
+train_seconds = time.perf_counter() - start
+valid_exact = (decode_all(valid_src, valid_lengths, valid_targets, False) == valid_targets).all(dim=1)
+print(f"trained in {train_seconds:.1f} s; validation exact match {valid_exact.float().mean():.3f}")
+
+# %% [markdown]
+# ## 9. Held-out exact match, and where the model looked
+#
+# The test split has been untouched so far: not for training, not for choosing the number of
+# epochs (the short look and five epochs were fixed in advance). One evaluation:
+
+# %%
+predicted = decode_all(test_src, test_lengths, test_targets, teacher_forcing=False)
+exact_match = (predicted == test_targets).all(dim=1).float().mean().item()
+assert exact_match >= 0.99, exact_match
+metrics = cu.report_metrics(task="dates", exact_match=exact_match, test_dates=len(test_pairs),
+                            epochs=5, train_seconds=round(train_seconds, 1))
+wrong = (predicted != test_targets).any(dim=1).nonzero()[:, 0].tolist()
+print(f"{len(wrong)} of {len(test_pairs)} test dates wrong")
+for i in wrong[:5]:
+    print(f"  {test_pairs[i][0]!r:>27} -> {to_text(predicted[i])!r} (true {test_pairs[i][1]})")
+
+
+# %% [markdown]
+# Dates you type are decoded the same way. `targets` only says how many steps to run, so a blank
+# one of 11 steps will do:
+
+# %%
+def translate(texts):
+    src, src_lengths, _ = encode_pairs([(text, "0000-00-00") for text in texts])
+    blank = torch.zeros(len(texts), 11, dtype=torch.long)       # only its length is read
+    return [to_text(row) for row in decode_all(src, src_lengths, blank, teacher_forcing=False)]
+
+
+typed = ["3 march 2021", "12/25/99", "sunday july 20 1969", "1 jan 2000"]
+for text, iso in zip(typed, translate(typed)):
+    print(f"{text!r:>24} -> {iso}")
+
+# %% [markdown]
+# **Attention maps.** Run the decoder once more over its own predictions (teacher-forced on them,
+# so it reads exactly the inputs it read while decoding) and keep the weights: row t shows which
+# source characters step t looked at. Padding gets exactly 0, so the map leaves it out.
+
+# %%
+examples = [0, 3, 7]
+with torch.no_grad():
+    src, src_lengths = test_src[examples].to(device), test_lengths[examples]
+    memory, state = model.encoder(src, src_lengths)
+    mask = padding_mask(src_lengths, src.size(1)).to(device)
+    own = decoder_inputs(predicted[examples].to(device), SOS_ID)
+    _, _, weights = model.decoder(own, state, memory, mask)
+for row, i in enumerate(examples):
+    target_tokens = list(to_text(predicted[i])) + [cu.data.EOS]
+    fig = cu.plots.attention_map(weights[row].cpu(), list(test_pairs[i][0]), target_tokens)
+
+# %% [markdown]
+# Read a map row by row. In these three (the weights may differ a little on a GPU), a digit that is
+# written in the source is read where it is written: the day, the month's number, the year; a month
+# written as a name is read inside the name; the century of a two-digit year ("86" -> "1986") is
+# written nowhere, so those rows look elsewhere; the weekday gets next to nothing, since the ISO
+# date does not need it.
+
+# %% [markdown]
+# ### The trained model, graded
+#
+# The check decodes the 1,000 held-out dates with its own greedy loop over your `model.encoder` and
+# `model.decoder`, and wants an exact match of at least 0.99. A model that writes one fixed date, or
+# copies, scores near 0. Run the training cells above first.
+
+# %% nbgrader={"grade": true, "grade_id": "test_trained_model", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+"""the trained model: exact match >= 0.99 on the held-out dates"""
+from course_utils.checks import nb08
+
+nb08.check_trained_model(model.encoder, model.decoder, source_vocab, target_vocab)
+### BEGIN HIDDEN TESTS
+nb08.check_trained_model(model.encoder, model.decoder, source_vocab, target_vocab, which="fresh",
+                         threshold=0.98)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## Common mistakes, and what they look like
+#
+# **Decoder inputs not shifted.** Feed the targets themselves and step t reads the very token it
+# must predict. Training looks perfect, because the model learns to copy its input; decoding, where
+# the input is its own previous prediction, fails. One epoch of it:
+
+# %%
+cu.set_seed(0)
+copier = Seq2Seq(Encoder(len(source_vocab), EMB, HIDDEN), Decoder(len(target_vocab), EMB, HIDDEN)).to(device)
+data = torch.utils.data.TensorDataset(train_src, train_lengths, train_targets, train_targets)  # not shifted
+copy_loader = torch.utils.data.DataLoader(data, batch_size=32, shuffle=True,
+                                          generator=torch.Generator().manual_seed(0))
+cu.fit(copier, copy_loader, loss_fn, torch.optim.Adam(copier.parameters(), lr=5e-3), epochs=1, progress=False)
+with torch.no_grad():
+    copied = copier(valid_src.to(device), valid_lengths, valid_targets.to(device)).argmax(dim=-1).cpu()
+    decoded = greedy_decode(copier.encoder, copier.decoder, valid_src.to(device), valid_lengths,
+                            valid_targets.to(device), SOS_ID, EOS_ID).cpu()
+copy_acc = (copied == valid_targets).float().mean().item()
+copy_exact = (decoded == valid_targets).all(dim=1).float().mean().item()
+print(f"fed the targets: token accuracy {copy_acc:.3f};  greedy decoding: exact match {copy_exact:.3f}")
+assert copy_acc > 0.95 and copy_exact < 0.05
+
+# %% [markdown]
+# **Masking after the softmax.** Zeroing the padding's weights after the softmax leaves the real
+# positions' weights summing to less than 1: the share padding took is simply lost.
+
+# %% tags=["nbval-check-output"]
+scores = torch.tensor([[[2.0, 1.0, 0.0, 0.0]]])          # (batch=1, target seq=1, source seq=4)
+mask_1 = torch.tensor([[True, True, False, False]])       # length 2
+after = scores.softmax(dim=-1).masked_fill(~mask_1[:, None, :], 0.0)
+before = scores.masked_fill(~mask_1[:, None, :], float("-inf")).softmax(dim=-1)
+print("masked after the softmax: ", [round(w, 3) for w in after[0, 0].tolist()], " sum", round(after.sum().item(), 3))
+print("masked before the softmax:", [round(w, 3) for w in before[0, 0].tolist()], " sum", round(before.sum().item(), 3))
+
+# %% [markdown]
+# **Masking with 0 instead of -inf** has the same flaw: `exp(0) = 1`, so padding still gets a share.
+# Filling with a large negative number such as `-1e9` works too; `-inf` says what it means.
+#
+# **The argmax over the wrong axis.** A decoding step's logits are (batch, 1, vocab); `argmax(dim=1)`
+# runs over the steps axis of size 1 and returns zeros, one per vocabulary entry:
+
+# %% tags=["nbval-check-output"]
+step_logits = torch.randn(4, 1, 15)                     # (batch=4, steps=1, vocab=15)
+print("argmax(dim=1): ", tuple(step_logits.argmax(dim=1).shape), step_logits.argmax(dim=1)[0].tolist())
+print("argmax(dim=-1):", tuple(step_logits.argmax(dim=-1).shape), "  one id per date")
+
+# %% [markdown]
+# **Lengths on the GPU.** `pack_padded_sequence` wants its lengths on the CPU; `Encoder.forward`
+# calls `src_lengths.cpu()`, so the lengths may live anywhere. On a GPU, passing lengths on `cuda`
+# without it fails with `RuntimeError: 'lengths' argument should be a 1D CPU int64 tensor, but got
+# 1D cuda:0 Long tensor`.
+#
+# **Reading the targets at inference** (teacher forcing where there must be none) and **never
+# feeding back the prediction** (`<sos>` at every step) both make decoding look different from what
+# it is; the check of exercise 4 names each one. **Reporting teacher-forced token accuracy** as the
+# model's accuracy overstates it early in training (section 8).
+#
+# ## Summary
+#
+# - An **encoder** LSTM reads the source; its final `(h_n, c_n)` is the **decoder's initial state**,
+#   (layers, batch, hidden) as `nn.LSTM` takes it. Packing makes it the state after the last real token.
+# - **Teacher forcing:** in training the decoder reads `[<sos>, y_0, ..., y_{T-2}]` and predicts
+#   `[y_0, ..., y_{T-1}]`, all steps in one call. Unshifted inputs teach it to copy.
+# - **Greedy decoding:** `<sos>`, then feed back each step's argmax over the vocab axis, one call per
+#   step with the state carried, `<pad>` after `<eos>`. At inference the targets are never read.
+# - **Exposure bias:** teacher-forced token accuracy is higher than free-running accuracy, most of
+#   all early in training; exact match of decoded outputs is the honest score.
+# - **Attention:** `softmax(query @ keys.transpose(1, 2))` over the source positions, with padding set
+#   to `-inf` **before** the softmax so its weight is exactly 0; `context = weights @ keys`.
+# - **The loss:** `nn.CrossEntropyLoss(ignore_index=pad_id)` on (batch x seq, vocab), not on
+#   (batch, seq, vocab).
+#
+# Next: [09 · Sentiment](../09-sentiment/09-sentiment.ipynb), a many-to-one LSTM classifier of real
+# movie-review sentences, graded on held-out data.
+#
+# ## Going further (not graded)
+#
+# - **Beam search:** keep the k best prefixes at every step instead of one. Do the dates need it?
+# - **A bidirectional encoder** (notebook 06): its memory has 2 x hidden numbers per character and its
+#   `h_n` holds a forward and a backward row; map them to the decoder's size, e.g. with an
+#   `nn.Linear(2 * hidden, hidden)` on `torch.cat([h_n[-2], h_n[-1]], dim=-1)`.
+# - **No attention:** drop the context (`self.out = nn.Linear(hidden, vocab)`) and train again. How
+#   many epochs does the state handover alone need, and which formats does it get wrong?
+# - **Scheduled sampling** (Bengio et al., 2015) fights exposure bias by feeding the model its own
+#   predictions for a growing share of the training steps.
+# - **Additive attention** (Bahdanau et al., 2015) scores `v · tanh(W q + U k)` instead of `q · k`;
+#   Luong's "input feeding" gives the previous context to the next step's LSTM input.
