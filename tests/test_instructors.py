@@ -28,10 +28,7 @@ TYPO = '\nassert False, "a typo in a hidden test"'  # the test fixed before the 
 def run(cmd: str, cwd: Path) -> str:
     assert cmd in DOC, f"INSTRUCTORS.md does not show `{cmd}`"
     env = {**os.environ, "PATH": f"{cwd / '.venv' / 'bin'}:{os.environ['PATH']}",
-           "LSTM_COURSE_DATA": str(REPO / "data"),
-           # the borrowed .venv is ready: make must not reinstall it (pip install -e would point
-           # this repository's environment at the scratch copy)
-           "MAKEFLAGS": "-o .venv/.installed -o .venv/.python-id"}
+           "LSTM_COURSE_DATA": str(REPO / "data")}
     done = subprocess.run(cmd, shell=True, cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, f"{cmd}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     return done.stdout + done.stderr
@@ -44,6 +41,11 @@ def fresh_checkout(dest: Path) -> Path:
             (dest / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(REPO / name, dest / name)
     (dest / ".venv").symlink_to(REPO / ".venv")
+    # The borrowed .venv is ready: make must not reinstall it (`pip install -e .` there would point
+    # this repository's environment at the scratch copy). make rebuilds it when the pins are newer
+    # than .venv/.installed, so the copy's pins get an old date.
+    for pins in ("requirements-lock.txt", "pyproject.toml"):
+        os.utime(dest / pins, (1_000_000_000, 1_000_000_000))
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org"]
     subprocess.run(git[:1] + ["init", "-q"], cwd=dest, check=True)
     subprocess.run(git + ["add", "-A"], cwd=dest, check=True)
