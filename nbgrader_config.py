@@ -24,7 +24,10 @@ c.CourseDirectory.db_url = "sqlite:///" + os.path.join(STATE, "gradebook.db")
 # and be writable, or formgrader has no Release/Collect buttons and the student's Assignment List
 # says "Error fetching courses!" (the server logs CRITICAL "Unwritable directory").
 EXCHANGE = os.path.join(STATE, "exchange")
-os.makedirs(EXCHANGE, exist_ok=True)
+if not os.path.isdir(EXCHANGE):
+    os.makedirs(EXCHANGE)
+    # the mode release_assignment sets (rwx for everyone), or it warns "Permissions ... are invalid"
+    os.chmod(EXCHANGE, 0o777)
 c.Exchange.root = EXCHANGE
 
 # Submissions downloaded from an LMS: put the zip in .nbgrader/downloaded/<assignment>/archive/,

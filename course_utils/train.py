@@ -228,7 +228,9 @@ def _run_epoch(model, loader, loss_fn, metrics, device, optimizer=None, clip=Non
         if bar is not None:
             bar.update(1)
             if loss is not None:
-                bar.set_postfix(loss=f"{float(loss.detach()):.4f}")
+                # refresh=False: the bar redraws at most every mininterval, not once per batch (a
+                # message per batch floods the kernel's output channel, which then drops messages)
+                bar.set_postfix(loss=f"{float(loss.detach()):.4f}", refresh=False)
     if seen == 0:
         raise ValueError("the loader gave no batches: is the dataset empty?")
     if loss_fn is None:
@@ -314,7 +316,8 @@ def fit(
             total = len(train_loader)
         except TypeError:
             total = None
-        with tqdm(total=total, desc=f"epoch {epoch}/{epochs}", leave=False, disable=not show_bar) as bar:
+        with tqdm(total=total, desc=f"epoch {epoch}/{epochs}", leave=False, disable=not show_bar,
+                  mininterval=0.5) as bar:
             train = _run_epoch(model, train_loader, loss_fn, metrics, device, optimizer, clip, bar)
         record = {f"train_{k}": v for k, v in train.items()}
         if valid_loader is not None:

@@ -162,3 +162,18 @@ def test_the_environment_still_runs_this_repositorys_course_utils():
                            "import course_utils; print(course_utils.__file__)"],
                           cwd="/", capture_output=True, text=True, check=True)
     assert Path(done.stdout.strip()).is_relative_to(REPO), done.stdout
+
+
+def test_release_to_the_local_exchange_needs_no_permission_fix(tmp_path):
+    """nbgrader_config.py makes the exchange as release_assignment wants it: no 'Permissions ... are
+    invalid' warning on an instructor's first release."""
+    shutil.copy2(REPO / "nbgrader_config.py", tmp_path)
+    shutil.copytree(REPO / "notebooks" / A, tmp_path / "notebooks" / A)
+    log = subprocess.run([str(REPO / ".venv" / "bin" / "nbgrader"), "release_assignment", A], cwd=tmp_path,
+                         capture_output=True, text=True)
+    assert log.returncode == 0, log.stdout + log.stderr
+    assert "Released as: lstm-course " + A in log.stdout + log.stderr
+    assert "Permissions" not in log.stdout + log.stderr, log.stdout + log.stderr
+    exchange = tmp_path / ".nbgrader" / "exchange"
+    assert (exchange.stat().st_mode & 0o777) == 0o777
+    assert (exchange / "lstm-course" / "outbound" / A / f"{A}.ipynb").is_file()

@@ -225,3 +225,13 @@ def test_epochs_for_grading(monkeypatch):
         cu.epochs_for_grading(0)
     with pytest.raises(ValueError, match="when_grading"):
         cu.epochs_for_grading(5, when_grading=2.5)
+
+
+def test_bar_redraws_a_few_times_a_second_not_once_per_batch(capsys):
+    # A redraw per batch is one output message per batch: thousands in a notebook's training cell,
+    # more than the kernel's output channel holds, and nbval then waits for a message it dropped.
+    model = SumSign()
+    batches = [(torch.randn(2, 5, 3), torch.tensor([0, 1])) for _ in range(600)]
+    cu.fit(model, batches, nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=0.1), 1)
+    redraws = capsys.readouterr().err.count("\r")
+    assert 0 < redraws < 60, f"{redraws} redraws for 600 batches"

@@ -1,0 +1,87 @@
+"""Notebook 09 (sentiment) graded through real nbgrader: full marks, zero, and realistic wrong
+answers, each written as a text edit of the solution. The notebook trains the learner's model
+while it is graded, so a wrong model also loses the trained-model points when the model it trains
+is broken (errors, answers that depend on padding, probabilities instead of logits); a wrong answer
+that still trains a good, padding-invariant model (no padding_idx, no deepcopy) loses only its
+exercise's points."""
+
+from grading import WrongAnswer, grading_tests
+
+A = "09-sentiment"
+
+LAST = "last = torch.cat([h_n[-2], h_n[-1]], dim=-1) if self.lstm.bidirectional else h_n[-1]"
+BOTH = ("test_sentiment_lstm", "test_trained_model")
+
+WRONG_ANSWERS = [
+    # bag_of_words
+    WrongAnswer("bag_of_words", "    counts[:, pad_id] = 0\n", "", "test_bag_of_words",
+                "the padding counted as a word"),
+    WrongAnswer("bag_of_words", "counts[:, pad_id] = 0", "counts[:, 0] = 0", "test_bag_of_words",
+                "column 0 zeroed whatever pad_id is"),
+    # fit_best
+    WrongAnswer("fit_best", "valid_loader=valid_loader", "valid_loader=test_loader", "test_fit_best",
+                "the test split used to choose the epoch"),
+    WrongAnswer("fit_best", "best_state = copy.deepcopy(model.state_dict())", "best_state = model.state_dict()",
+                "test_fit_best", "state_dict() kept without a copy: the last epoch's weights come back"),
+    WrongAnswer("fit_best", "    model.load_state_dict(best_state)\n", "", "test_fit_best",
+                "the best weights never loaded back"),
+    WrongAnswer("fit_best", 'record["valid_accuracy"]', 'record["train_accuracy"]', "test_fit_best",
+                "the epoch chosen by training accuracy"),
+    # SentimentLSTM
+    WrongAnswer("SentimentLSTM", LAST, "last = out[:, -1]", BOTH,
+                "out[:, -1] after unpacking as the last output (padding for shorter sentences)"),
+    WrongAnswer("SentimentLSTM", "mean = (out * mask).sum(dim=1) / mask.sum(dim=1)", "mean = out.mean(dim=1)", BOTH,
+                "mean pooling over the padding"),
+    WrongAnswer("SentimentLSTM", "enforce_sorted=False", "enforce_sorted=True", BOTH,
+                "enforce_sorted=True with unsorted lengths"),
+    WrongAnswer("SentimentLSTM", LAST, "last = h_n[-1]", BOTH,
+                "h_n[-1] alone from a bidirectional LSTM (the backward direction only)"),
+    WrongAnswer("SentimentLSTM", "nn.Linear(3 * directions * hidden, 2)", "nn.Linear(3 * hidden, 2)", BOTH,
+                "a head of 3 x hidden for a bidirectional LSTM"),
+    WrongAnswer("SentimentLSTM", "nn.Embedding(vocab_size, emb_dim, padding_idx=pad_id)",
+                "nn.Embedding(vocab_size, emb_dim)", "test_sentiment_lstm", "no padding_idx"),
+    WrongAnswer("SentimentLSTM", "return self.head(self.dropout(features))",
+                "return self.head(self.dropout(features)).softmax(dim=-1)", BOTH,
+                "softmax before nn.CrossEntropyLoss"),
+    # predict
+    WrongAnswer("predict", "    model.eval()\n", "", "test_predict",
+                "the model left in train mode (dropout on) while predicting"),
+    WrongAnswer("predict", "logits.softmax(dim=-1)[:, 1]", "logits.softmax(dim=0)[:, 1]", "test_predict",
+                "softmax over the batch axis"),
+    WrongAnswer("predict", "logits.softmax(dim=-1)[:, 1]", "logits.softmax(dim=-1)[:, 0]", "test_predict",
+                "the probability of the negative class"),
+    # most_wrong
+    WrongAnswer("most_wrong", "confidence.argsort(descending=True)", "confidence.argsort()", "test_most_wrong",
+                "the least confident mistakes first"),
+    WrongAnswer("most_wrong", "wrong = ((probs > 0.5).long() != labels).nonzero().squeeze(1)",
+                "wrong = torch.arange(len(labels))", "test_most_wrong",
+                "right predictions ranked with the mistakes"),
+]
+
+POINTS = {"test_bag_of_words": 2, "test_fit_best": 3, "test_sentiment_lstm": 4, "test_predict": 2,
+          "test_most_wrong": 2, "test_trained_model": 3}
+
+course, test_solution_gets_every_point, test_blank_notebook_gets_zero, \
+    test_wrong_answers_lose_exactly_their_points, test_student_notebook_is_ready = \
+    grading_tests(A, WRONG_ANSWERS, POINTS)
+
+
+def test_locked_training_cells_run_as_written(course):
+    """The data and training cells are locked: a submission that edits them to choose the epoch on
+    the test split (or to train less) is graded with the cells as released, and keeps full marks."""
+    import nbformat
+
+    def edit(nb):
+        course.answers()(nb)
+        for cell in nb.cells:
+            if cell.metadata.get("nbgrader", {}).get("grade_id") == "train":
+                cell.source = cell.source.replace("train_loader, valid_loader,", "train_loader, test_loader,")
+                cell.source = cell.source.replace("EMB, HIDDEN, EPOCHS = 48, 48, 6", "EMB, HIDDEN, EPOCHS = 48, 48, 1")
+                assert "test_loader" in cell.source and "EPOCHS = 48, 48, 1" in cell.source
+
+    grades = course.submit("edits_locked_cells", edit)
+    assert all(score == max_score for score, max_score in grades.values()), grades
+    graded = course.tmp / "autograded" / "edits_locked_cells" / A / f"{course.notebook}.ipynb"
+    train = next(c for c in nbformat.read(graded, as_version=4).cells
+                 if c.metadata.get("nbgrader", {}).get("grade_id") == "train")
+    assert "valid_loader, nn.CrossEntropyLoss()" in train.source and "EPOCHS = 48, 48, 6" in train.source
