@@ -32,7 +32,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from test_lab import start_lab
+from test_lab import FIRST, start_lab
 
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = Path(os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium"))
@@ -42,7 +42,6 @@ INSTALL = (f"the browser tests need Chromium at {CHROMIUM} (Debian: sudo apt-get
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 STUDENT_NOTEBOOKS = sorted(p.relative_to(REPO).as_posix() for p in REPO.glob("notebooks/*/*.ipynb"))
-FIRST = "notebooks/01-tokens-embeddings/01-tokens-embeddings.ipynb"
 # What IPython prints around an error that it shows in full; the course's own errors are one line.
 RAW_TRACEBACK = re.compile(r"Traceback \(most recent call last\)|^Cell In\[\d+\]|^\s*File \"", re.M)
 STDERR = '[data-mime-type="application/vnd.jupyter.stderr"]'
@@ -84,9 +83,13 @@ def browser(tmp_path_factory):
 def course(tmp_path_factory):
     """A scratch copy of what JupyterLab serves: the notebooks, their sources, the configuration."""
     root = tmp_path_factory.mktemp("course")
-    skip = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "lab", "migrated")
-    for folder in ("notebooks", "solutions", "jupyter"):
-        shutil.copytree(REPO / folder, root / folder, ignore=skip)
+    noise = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__")
+    for folder in ("notebooks", "solutions"):
+        shutil.copytree(REPO / folder, root / folder, ignore=noise)
+    for role in ("student", "instructor"):  # the configuration, not what JupyterLab wrote there
+        shutil.copytree(REPO / "jupyter" / role, root / "jupyter" / role,
+                        ignore=lambda folder, names: {"lab", "migrated"} & set(names)
+                        if Path(folder).parent.name == "jupyter" else set())
     shutil.copy2(REPO / "nbgrader_config.py", root)
     return root
 
@@ -145,16 +148,6 @@ def wait_until_idle(page, timeout):
         busy = page.locator(".jp-Notebook .jp-InputPrompt", has_text="*").count()
         calm = calm + 1 if not busy and kernel_idle(page) else 0
         page.wait_for_timeout(250)
-
-
-def open_notebook(page, lab, path):
-    """Open a notebook as the learner's link does; wait for every cell and an idle kernel."""
-    cells = len(nbformat.read(lab.root / path, as_version=4).cells)
-    page.goto(lab.url(f"/lab/tree/{path}?reset"))  # ?reset: only this notebook, not the last layout
-    page.locator(".jp-Notebook .jp-Cell").nth(cells - 1).wait_for(state="attached", timeout=60_000)
-    wait_until_idle(page, 60)
-    assert page.locator(".jp-Notebook .jp-Cell").count() == cells
-    return cells
 
 
 def open_from_path(page, lab, path):
@@ -294,14 +287,15 @@ def test_learner_without_instructor_tools_or_news(student, page):
     shut_down_kernels(student)
 
 
-def test_learner_runs_types_an_answer_and_validates(student, page):
+def test_learner_runs_types_an_answer_and_validates(student, lab_page):
+    page = lab_page
     ids, student_nb = nbgrader_cells(student.root / FIRST)
     source_ids, source_nb = nbgrader_cells(REPO / FIRST.replace("notebooks/", "solutions/", 1))
     answer_id = student_nb.cells[first_solution_cell(student_nb)].metadata["nbgrader"]["grade_id"]
     answer = ids[answer_id]
     try_it, check = answer + 1, next(i for i in range(answer + 1, len(student_nb.cells))
                                      if student_nb.cells[i].metadata.get("nbgrader", {}).get("grade"))
-    open_notebook(page, student, FIRST)
+    open_from_path(page, student, FIRST)
     try:
         # Run All stops at the first exercise's try-it cell with one line, not a traceback
         run_all(page)
@@ -346,7 +340,7 @@ def test_learner_runs_types_an_answer_and_validates(student, page):
                  and student_nb.cells[i].cell_type == "code"]
         assert later and all(f"{name}() is not written yet" in verdict for name in later), verdict[:3000]
     finally:
-        shut_down_kernels(student)
+        close_everything(page, student)
 
 
 # ---------------------------------------------------------------- the instructor, and the exchange
@@ -388,7 +382,8 @@ def test_instructor_formgrader_releases_and_the_learner_sees_it(instructor, stud
         row = page.locator("#main-table tr", has=page.locator("td.name", has_text="01-tokens-embeddings"))
         row.locator("td.release a").click()
         page.get_by_text("Successfully released '01-tokens-embeddings'.").wait_for(timeout=60_000)
-        page.wait_for_timeout(800)  # the dialog fades in
+        page.locator(".modal.in .modal-dialog").wait_for()
+        page.wait_for_timeout(1000)  # the dialog slides and fades in
         shoot(page, "instructor-release-log")
         page.locator(".modal-footer button", has_text="OK").click()
         row.locator("td.collect a").wait_for()
@@ -441,11 +436,11 @@ def test_kernels_of_make_lab_are_encrypted(student):
     assert "without encryption" not in student.log.read_text(), "a kernel runs over TCP without encryption"
 
 
-def test_dark_theme_screenshot(student, page):
+def test_dark_theme_screenshot(student, lab_page):
     """Notebook 02's first figure in JupyterLab Dark, kept as a screenshot (a figure is a picture:
     its white background shows as a white box; nothing asserted beyond that it is shown)."""
-    path = "notebooks/02-tensor-layout/02-tensor-layout.ipynb"
-    open_notebook(page, student, path)
+    page, path = lab_page, "notebooks/02-tensor-layout/02-tensor-layout.ipynb"
+    open_from_path(page, student, path)
     try:
         run_all(page)
         page.locator(".lm-MenuBar-itemLabel", has_text=re.compile("^Settings$")).click()
@@ -462,4 +457,4 @@ def test_dark_theme_screenshot(student, page):
         page.locator(".lm-Menu-itemLabel", has_text=re.compile("^Theme$")).hover()
         page.locator(".lm-Menu-itemLabel", has_text=re.compile("^JupyterLab Light$")).click()
         page.wait_for_timeout(500)
-        shut_down_kernels(student)
+        close_everything(page, student)
