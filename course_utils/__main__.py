@@ -177,10 +177,16 @@ def check(path: str, timeout: int = 120) -> int:
 
     test_cells = {i for i, _ in tests}
     other = [(i, r) for i, r in sorted(replies.items()) if i not in test_cells and r.get("status") == "error"]
-    if other:
-        i, reply = other[0]
+    # a try-it cell that calls an unwritten exercise is not a mistake of its own: say so apart
+    unwritten = [i for i, r in other if r.get("ename") == "NotImplementedError"]
+    failed = [(i, r) for i, r in other if r.get("ename") != "NotImplementedError"]
+    if unwritten:
+        print(f"note: {len(unwritten)} other cell(s) stopped at an exercise not written yet (the first is cell "
+              f"{unwritten[0] + 1}); they run once its `raise NotImplementedError()` is replaced.")
+    if failed:
+        i, reply = failed[0]
         print(
-            f"note: {len(other)} other cell(s) raised an error; the first is cell {i + 1}: "
+            f"note: {len(failed)} other cell(s) raised an error; the first is cell {i + 1}: "
             f"{_first_line(reply.get('ename', 'Error'), reply.get('evalue', ''))}"
         )
     return 0 if earned == total and not stopped else 1

@@ -49,6 +49,7 @@ def test_check_reports_each_grade_cell_and_the_total(tmp_path):
     path = write_notebook(folder, [
         new_code_cell("def double(x):\n    return 2 * x"),
         new_code_cell("raise NotImplementedError()"),  # an unfinished exercise: not a test
+        new_code_cell("1 / 0"),  # a cell of the learner's own that fails
         grade_cell('"""double doubles"""\nassert double(2) == 4', "test_double", 2),
         grade_cell('"""a wrong expectation"""\nassert double(3) == 7, "double(3) should be 7\\nmore"',
                    "test_wrong", 3),
@@ -72,8 +73,9 @@ def test_check_reports_each_grade_cell_and_the_total(tmp_path):
     assert re.fullmatch(r"test_changed +1/1  passed", lines[6])
     assert re.fullmatch(r"explain +-/2  graded by hand", lines[7])
     assert re.fullmatch(r"total +4/8", lines[8])
-    assert lines[9] == ("note: 1 other cell(s) raised an error; the first is cell 2: "
-                        "NotImplementedError")
+    assert lines[9] == ("note: 1 other cell(s) stopped at an exercise not written yet (the first is cell 2); "
+                        "they run once its `raise NotImplementedError()` is replaced.")
+    assert lines[10] == "note: 1 other cell(s) raised an error; the first is cell 3: ZeroDivisionError: division by zero"
 
 
 def test_check_exits_0_when_everything_passes(tmp_path):
