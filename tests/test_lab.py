@@ -201,6 +201,9 @@ def test_student_lab_opens_notebook_01(student_lab):
     model = json.load(student_lab.get(f"/api/contents/{FIRST}"))
     assert model["type"] == "notebook"
     assert model["content"]["cells"][0]["source"].startswith("# 01 · Tokens and embeddings")
+    # the file browser does not show the answers (solutions/, and tests/ with its wrong answers)
+    listed = {item["name"] for item in json.load(student_lab.get("/api/contents/"))["content"]}
+    assert {"notebooks", "course_utils"} <= listed and not {"solutions", "tests"} & listed, listed
 
 
 def test_student_lab_has_validate_and_assignment_list_but_no_instructor_tools(student_lab):
