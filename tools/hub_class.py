@@ -108,6 +108,9 @@ def free_port() -> int:
 # ---------------------------------------------------------------- preflight and installs
 
 def preflight() -> None:
+    # useradd, userdel and runuser live in sbin, which a minimal PATH (some CI runners) leaves out
+    path = os.environ.get("PATH", "").split(os.pathsep)
+    os.environ["PATH"] = os.pathsep.join(path + [d for d in ("/usr/sbin", "/sbin") if d not in path])
     problems = []
     if os.geteuid() != 0:
         problems.append("it must run as root (it creates system users; JupyterHub's local spawner "
