@@ -114,3 +114,60 @@ def require_close(got, want: torch.Tensor, name: str, *, explain=(), fix: str = 
         f"{name} has the right shape {tuple(want.shape)} but other values: off by up to "
         f"{max_difference(got, want)}.{fix_line}"
     )
+
+
+def quote_error(err: Exception, first_sentence: bool = False) -> str:
+    """PyTorch's error as message lines: '  RuntimeError: ...', wrapped to fit 88 characters."""
+    import textwrap
+
+    said = str(err).split(". ")[0].rstrip(".") + "." if first_sentence else str(err)
+    text = f"{type(err).__name__}: {said}".strip()
+    return "\n".join(textwrap.wrap(text, width=86, initial_indent="  ", subsequent_indent="    ",
+                                   break_on_hyphens=False))
+
+
+# --- a stand-in for lengths that live on a GPU ------------------------------------------------------
+
+CUDA_LENGTHS_ERROR = ("'lengths' argument should be a 1D CPU int64 tensor, but got 1D cuda:0 Long "
+                      "tensor")
+
+
+def _asks_for_cpu(args, kwargs) -> bool:
+    for a in list(args[1:]) + list(kwargs.values()):
+        if (isinstance(a, str) and a.startswith("cpu")) or (isinstance(a, torch.device) and a.type == "cpu"):
+            return True
+    return False
+
+
+class LengthsOnGPU(torch.Tensor):
+    """Lengths that behave as if they lived on a GPU, on a machine without one.
+
+    Every operation works as on a CUDA tensor and keeps it "on the GPU", except `.cpu()`,
+    `.to("cpu")` (or any call that names the CPU device) and `.tolist()`; when it reaches
+    pack_padded_sequence unmoved, PyTorch's error for CUDA lengths is raised, word for word.
+    """
+
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        name = getattr(func, "__name__", "")
+        if name == "_pack_padded_sequence":
+            raise RuntimeError(CUDA_LENGTHS_ERROR)
+        if name == "numpy":
+            raise TypeError("can't convert cuda:0 device type tensor to numpy. Use Tensor.cpu() to "
+                            "copy the tensor to host memory first.")
+        to_cpu = name == "cpu" or (name in ("to", "as_tensor", "tensor") and _asks_for_cpu(args, kwargs))
+        with torch._C.DisableTorchFunctionSubclass():
+            result = func(*args, **kwargs)
+            if to_cpu and isinstance(result, torch.Tensor):
+                return result.as_subclass(torch.Tensor)
+        if isinstance(result, (str, int, float, bool, list)) or result is None:
+            return result
+        return torch._tensor._convert(result, cls)
+
+
+def on_gpu(lengths: torch.Tensor) -> torch.Tensor:
+    """The lengths the check hands over: real CUDA ones where there is a GPU, else the stand-in."""
+    if torch.cuda.is_available():
+        return lengths.to("cuda")
+    return lengths.clone().as_subclass(LengthsOnGPU)

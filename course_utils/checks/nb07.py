@@ -14,11 +14,14 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from ..shapes import _fmt, check_shape
 from .common import (
+    CUDA_LENGTHS_ERROR,
     CheckFailed,
     calling,
     close,
     max_difference,
+    on_gpu,
     passed,
+    quote_error,
     require,
     require_tensor,
     seeded_lstm,
@@ -51,66 +54,11 @@ def _to_layout(x_bf: torch.Tensor, batch_first: bool) -> torch.Tensor:
     return x_bf if batch_first else x_bf.transpose(0, 1).contiguous()
 
 
-def _quote(err: Exception, first_sentence: bool = False) -> str:
-    """PyTorch's error as message lines: '  RuntimeError: ...', wrapped to fit 88 characters."""
-    import textwrap
-
-    said = str(err).split(". ")[0].rstrip(".") + "." if first_sentence else str(err)
-    text = f"{type(err).__name__}: {said}".strip()
-    return "\n".join(textwrap.wrap(text, width=86, initial_indent="  ", subsequent_indent="    ",
-                                   break_on_hyphens=False))
-
-
 def _is_device_mismatch(err: Exception) -> bool:
     msg = str(err)
     return "expected device" in msg or "same device" in msg
 
 
-# --- a stand-in for lengths that live on a GPU ------------------------------------------------------
-
-CUDA_LENGTHS_ERROR = ("'lengths' argument should be a 1D CPU int64 tensor, but got 1D cuda:0 Long "
-                      "tensor")
-
-
-def _asks_for_cpu(args, kwargs) -> bool:
-    for a in list(args[1:]) + list(kwargs.values()):
-        if (isinstance(a, str) and a.startswith("cpu")) or (isinstance(a, torch.device) and a.type == "cpu"):
-            return True
-    return False
-
-
-class LengthsOnGPU(torch.Tensor):
-    """Lengths that behave as if they lived on a GPU, on a machine without one.
-
-    Every operation works as on a CUDA tensor and keeps it "on the GPU", except `.cpu()`,
-    `.to("cpu")` (or any call that names the CPU device) and `.tolist()`; when it reaches
-    pack_padded_sequence unmoved, PyTorch's error for CUDA lengths is raised, word for word.
-    """
-
-    @classmethod
-    def __torch_function__(cls, func, types, args=(), kwargs=None):
-        kwargs = kwargs or {}
-        name = getattr(func, "__name__", "")
-        if name == "_pack_padded_sequence":
-            raise RuntimeError(CUDA_LENGTHS_ERROR)
-        if name == "numpy":
-            raise TypeError("can't convert cuda:0 device type tensor to numpy. Use Tensor.cpu() to "
-                            "copy the tensor to host memory first.")
-        to_cpu = name == "cpu" or (name in ("to", "as_tensor", "tensor") and _asks_for_cpu(args, kwargs))
-        with torch._C.DisableTorchFunctionSubclass():
-            result = func(*args, **kwargs)
-            if to_cpu and isinstance(result, torch.Tensor):
-                return result.as_subclass(torch.Tensor)
-        if isinstance(result, (str, int, float, bool, list)) or result is None:
-            return result
-        return torch._tensor._convert(result, cls)
-
-
-def on_gpu(lengths: torch.Tensor) -> torch.Tensor:
-    """The lengths the check hands over: real CUDA ones where there is a GPU, else the stand-in."""
-    if torch.cuda.is_available():
-        return lengths.to("cuda")
-    return lengths.clone().as_subclass(LengthsOnGPU)
 
 
 # --- exercise 1: length_mask --------------------------------------------------------------------------
@@ -212,7 +160,7 @@ def _check_mask_device(length_mask, lengths_t, seq):
         raise CheckFailed(
             "length_mask() makes part of its mask on the CPU, whatever device lengths is on.\n"
             "  The check gave lengths on PyTorch's 'meta' device (a stand-in for a GPU) and got:\n"
-            f"{_quote(err)}\n"
+            f"{quote_error(err)}\n"
             "  Fix:  torch.arange(seq, device=lengths.device)"
         ) from None
     require(
@@ -242,7 +190,7 @@ def check_pack_by_hand(pack_by_hand, *, configs=((LENGTHS_A, 7), (LENGTHS_B, 9))
                 raise CheckFailed(
                     f"pack_by_hand() indexed past the end of padded, {_fmt(padded.shape)} = "
                     f"({_spec(batch_first, 'feature').replace(' ', ', ')}):\n"
-                    f"{_quote(err)}\n"
+                    f"{quote_error(err)}\n"
                     f"  With {_layout(batch_first)} the steps are axis {1 if batch_first else 0}; "
                     "reading seq-first keeps it simple.\n"
                     "  Fix:  x = padded.transpose(0, 1) if batch_first else padded"
@@ -425,7 +373,7 @@ def check_last_valid(last_valid, *, configs=LAST_CONFIGS, feature: int = 3, seed
                         raise
                     raise CheckFailed(
                         f"last_valid() indexed out {_fmt(out.shape)} ({_layout(batch_first)}) wrongly:\n"
-                        f"{_quote(err)}\n"
+                        f"{quote_error(err)}\n"
                         "  Steps count from 0: the last valid step of a sequence of length n is n - 1,\n"
                         f"  and the steps are axis {1 if batch_first else 0} of out here.\n"
                         f"  Fix:  {_last_fix(batch_first)}"
@@ -580,14 +528,14 @@ def _call_encode(encode_packed, lstm, padded, lengths, batch_first):
             raise CheckFailed(
                 "encode_packed() packed with enforce_sorted=True (the default), but the lengths\n"
                 f"  {list(lengths)} are not sorted, longest first. PyTorch says:\n"
-                f"{_quote(err, first_sentence=True)}\n"
+                f"{quote_error(err, first_sentence=True)}\n"
                 "  With enforce_sorted=False PyTorch sorts the batch itself and puts it back.\n"
                 + PACK_FIX
             ) from None
         if any(w in msg for w in ("len(lengths)", "must be equal to input_size", "exceeds dimension size")):
             raise CheckFailed(
                 "encode_packed() packed the batch in the wrong layout:\n"
-                f"{_quote(err)}\n"
+                f"{quote_error(err)}\n"
                 f"  This LSTM has {_layout(batch_first)}: pack and unpack with that flag.\n"
                 + LAYOUT_FIX
             ) from None
@@ -597,7 +545,7 @@ def _call_encode(encode_packed, lstm, padded, lengths, batch_first):
             raise
         raise CheckFailed(
             "encode_packed() packed the batch in the wrong layout (PyTorch took another axis\n"
-            f"  for the batch):\n{_quote(err)}\n"
+            f"  for the batch):\n{quote_error(err)}\n"
             f"  This LSTM has {_layout(batch_first)}: pack and unpack with that flag.\n"
             + LAYOUT_FIX
         ) from None
@@ -738,7 +686,7 @@ def check_masked_pool(masked_pool, *, configs=POOL_CONFIGS, seed: int = 73) -> N
                     raise
                 raise CheckFailed(
                     f"masked_pool() combined out {_fmt(out.shape)} with the mask {_fmt(mask.shape)} "
-                    f"as they are:\n{_quote(err)}\n"
+                    f"as they are:\n{quote_error(err)}\n"
                     "  out has a hidden axis that the mask lacks; give the mask one of size 1, so it\n"
                     "  broadcasts over the hidden numbers.\n"
                     "  Fix:  m = mask[..., None]    then    out * m    or    out.masked_fill(~m, ...)"

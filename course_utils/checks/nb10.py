@@ -20,15 +20,16 @@ from torch import nn
 
 from ..shapes import _fmt, check_shape
 from .common import (
+    CUDA_LENGTHS_ERROR,
     CheckFailed,
     calling,
     close,
     max_difference,
+    on_gpu,
     passed,
     require,
     require_tensor,
 )
-from .nb07 import CUDA_LENGTHS_ERROR, on_gpu
 
 ATOL = 1e-5
 

@@ -16,8 +16,16 @@ import torch
 from torch import nn
 
 from ..shapes import _fmt, check_shape
-from .common import CheckFailed, calling, close, passed, require, require_tensor, seeded_randn
-from .nb07 import _quote
+from .common import (
+    CheckFailed,
+    calling,
+    close,
+    passed,
+    quote_error,
+    require,
+    require_tensor,
+    seeded_randn,
+)
 
 PAD_LABEL = -100
 LENGTHS_A = (3, 7, 1, 5)  # batch 4: unsorted, a length of 1, one at full length
@@ -230,7 +238,7 @@ def _tagger_once(Tagger, lengths, seq, n_words, n_spellings, n_tags, word_dim, s
         if "must be sorted in decreasing order" in str(err):
             raise CheckFailed(
                 "Tagger.forward packed with enforce_sorted=True (the default), but the lengths\n"
-                f"  {list(lengths)} are not sorted, longest first. PyTorch says:\n{_quote(err, True)}\n"
+                f"  {list(lengths)} are not sorted, longest first. PyTorch says:\n{quote_error(err, True)}\n"
                 "  Fix:  pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)"
             ) from None
         raise
@@ -358,12 +366,12 @@ def _loss_once(masked_loss, logits, tags, lengths, pad_label):
             raise CheckFailed(
                 f"masked_loss() gave nn.CrossEntropyLoss the logits as (batch, seq, classes) =\n"
                 f"  {_fmt(logits.shape)}; it reads the classes on axis 1, so it took seq={seq} for the\n"
-                f"  classes. PyTorch says:\n{_quote(err)}\n"
+                f"  classes. PyTorch says:\n{quote_error(err)}\n"
                 f"  Fix:  {LOSS_FIX}") from None
         if "out of bounds" in msg or "Assertion" in msg:
             raise CheckFailed(
                 f"masked_loss() let the padding label {pad_label} reach the loss as a class. PyTorch says:\n"
-                f"{_quote(err)}\n"
+                f"{quote_error(err)}\n"
                 f"  nn.CrossEntropyLoss skips only ignore_index, which is -100 unless you pass pad_label.\n"
                 f"  Fix:  {LOSS_FIX}") from None
         raise
@@ -442,7 +450,7 @@ def _accuracy_once(token_accuracy, logits, tags, lengths, pad_label):
         if "must match the size" in str(err):
             raise CheckFailed(
                 "token_accuracy() compared predictions and tags of different shapes. PyTorch says:\n"
-                f"{_quote(err)}\n"
+                f"{quote_error(err)}\n"
                 "  The argmax must run over the classes, the last axis of (batch, seq, classes)\n"
                 f"  = {_fmt(logits.shape)}.\n  Fix:  {ACC_FIX}") from None
         raise
