@@ -139,6 +139,9 @@ def test_i_and_f_swapped():
 def test_sigmoid_for_the_candidate():
     text = message(nb03.check_lstm_gates, variant(lstm_gates, "torch.tanh(g)", "torch.sigmoid(g)"))
     assert text.startswith("the cell candidate g must use tanh, not sigmoid")
+    assert ("with a sigmoid (0 to 1) g is never negative, so a cell that starts at zero could never hold a "
+            "negative value") in text
+    assert "grow" not in text
     assert text.endswith("Fix:  g = torch.tanh(g)")
 
 

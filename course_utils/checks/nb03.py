@@ -252,7 +252,8 @@ def _activation_message(gate, act_name) -> str:
     right = ACTIVATION[gate]
     if gate == "g":
         why = ("g is the new content written into the cell, from -1 to 1; with a sigmoid (0 to 1) "
-               "the cell could only ever grow") if act_name == "sigmoid" else "g is squashed to -1..1 by tanh"
+               "g is never negative, so a cell that starts at zero could never hold a negative value"
+               ) if act_name == "sigmoid" else "g is squashed to -1..1 by tanh"
     else:
         why = f"{gate} is a gate: a fraction from 0 (shut) to 1 (open) that multiplies something, so it needs a sigmoid"
     used = "no activation" if act_name == "no activation" else act_name
