@@ -635,18 +635,30 @@ except IndexError as err:
 
 # %% [markdown]
 # **Padding without packing.** No error, but both final states are off. Add three `<pad>` tokens to
-# sentence 0: the forward direction reads them after the sentence, the backward direction reads them
-# *before* it (zero vectors in, yet the biases move the state):
+# sentence 0 (their embeddings are zero vectors). The two directions go wrong for different reasons:
+#
+# - the **forward** direction reads the padding *after* the sentence. Zeros in do not mean "no change":
+#   its recurrent weights act on `h_prev` and its forget gate scales `c` at every step, biases or not
+#   (notebook 04 showed it with `bias=False`);
+# - the **backward** direction reads the padding *before* the sentence, from a zero state. Zero input on
+#   a zero state gives gates of exactly sigmoid(0) and a candidate of tanh(0) = 0, so the state would
+#   stay exactly zero; only the **biases** move it before the first real word.
+#
+# **Predict first:** built with `bias=False`, which of the two final states does the padding change?
 
 # %% tags=["nbval-check-output"]
 padded = torch.cat([ids[:1], torch.full((1, 3), vocab.pad_id)], dim=1)   # (batch=1, seq=12): sentence 0 + 3 <pad>
-_, (h_alone, _) = bi(embedding(ids[:1]).transpose(0, 1))
-_, (h_padded, _) = bi(embedding(padded).transpose(0, 1))
-print("forward final state unchanged by the padding: ", torch.allclose(h_padded[-2], h_alone[-2], atol=1e-6))
-print("backward final state unchanged by the padding:", torch.allclose(h_padded[-1], h_alone[-1], atol=1e-6))
+no_bias = nn.LSTM(input_size=6, hidden_size=5, bidirectional=True, bias=False)
+for label, m in (("with biases", bi), ("bias=False ", no_bias)):
+    _, (h_alone, _) = m(embedding(ids[:1]).transpose(0, 1))
+    _, (h_padded, _) = m(embedding(padded).transpose(0, 1))
+    print(f"{label}: final state unchanged by the padding: forward",
+          torch.allclose(h_padded[-2], h_alone[-2], atol=1e-6),
+          " backward", torch.allclose(h_padded[-1], h_alone[-1], atol=1e-6))
 
 # %% [markdown]
-# Packing (`pack_padded_sequence`, [notebook 07](../07-variable-length/07-variable-length.ipynb)) makes
+# Without biases the backward direction's state stays exactly zero over the padding, so only the forward
+# final state changes; with biases both do. Packing (`pack_padded_sequence`, [notebook 07](../07-variable-length/07-variable-length.ipynb)) makes
 # each direction skip the padding: the forward direction stops at each sentence's last word, the backward
 # direction starts there.
 #
@@ -666,8 +678,9 @@ print("backward final state unchanged by the padding:", torch.allclose(h_padded[
 # - `h_n` and `c_n` are (layers x 2, batch, hidden), whatever `batch_first` says: row `2 * l + d`, or
 #   `h_n.view(num_layers, 2, batch, hidden)[l, d]`; `h_n[-2]` top layer forward, `h_n[-1]` top layer backward.
 # - The backward half of `out[-1]` has read one step. The sentence vector is
-#   `torch.cat([h_n[-2], h_n[-1]], dim=-1)` = `torch.cat([out[-1, :, :H], out[0, :, H:]], dim=-1)`, and
-#   its head is `nn.Linear(2 * hidden_size, num_classes)`.
+#   `torch.cat([h_n[-2], h_n[-1]], dim=-1)`, which for a batch **without padding** is also
+#   `torch.cat([out[-1, :, :H], out[0, :, H:]], dim=-1)` (after packing, `out[-1]` is padding for every
+#   shorter sequence: notebook 07); its head is `nn.Linear(2 * hidden_size, num_classes)`.
 # - A bidirectional layer is two one-layer LSTMs: the backward one reads `x.flip(t)` and its outputs are
 #   flipped back; layer `l + 1` reads their concatenation, 2 x hidden numbers per step.
 # - From now on `cu.last_layer(h_n, bidirectional=True)` and `cu.split_h_n(h_n, num_layers, True)` do
@@ -678,8 +691,11 @@ print("backward final state unchanged by the padding:", torch.allclose(h_padded[
 #
 # ## Going further (not graded)
 #
-# - A bidirectional LSTM reads the future: fine for classifying or tagging a whole sentence, wrong for
-#   predicting the next step of a time series (notebook 11), where the backward direction would see the answer.
+# - A bidirectional LSTM reads every step of its input, later ones included. That is fine for classifying
+#   or tagging a whole sentence, and for an *encoder* over a window of the past whose target lies after
+#   it: notebook 11 forecasts the hour 6 hours after its 24-hour window, which no direction ever reads.
+#   It leaks in a **many-to-many next-step** setup, where `out[t]` predicts `x[t + 1]`: the backward
+#   half at step t has already read `x[t + 1]`, so the model can copy the answer it is asked for.
 # - Other summaries of `out`: the mean or the maximum over the steps (`out.mean(dim=0)`,
 #   `out.max(dim=0).values`), or the sum of the two directions instead of their concatenation. Which keep
 #   2 x hidden numbers?

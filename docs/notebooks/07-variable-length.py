@@ -208,8 +208,9 @@ print("any exact 0 in out at the 6 padded steps of sentence 0:", bool((out_pad[0
 
 # %% [markdown]
 # Only sentence 2, the one with no padding, agrees: every other final state has read zeros after the
-# sentence ended (and the LSTM's biases move its state even on zero input, so its output at a padded
-# position is not zero either). The fix is to tell the LSTM the lengths: **pack** the batch.
+# sentence ended. Zeros in do not mean "no change": the recurrent weights keep acting on `h_prev` and
+# the forget gate keeps scaling `c` at every step, with or without biases (notebook 04 showed it with
+# `bias=False`), so the output at a padded position is not zero either. The fix is to tell the LSTM the lengths: **pack** the batch.
 #
 # `pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)` returns a
 # `PackedSequence`, and `nn.LSTM` accepts one in place of a tensor:
@@ -693,11 +694,14 @@ print(f"LSTM steps computed: padded {ids64.numel()} (batch x seq), packed {int(l
 
 # %% [markdown]
 # Packing computes each step of each sentence once and no padding. Whether that saves *time* depends
-# on the hardware and the size of the LSTM: a packed batch shrinks step by step, which adds
-# bookkeeping. Measure it (the best of five runs; your numbers will differ from anyone else's):
+# on the hardware, the size of the LSTM and whether you only run the model or also train it: a packed
+# batch shrinks step by step, which adds bookkeeping, and the backward pass goes through it again.
+# Measure both **inference** (a forward pass, no gradients, as everywhere in this notebook) and one
+# **training step** of the small LSTM (forward, a loss on `h_n`, backward), the best of five runs each:
 
 # %%
 def best_ms(fn, repeat=5):
+    fn()                                                     # one warm-up run, not timed
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
@@ -706,19 +710,45 @@ def best_ms(fn, repeat=5):
     return 1000 * min(times)
 
 
+def pack64():
+    return pack_padded_sequence(x64, lengths64, batch_first=True, enforce_sorted=False)
+
+
+def train_step(model, inputs):
+    with torch.enable_grad():                                # gradients on for this step only
+        model.zero_grad()
+        _, (h_n, _) = model(inputs)
+        h_n.sum().backward()                                 # stands in for a loss on the final state
+
+
 for hidden in (64, 512):
     model = nn.LSTM(32, hidden, batch_first=True)
-    padded_ms = best_ms(lambda m=model: m(x64))
-    packed_ms = best_ms(lambda m=model: m(pack_padded_sequence(x64, lengths64, batch_first=True, enforce_sorted=False)))
-    print(f"hidden {hidden:>3}: padded {padded_ms:6.1f} ms, packed {packed_ms:6.1f} ms, "
+    padded_ms, packed_ms = best_ms(lambda m=model: m(x64)), best_ms(lambda m=model: m(pack64()))
+    print(f"inference,     hidden {hidden:>3}: padded {padded_ms:6.1f} ms, packed {packed_ms:6.1f} ms, "
           f"packed/padded = {packed_ms / padded_ms:.2f}")
+    if hidden == 64:
+        padded_ms = best_ms(lambda m=model: train_step(m, x64))
+        packed_ms = best_ms(lambda m=model: train_step(m, pack64()))
+        print(f"training step, hidden {hidden:>3}: padded {padded_ms:6.1f} ms, packed {packed_ms:6.1f} ms, "
+              f"packed/padded = {packed_ms / padded_ms:.2f}")
 
 # %% [markdown]
-# Fewer steps is not less time. When this notebook was written, packing saved time only for the large
-# LSTM on one CPU thread, and less than the step count promises; the small LSTM on a CPU, and both
-# sizes on a 16-core CPU and on a GPU (an NVIDIA H200 with cuDNN), ran **faster padded**. A padded step
-# is one big matrix product for the whole batch; a packed batch shrinks step by step and adds
-# bookkeeping. To cut the padding itself, put sentences of similar length into the same batch
+# Compare the ratios printed above with the share of the work printed before them: these are your
+# machine's numbers, and they change from run to run. Fewer steps is not necessarily less time. For
+# scale, **one run's observations** (this batch, the best of five, December 2026; a ratio above 1
+# means packing was slower):
+#
+# | machine | inference, hidden 64 | inference, hidden 512 | training step, hidden 64 | training step, hidden 512 |
+# |---|---|---|---|---|
+# | 2-core CPU, 1 thread (the course's CI) | 1.42 | 0.70 | 1.94 | 1.16 |
+# | 16-core CPU, 16 threads | 2.99 | 1.99 | 6.00 | 1.55 |
+# | NVIDIA H100 GPU (cuDNN) | 7.98 | 1.50 | 3.35 | 1.43 |
+#
+# In that run packing saved time only for the large LSTM on one CPU thread, at inference, and by less
+# than the step count promises; everything else ran **faster padded**. (Another run on the same
+# 2-core CPU gave 1.16, 0.80 and 1.60 for the first three columns: treat one decimal as noise.) A
+# padded step is one big matrix product for the whole batch; a packed batch shrinks step by step and
+# adds bookkeeping. To cut the padding itself, put sentences of similar length into the same batch
 # ("bucketing"). Packing is first of all about **correct** answers: `h_n`, a bidirectional `out`, and
 # everything computed from them.
 #
@@ -738,18 +768,25 @@ except RuntimeError as err:
 
 # %% [markdown]
 # **Packing with the wrong `batch_first`.** Our batch-first `x` (5, 10, 8) packed as if seq-first is
-# read as 5 steps of 10 sequences. Packing does not notice (it keeps 5 of the 10 "sequences" and cuts
-# lengths of up to 10 to 5 steps); the LSTM then fails with a message that names neither:
+# read as 5 steps of 10 sequences. Packing does not notice, and builds a `PackedSequence` that
+# contradicts itself: `batch_sizes` comes from the lengths (up to 10 steps, summing to 34), while
+# `data` can only hold the 5 steps that axis 0 has. **Predict first:** how many rows does `data` get?
 
 # %% tags=["nbval-check-output"]
 wrong_packed = pack_padded_sequence(x, lengths, enforce_sorted=False)   # batch_first forgotten
 print("packed without an error: data", tuple(wrong_packed.data.shape), "instead of", tuple(packed.data.shape))
+print("batch_sizes:", wrong_packed.batch_sizes.tolist(), "sum", int(wrong_packed.batch_sizes.sum()))
 try:
     lstm(wrong_packed)
 except RuntimeError as err:
     print("RuntimeError:", err)
 
 # %% [markdown]
+# `data` has 24 rows, the first 5 `batch_sizes` (5 + 5 + 5 + 5 + 4), but `batch_sizes` goes on for
+# 5 more steps. The LSTM reads `data` step by step; at step 5 it wants the next 3 rows, starting at row
+# 24 of a 24-row `data`: "start (24) + length (3) exceeds dimension size (24)". The message names
+# neither `batch_first` nor packing; the fix is `pack_padded_sequence(x, lengths, batch_first=True, ...)`.
+#
 # **Passing the lengths to the LSTM** instead of packing. The second argument of an LSTM is the initial
 # state `(h0, c0)`:
 
