@@ -1,5 +1,6 @@
 """Offline data: real, deterministic, and a clear message with the fix when it is missing."""
 
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -77,10 +78,63 @@ def test_hourly_weather():
     times, values = data.hourly_weather("JFK")
     assert values.shape == (8730, 6) and len(times) == 8730
     assert not torch.isnan(values).any()
-    assert all((b - a).total_seconds() == 3600 for a, b in zip(times, times[1:]))
     assert values[:, data.WEATHER_COLUMNS.index("wind_speed")].max() < 100
     with pytest.raises(ValueError, match="station must be one of EWR, JFK, LGA"):
         data.hourly_weather("SFO")
+    with pytest.raises(ValueError, match="split must be one of"):
+        data.hourly_weather("JFK", "validation")
+
+
+def test_hourly_weather_is_every_real_hour_once():
+    """The grid is built in UTC (finding 19): on 10 March local 02:00 does not exist and is not
+    invented; on 3 November local 01:00 comes twice and both are kept; times are local."""
+    from datetime import timedelta
+
+    times, values = data.hourly_weather("JFK")
+    utc = [datetime(2013, 1, 1, 6) + timedelta(hours=h) for h in range(len(times))]
+    assert [weather.local_time(u) for u in utc] == times            # consecutive UTC hours
+    assert datetime(2013, 3, 10, 2) not in times
+    assert times.count(datetime(2013, 11, 3, 1)) == 2
+    for day in (datetime(2013, 3, 10), datetime(2013, 11, 3)):
+        assert sum(t.date() == day.date() for t in times) == (23 if day.month == 3 else 25)
+    # every hour the data holds is on the grid at its local time, with its own measurements
+    rows = [r for r in weather._rows() if r["origin"] == "JFK"]
+    at = {u: i for i, u in enumerate(utc)}
+    for r in rows:
+        i = at[datetime.strptime(r["time_hour"], "%Y-%m-%dT%H:%M:%SZ")]
+        assert times[i] == datetime(int(r["year"]), int(r["month"]), int(r["day"]), int(r["hour"]))
+        if r["temp"] not in ("", "NA"):
+            assert abs(values[i, 0].item() - float(r["temp"])) < 1e-3
+    fall_back = [i for i, t in enumerate(times) if t == datetime(2013, 11, 3, 1)]
+    assert values[fall_back[0], 0] != values[fall_back[1], 0]           # two real hours, not one
+
+
+def test_hourly_weather_periods_of_notebook_11():
+    times, values = data.hourly_weather("JFK")
+    parts = {s: data.hourly_weather("JFK", s) for s in ("train", "valid", "test", "past")}
+    assert [len(parts[s][0]) for s in ("train", "valid", "test")] == [5830, 1464, 1436]
+    assert parts["train"][0][-1] == datetime(2013, 8, 31, 23) and parts["test"][0][0] == datetime(2013, 11, 1)
+    assert torch.equal(torch.cat([parts[s][1] for s in ("train", "valid", "test")]), values)
+    assert torch.equal(parts["past"][1], values[:5830 + 1464]) and parts["past"][0] == times[:7294]
+
+
+def test_hourly_weather_test_period_held_out():
+    """While notebook 11 holds the test period out, "test" and "all" are refused; the rest is not."""
+    from course_utils import heldout
+
+    saved = dict(heldout._state)
+    try:
+        heldout.hold_out("the test period")
+        assert len(data.hourly_weather("JFK", "past")[0]) == 7294
+        for split in ("test", "all"):
+            with pytest.raises(heldout.TestSplitClosed, match=f"hourly_weather\\('{split}'\\)"):
+                data.hourly_weather("JFK", split)
+        model = torch.nn.Linear(2, 1)
+        heldout.seal(model)
+        assert len(data.hourly_weather("JFK", "test")[0]) == 1436
+    finally:
+        heldout._state.clear()
+        heldout._state.update(saved)
 
 
 def test_data_dir_default_is_the_repo_data_folder(monkeypatch):
