@@ -6,6 +6,9 @@ when it is one of those below, an explanation follows it. From a terminal:
     python -m course_utils explain "input.size(-1) must be equal to input_size. Expected 10, got 3"
 
 An error this module does not know passes through untouched: explain() returns None.
+
+fix=False gives the cause alone (the lines before the first `Fix:` line): the debugging clinic
+(notebook 13) shows that above an exercise whose answer the `Fix:` line would give away.
 tests/test_explain.py provokes every error below from real PyTorch code, so a changed wording in
 a new PyTorch release is caught.
 """
@@ -363,20 +366,33 @@ def _backward_twice(m):
     )
 
 
-def explain(text: str, where: str | None = None) -> str | None:
+def cause_only(explanation: str | None) -> str | None:
+    """An explanation without its fix: the lines before the first `Fix:` line (None stays None)."""
+    if explanation is None:
+        return None
+    lines = explanation.splitlines()
+    for i, line in enumerate(lines):
+        if line.lstrip().startswith("Fix:"):
+            return "\n".join(lines[:i])
+    return explanation
+
+
+def explain(text: str, where: str | None = None, *, fix: bool = True) -> str | None:
     """The course's explanation of an error ("ErrorType: message"), or None if it knows none.
 
     where: the file the error was raised in, for generic messages that only make sense there
     (an IndexError inside torch/nn/modules/rnn.py); None (the command line) accepts them all.
+    fix: False gives the cause alone, without the `Fix:` (and `Or:`) lines.
     """
     for e in EXPLAINERS:
         match = e.match(text, where)
         if match:
-            return e.explain(match)
+            explanation = e.explain(match)
+            return explanation if fix else cause_only(explanation)
     return None
 
 
-def explain_exception(error: BaseException) -> str | None:
+def explain_exception(error: BaseException, *, fix: bool = True) -> str | None:
     """explain() for a raised error, using the file of the frame that raised it."""
     tb = error.__traceback__
     where = None
@@ -384,4 +400,4 @@ def explain_exception(error: BaseException) -> str | None:
         where = tb.tb_frame.f_code.co_filename
         tb = tb.tb_next
     text = f"{type(error).__name__}: {error}"
-    return explain(text, where.replace("\\", "/") if where else None)
+    return explain(text, where.replace("\\", "/") if where else None, fix=fix)

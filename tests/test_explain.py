@@ -120,6 +120,25 @@ def test_a_real_pytorch_error_gets_its_explanation(name, code, words):
     assert fix_lines or name == "pack-zero-length", "an explanation ends with code that fixes it"
 
 
+@pytest.mark.parametrize("name, code, words", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
+def test_the_cause_alone_keeps_the_cause_and_drops_the_fix(name, code, words):
+    """fix=False (notebook 13 shows it above an exercise): the lines before `Fix:`, no code to copy."""
+    error = _raise(code)
+    full, cause = explain_exception(error), explain_exception(error, fix=False)
+    assert cause and full.startswith(cause) and len(cause) < len(full)
+    assert not any(line.lstrip().startswith(("Fix:", "Or:")) for line in cause.splitlines()), cause
+    assert explain(f"{type(error).__name__}: {error}", fix=False) == cause
+
+
+def test_the_cause_alone_of_the_clinics_errors_names_no_repair():
+    """Cases 4 and 7 of notebook 13: the explanation shown there gives the cause, not the fix line."""
+    cause = explain_exception(_raise(_backward_twice), fix=False)
+    assert "still links to that batch's graph" in cause and "detach()" not in cause
+    cause = explain_exception(_raise(lambda: nn.CrossEntropyLoss()(torch.randn(4, 7, 5),
+                                                                   torch.randint(0, 5, (4, 7)))), fix=False)
+    assert "CLASS axis as axis 1" in cause and "transpose" not in cause
+
+
 def test_every_explanation_is_provoked_by_a_test():
     assert {e.name for e in EXPLAINERS} == {name for name, _, _ in CASES}
     assert len(EXPLAINERS) >= 15
