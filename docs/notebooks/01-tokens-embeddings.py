@@ -100,7 +100,8 @@ assert (min(lengths), max(lengths)) == (2, 61)   # the numbers the text below qu
 # | `min_count` | int | keep a token only if it occurs at least this many times in all sentences together |
 # | returns | dict str → int | `"<pad>"` → 0, `"<unk>"` → 1, then the kept tokens by **falling count, ties in alphabetical order** → 2, 3, ... |
 #
-# Hint: `collections.Counter` counts; `sorted(..., key=lambda t: (-counts[t], t))` orders.
+# Hint: `collections.Counter` counts; `sorted` takes a `key` function, and a tuple key sorts by its first
+# item, then breaks ties with the next.
 
 # %% nbgrader={"grade": false, "grade_id": "build_vocab", "locked": false, "schema_version": 3, "solution": true, "task": false}
 from collections import Counter
@@ -108,7 +109,8 @@ from collections import Counter
 
 def build_vocab(token_lists, min_count=1):
     """Map tokens to ids: <pad> 0, <unk> 1, then tokens seen >= min_count times, by falling count."""
-    # Hint: count with Counter, keep counts >= min_count, sort by (-count, token), number from 2.
+    # Hint: count with collections.Counter; sort with a tuple key (how does a larger count come first?).
+    # Hint: ids 0 and 1 are taken, so the kept tokens are numbered from 2.
     ### BEGIN SOLUTION
     counts = Counter(token for tokens in token_lists for token in tokens)
     kept = sorted((t for t, n in counts.items() if n >= min_count), key=lambda t: (-counts[t], t))
@@ -149,7 +151,7 @@ nb01.check_build_vocab(build_vocab, token_lists=[["b", "a"], ["a", "c", "b"]], m
 # %% nbgrader={"grade": false, "grade_id": "encode", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def encode(tokens, vocab):
     """One id per token; unknown tokens get the id of <unk>."""
-    # Hint: vocab.get(token, default) returns default for a token that is not in vocab.
+    # Hint: a dict's get method takes a default for a key it does not hold (read dict.get).
     ### BEGIN SOLUTION
     unk = vocab["<unk>"]
     return [vocab.get(token, unk) for token in tokens]
@@ -208,7 +210,8 @@ nb01.check_encode(encode, tokens="a witty film .".split(), min_count=2)
 # %% nbgrader={"grade": false, "grade_id": "pad_batch", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def pad_batch(id_lists, pad_id):
     """Pad encoded sentences to one (batch, seq) long tensor; also return their true lengths."""
-    # Hint: torch.full((batch, seq), pad_id, dtype=torch.long), then copy each sentence into its row.
+    # Hint: start from a (batch, seq) long tensor that holds only the pad id (read torch.full),
+    # Hint: then copy each sentence into the start of its row.
     ### BEGIN SOLUTION
     lengths = torch.tensor([len(ids) for ids in id_lists], dtype=torch.long)
     ids = torch.full((len(id_lists), int(lengths.max())), pad_id, dtype=torch.long)
@@ -338,7 +341,7 @@ print("view(3, 2, 1),   'step 0' of each sentence:", x.view(3, 2, 1)[0].flatten(
 # %% nbgrader={"grade": false, "grade_id": "to_lstm_input", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def to_lstm_input(embedded, batch_first):
     """Lay out (batch, seq, emb) vectors the way nn.LSTM(batch_first=batch_first) reads them."""
-    # Hint: the default layout is (seq, batch, emb): swap axes 0 and 1 with transpose, not view.
+    # Hint: the default layout is (seq, batch, emb): which two axes trade places? Read Tensor.transpose (not view).
     ### BEGIN SOLUTION
     if batch_first:
         return embedded

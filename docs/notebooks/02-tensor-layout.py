@@ -211,7 +211,7 @@ print("sequence 2, feature 1, all 7 steps kept together:", torch.equal(conv_in[2
 # %% nbgrader={"grade": false, "grade_id": "to_layout", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def to_layout(x, src, dst):
     """Return x, whose axes are named by src (e.g. "seq batch feature"), with its axes in the order of dst."""
-    # Hint: src.split() lists the names; x.permute(...) takes, for each new axis, the old axis that goes there.
+    # Hint: permute wants, for each axis of the result, the position of its name in src (read str.split, list.index).
     ### BEGIN SOLUTION
     src_axes, dst_axes = src.split(), dst.split()
     dims = [src_axes.index(name) for name in dst_axes]
@@ -415,7 +415,7 @@ print("the last one covers hours", hours - seq - horizon, "to", hours - horizon 
 # %% nbgrader={"grade": false, "grade_id": "make_windows", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def make_windows(series, seq, horizon=1):
     """Cut (hours, feature) into overlapping windows (batch, seq, feature) and their targets (batch, feature)."""
-    # Hint: window i is series[i : i + seq]; torch.stack makes one tensor of a list of windows.
+    # Hint: window i starts at hour i and holds seq hours; torch.stack makes one tensor of a list of windows.
     ### BEGIN SOLUTION
     n = len(series) - seq - horizon + 1
     inputs = torch.stack([series[i : i + seq] for i in range(n)])

@@ -292,7 +292,8 @@ print("c_t is the same for c_prev and 100 * c_prev:", torch.allclose(c_a, c_b))
 # %% nbgrader={"grade": false, "grade_id": "lstm_gates", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def lstm_gates(x_t, h_prev, W_ih, W_hh, b_ih, b_hh):
     """The gates i, f, g, o of one LSTM step, each (batch, hidden), in PyTorch's order."""
-    # Hint: one (batch, 4*hidden) sum of both products and both biases, then .chunk(4, dim=1).
+    # Hint: one (batch, 4*hidden) sum of both products and both biases, cut into four equal blocks
+    # Hint: along the hidden axis (read torch.Tensor.chunk); PyTorch's order is i, f, g, o.
     ### BEGIN SOLUTION
     gates = x_t @ W_ih.T + b_ih + h_prev @ W_hh.T + b_hh    # (batch, 4*hidden)
     i, f, g, o = gates.chunk(4, dim=1)                      # PyTorch's order: i, f, g, o
@@ -345,7 +346,7 @@ nb03.check_lstm_gates(lstm_gates, batch=7, feature=4, hidden=3, seed=3)
 # %% nbgrader={"grade": false, "grade_id": "lstm_cell", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def lstm_cell(x_t, state, W_ih, W_hh, b_ih, b_hh):
     """One LSTM step: (h_t, c_t), each (batch, hidden), equal to nn.LSTMCell with the same weights."""
-    # Hint: h_prev, c_prev = state; the gates as in exercise 1; then c_t first, h_t from c_t.
+    # Hint: unpack the state pair; the gates as in exercise 1; then c_t first, and h_t from c_t.
     ### BEGIN SOLUTION
     h_prev, c_prev = state
     gates = x_t @ W_ih.T + b_ih + h_prev @ W_hh.T + b_hh
@@ -405,7 +406,8 @@ nb03.check_lstm_cell(lstm_cell, batch=2, feature=5, hidden=4, seed=3)
 # %% nbgrader={"grade": false, "grade_id": "lstm_forward", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def lstm_forward(x, W_ih, W_hh, b_ih, b_hh, h0=None, c0=None):
     """A one-layer LSTM over x (seq, batch, feature): out (seq, batch, hidden), (h_n, c_n) (1, batch, hidden)."""
-    # Hint: start from h0[0], c0[0] (or zeros); one step per x[t]; carry (h, c) on; stack the h's.
+    # Hint: h0 and c0 without their layers axis (or zeros); one step per step of x; carry (h, c) on;
+    # Hint: torch.stack the h's, and give h_n and c_n their layers axis back (read Tensor.unsqueeze).
     ### BEGIN SOLUTION
     seq, batch, _ = x.shape
     hidden = W_hh.shape[1]
@@ -478,7 +480,8 @@ nb03.check_lstm_forward(lstm_forward, seq=3, batch=6, feature=1, hidden=4, initi
 # %% nbgrader={"grade": false, "grade_id": "set_forget_bias", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def set_forget_bias(lstm, value):
     """Set b_ih + b_hh = value on the forget-gate rows of every layer of an nn.LSTM, in place; return lstm."""
-    # Hint: for name, p in lstm.named_parameters(): the forget rows are p[hidden:2 * hidden].
+    # Hint: loop over lstm.named_parameters() and pick the biases by name; the forget gate is the
+    # Hint: second of the four blocks of rows, each hidden rows long.
     ### BEGIN SOLUTION
     hidden = lstm.hidden_size
     with torch.no_grad():

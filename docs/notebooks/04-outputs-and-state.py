@@ -110,7 +110,8 @@ print("h_n[-1] == o * tanh(c_n[-1]):", torch.allclose(h_n[-1], o * torch.tanh(c_
 # ## 2. `batch_first` changes `x` and `out`, never `h_n` and `c_n`
 #
 # Build the same LSTM (same weights) with `batch_first=True` and feed it the same numbers as
-# **(batch, seq, feature)**. Now the step axis of `out` is axis 1, so the last step is `out[:, -1]`.
+# **(batch, seq, feature)**. Now the step axis of `out` is axis 1. **Predict first:** is `out_bf[-1]`
+# still the last step?
 
 # %% tags=["nbval-check-output"]
 lstm_bf = nn.LSTM(input_size=3, hidden_size=5, batch_first=True)
@@ -122,7 +123,6 @@ cu.show_shapes(
     out_bf=(out_bf, "batch seq hidden"),
     h_n_bf=(h_n_bf, "layers batch hidden"),
 )
-print("out_bf[:, -1] == h_n_bf[-1]:", torch.equal(out_bf[:, -1], h_n_bf[-1]))
 print("h_n_bf == h_n of the seq-first LSTM:", torch.allclose(h_n_bf, h_n))
 print("out_bf[-1] has shape", tuple(out_bf[-1].shape), "= (seq, hidden): sequence 3, all 7 steps")
 
@@ -184,6 +184,10 @@ nb04.check_last_output(last_output, batch=1, seq=5, feature=2, hidden=3)
 nb04.check_last_output(last_output, batch=6, seq=1, feature=4, hidden=2)
 nb04.check_last_output(last_output, batch=1, seq=1, feature=1, hidden=1)
 ### END HIDDEN TESTS
+
+# %% [markdown]
+# In words: the last step is index -1 of the **step** axis, `out[-1]` seq-first and `out[:, -1]`
+# batch-first; for a one-layer, one-direction LSTM both equal `h_n[-1]`.
 
 # %% [markdown]
 # ## 3. When `out[-1]` is not `h_n[-1]`
@@ -538,7 +542,8 @@ print("h.detach(): requires_grad", h.detach().requires_grad, "  has grad_fn", h.
 # %% nbgrader={"grade": false, "grade_id": "run_in_chunks", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def run_in_chunks(lstm, x, chunk, state=None):
     """Run a batch_first lstm over x (batch, seq, feature) chunk steps at a time; carry (h, c) detached."""
-    # Hint: chunks start at 0, chunk, 2 * chunk, ...; detach (h, c) before passing them on.
+    # Hint: range() takes a step; slice the steps axis per chunk; detach (h, c) before passing them on;
+    # Hint: torch.cat joins the chunks' outputs along the steps axis.
     ### BEGIN SOLUTION
     outs = []
     for begin in range(0, x.shape[1], chunk):

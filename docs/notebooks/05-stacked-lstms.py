@@ -176,7 +176,8 @@ cu.show_shapes(out=(out_a, "batch seq hidden"), h_n=(h_a, "layers batch hidden")
 # %% nbgrader={"grade": false, "grade_id": "copy_layer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def copy_layer(stacked, layer, single):
     """Copy layer `layer` of the multi-layer LSTM `stacked` into the one-layer LSTM `single`; return single."""
-    # Hint: getattr(stacked, f"weight_ih_l{layer}") reads a parameter by its name.
+    # Hint: getattr(module, name) reads a parameter whose name you build as a string (an f-string);
+    # Hint: Tensor.copy_ writes into one, under torch.no_grad().
     ### BEGIN SOLUTION
     with torch.no_grad():
         for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
@@ -227,7 +228,8 @@ nb05.check_copy_layer(copy_layer, num_layers=4, layer=3, feature=6, hidden=3)
 # %% nbgrader={"grade": false, "grade_id": "manual_stack", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def manual_stack(layers, x, state=None):
     """Run x through one-layer LSTMs, each reading the previous one's output: out, (h_n, c_n)."""
-    # Hint: out = x, then for each layer: out, (h, c) = layer(out); keep every h and c.
+    # Hint: each layer reads the output sequence of the layer below (layer 0 reads x); keep every
+    # Hint: layer's h and c and join them along the layers axis (torch.cat).
     ### BEGIN SOLUTION
     h_list, c_list = [], []
     out = x
@@ -438,13 +440,12 @@ print("share of exact zeros in out:    ", (out_d == 0).float().mean().item())
 # | returns `out` | float tensor | **(seq, batch, hidden)** | the top layer's output, never dropped |
 # | returns `(h_n, c_n)` | pair of float tensors | each **(layers, batch, hidden)** | row l = layer l |
 #
-# Drop with `nn.functional.dropout(out, p=self.dropout, training=self.training)` (or an `nn.Dropout`
-# module) on the output of each layer except the top one, in order from the bottom. That is what
+# Drop with `nn.functional.dropout` (or an `nn.Dropout` module) on the output of each layer except the top one, in order from the bottom. That is what
 # `nn.LSTM` does inside, so on the CPU, with the same random seed, your stack draws the very same
 # dropout masks and the check can compare train mode number for number. On a CUDA GPU that is not true:
 # `nn.LSTM` then runs cuDNN, which draws its masks its own way, so the same seed gives other masks. The
 # check and the try-it cell below run on the CPU for that reason. Careful: `nn.functional.dropout` drops in
-# every mode unless you pass `training=self.training`. A plain Python list would hide the layers from
+# every mode unless its `training` argument says otherwise (a module knows its mode from `self.training`). A plain Python list would hide the layers from
 # PyTorch (`model.parameters()`, `model.eval()`, `model.to(device)`); `nn.ModuleList` registers them.
 
 # %% nbgrader={"grade": false, "grade_id": "StackedLSTM", "locked": false, "schema_version": 3, "solution": true, "task": false}

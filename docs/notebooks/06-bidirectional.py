@@ -25,9 +25,8 @@
 #   sequence from the last step to the first;
 # - split `out` into its forward half `out[..., :hidden]` and backward half `out[..., hidden:]`, and say
 #   which steps each half has read;
-# - name the layer and direction of every row of `h_n`: row `2 * layer + direction`, or
-#   `h_n.view(num_layers, 2, batch, hidden)`; `h_n[-2]` is the top layer's forward direction, `h_n[-1]` its
-#   backward direction;
+# - name the layer and direction of every row of `h_n` (`h_n[-2]` is the top layer's forward direction,
+#   `h_n[-1]` its backward direction), and split its rows by layer and direction;
 # - avoid the `out[-1]` trap (its backward half has read one step), build the sentence vector
 #   `torch.cat([h_n[-2], h_n[-1]], dim=-1)` and give it a head of size `2 * hidden`;
 # - rebuild `nn.LSTM(bidirectional=True, num_layers=k)` from one-layer, one-direction LSTMs and get the
@@ -128,8 +127,8 @@ cu.show_shapes(out=(out, "seq batch hidden"), h_n=(h_n, "layers batch hidden"), 
 #
 # | half | at step t it has read | its final state (all steps read) is at |
 # |---|---|---|
-# | forward, `out[t, :, :H]` | steps 0, 1, ..., t | the **last** step: `out[-1, :, :H]` |
-# | backward, `out[t, :, H:]` | steps t, t + 1, ..., seq - 1 | step **0**: `out[0, :, H:]` |
+# | forward, `out[t, :, :H]` | steps 0, 1, ..., t | the **last** step |
+# | backward, `out[t, :, H:]` | steps t, t + 1, ..., seq - 1 | step **0** |
 #
 # **The forward half is an ordinary LSTM.** Copy the four `_l0` tensors into a one-layer `nn.LSTM`, as
 # in notebook 05, and it computes the forward half exactly:
@@ -175,30 +174,27 @@ print("backward changed:", "".join("x" if not torch.equal(out[t, :, H:], out_cha
 # | layer | 0 | 0 | 1 | 1 | ... | `l` |
 # | direction | forward | backward | forward | backward | ... | `d` (0 forward, 1 backward) |
 #
-# PyTorch's documentation gives the same as a view: `h_n.view(num_layers, 2, batch, hidden)`, whose
-# `[l, d]` is layer `l`, direction `d`. The top layer is always the last two rows: `h_n[-2]` forward,
-# `h_n[-1]` backward.
+# The top layer is always the last two rows: `h_n[-2]` forward, `h_n[-1]` backward.
 #
-# **Predict first:** for two layers, what is the shape of `weight_ih_l1`? Which rows of `h_n` are
-# the top layer, and where in `out` are their values?
+# **Predict first:** for two layers, what is the shape of `weight_ih_l1`? `out` holds the top layer's
+# outputs only: which rows of `h_n` can be found somewhere in `out`, at some step, in some half?
 
 # %% tags=["nbval-check-output"]
 bi2 = nn.LSTM(input_size=6, hidden_size=5, num_layers=2, bidirectional=True)
 print("weight_ih_l1:", tuple(bi2.weight_ih_l1.shape), "  <- layer 1 reads 2 x hidden = 10 numbers per step")
 out2, (h_n2, c_n2) = bi2(x)
-per_layer = h_n2.view(2, 2, 4, 5)                              # (layers, directions, batch, hidden)
-cu.show_shapes(out2=(out2, "seq batch hidden"), h_n2=(h_n2, "layers batch hidden"),
-               per_layer=(per_layer, "layers directions batch hidden"))
-print("h_n2[2] is per_layer[1, 0], layer 1 forward: ", torch.equal(h_n2[2], per_layer[1, 0]))
-print("h_n2[1] is per_layer[0, 1], layer 0 backward:", torch.equal(h_n2[1], per_layer[0, 1]))
-print("h_n2[-2] == out2[-1, :, :5]  (forward ends at the last step):", torch.equal(h_n2[-2], out2[-1, :, :5]))
-print("h_n2[-1] == out2[0, :, 5:]   (backward ends at step 0):      ", torch.equal(h_n2[-1], out2[0, :, 5:]))
-print("h_n2[-1] == out2[-1, :, 5:]:", torch.equal(h_n2[-1], out2[-1, :, 5:]))
+cu.show_shapes(out2=(out2, "seq batch hidden"), h_n2=(h_n2, "layers batch hidden"))
+halves = {"forward": out2[..., :5], "backward": out2[..., 5:]}      # each (seq=9, batch=4, hidden=5)
+for row in range(4):
+    found = [f"{name} half at step {t}" for name, half in halves.items()
+             for t in range(9) if torch.equal(h_n2[row], half[t])]
+    print(f"h_n2[{row}] found in out2:", found or "nowhere")
 
 
 # %% [markdown]
-# `out2` holds the top layer only; rows 0 and 1 of `h_n2` (layer 0) have no counterpart in it. The rows
-# **interleave** per layer: `h_n2[:2]` is layer 0's two directions, not "the two forward layers".
+# Rows 2 and 3, the top layer, are in `out2`, each where section 3's table puts its direction's final
+# state; rows 0 and 1 (layer 0) have no counterpart in it. The rows **interleave** per layer:
+# `h_n2[:2]` is layer 0's two directions, not "the two forward layers".
 #
 # ### Exercise 1: `direction_states` (2 points)
 #
@@ -216,7 +212,8 @@ print("h_n2[-1] == out2[-1, :, 5:]:", torch.equal(h_n2[-1], out2[-1, :, 5:]))
 # %% nbgrader={"grade": false, "grade_id": "direction_states", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def direction_states(h_n, num_layers):
     """Split h_n (or c_n) of a bidirectional LSTM into (forward, backward), each (layers, batch, hidden)."""
-    # Hint: the rows go layer 0 forward, layer 0 backward, layer 1 forward, ...
+    # Hint: the rows go layer 0 forward, layer 0 backward, layer 1 forward, ...: give the layer and the
+    # Hint: direction an axis each (read torch.Tensor.view), or slice the rows with a step.
     ### BEGIN SOLUTION
     states = h_n.view(num_layers, 2, h_n.shape[1], h_n.shape[2])
     return states[:, 0], states[:, 1]
@@ -241,6 +238,10 @@ nb06.check_direction_states(direction_states, num_layers=2, batch=1, seq=1, feat
 nb06.check_direction_states(direction_states, num_layers=1, batch=6, seq=2, feature=2, hidden=7,
                             batch_first=True, seed=3)
 ### END HIDDEN TESTS
+
+# %% [markdown]
+# PyTorch's documentation gives the same split as a view: `h_n.view(num_layers, 2, batch, hidden)`,
+# whose `[l, d]` is layer `l`, direction `d` (`cu.split_h_n` does it for you from now on).
 
 # %% [markdown]
 # ## 5. `batch_first`: `out` changes, `h_n` does not
@@ -299,7 +300,6 @@ print("backward half of out[-1], the same vector for all four:",
       all(torch.equal(backward_last[0], backward_last[b]) for b in range(4)))
 out_one, _ = bi(x[-1:])                                         # the same LSTM on the last step alone: seq=1
 print("== the backward direction after reading the last step only:", torch.equal(backward_last, out_one[0, :, H:]))
-print("backward half of out[0] == h_n[-1], its final state:       ", torch.equal(out[0, :, H:], h_n[-1]))
 
 # %% [markdown]
 # The backward half of `out[-1]` is the backward direction's state after reading one step, here the
@@ -312,8 +312,6 @@ print("backward half of out[0] == h_n[-1], its final state:       ", torch.equal
 # %% tags=["nbval-check-output"]
 sentence = torch.cat([h_n[-2], h_n[-1]], dim=-1)               # (batch=4, 2 x hidden=10): forward, then backward
 cu.show_shapes(sentence=(sentence, "batch hidden"))
-print("== torch.cat([out[-1, :, :5], out[0, :, 5:]], dim=-1):",
-      torch.equal(sentence, torch.cat([out[-1, :, :5], out[0, :, 5:]], dim=-1)))
 print("== out[-1]:", torch.equal(sentence, out[-1]))
 
 
@@ -334,7 +332,8 @@ print("== out[-1]:", torch.equal(sentence, out[-1]))
 # %% nbgrader={"grade": false, "grade_id": "sentence_vector", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def sentence_vector(out, batch_first):
     """(batch, 2 x hidden): the forward direction's final state, then the backward one's, from out alone."""
-    # Hint: the forward direction ends at the last step, the backward direction at step 0.
+    # Hint: the forward direction ends at the last step, the backward direction at step 0; which axis
+    # Hint: holds the steps in each layout? torch.cat joins the two halves.
     ### BEGIN SOLUTION
     hidden = out.shape[-1] // 2
     if batch_first:
@@ -496,7 +495,8 @@ print(" ".join(vocab.decode(ids.flip(1)[0].tolist())), "   <- ids.flip(1)[0]")
 # %% nbgrader={"grade": false, "grade_id": "split_bidirectional", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def split_bidirectional(bi):
     """Two lists of one-layer LSTMs, (layers_fw, layers_bw), holding copies of bi's weights."""
-    # Hint: layer l's tensors are named f"{name}_l{l}" (forward) and f"{name}_l{l}_reverse" (backward).
+    # Hint: getattr reads a tensor by its name (section 2 lists them: the backward ones end in _reverse);
+    # Hint: what does a layer above 0 read per step?
     ### BEGIN SOLUTION
     layers_fw, layers_bw = [], []
     for l in range(bi.num_layers):
@@ -548,7 +548,8 @@ nb06.check_split_bidirectional(split_bidirectional, num_layers=1, feature=3, hid
 # %% nbgrader={"grade": false, "grade_id": "manual_bidirectional", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def manual_bidirectional(layers_fw, layers_bw, x, state=None):
     """Run one-layer LSTMs as nn.LSTM(bidirectional=True, num_layers=k) does: out, (h_n, c_n)."""
-    # Hint: per layer: out_fw from fw(out); out_bw from bw on out.flip(t), flipped back; then join them.
+    # Hint: per layer, the forward LSTM reads the layer's input as it is; the backward one reads it
+    # Hint: reversed along the steps axis (read torch.flip), and its output is reversed back; then join them.
     ### BEGIN SOLUTION
     t = 1 if layers_fw[0].batch_first else 0                   # the steps axis
     h_list, c_list = [], []

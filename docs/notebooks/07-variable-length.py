@@ -104,25 +104,38 @@ print("labels:", labels.tolist())
 # ## 2. Masks: which steps are real
 #
 # A **mask** says, for every position of the padded batch, whether it holds a real step (`True`) or
-# padding (`False`). Build it from the lengths: step `t` of sequence `b` is real while `t < lengths[b]`.
-# Broadcasting does it in one line: `torch.arange(seq)[None, :]` is (1, seq), `lengths[:, None]` is
-# (batch, 1), and comparing them gives (batch, seq):
+# padding (`False`). For token ids there is a shortcut: a position is padding where the id is the
+# `<pad>` id.
 
 # %% tags=["nbval-check-output"]
 seq = ids.size(1)
-mask = torch.arange(seq)[None, :] < lengths[:, None]       # (1, seq) < (batch, 1) -> (batch, seq)
+mask = ids != vocab.pad_id                                  # (batch, seq): True at real tokens
 cu.show_shapes(mask=(mask, "batch seq"))
 print(mask.int())
-print("the same as ids != pad_id:", torch.equal(mask, ids != vocab.pad_id))
+print("real steps per sentence == lengths:", torch.equal(mask.sum(dim=1), lengths))
 
 # %% [markdown]
-# For token ids, `ids != pad_id` gives the same mask. It stops working one step later: after the
-# embedding and the LSTM, a padded position holds numbers like any other (section 3 shows an LSTM's
-# output there), so the mask has to come from the lengths.
+# The shortcut stops working one step later: after the embedding and the LSTM, a padded position holds
+# numbers like any other (section 3 shows an LSTM's output there). In general the mask has to come
+# from the **lengths**: step `t` of sequence `b` is real while `t < lengths[b]`.
 #
-# **The wrong-axis mistake.** The mask must have the layout of the tensor it masks. A seq-first `out`
-# is (seq, batch, hidden), so its mask is (seq, batch): `mask.T`, or
-# `torch.arange(seq)[:, None] < lengths[None, :]`. **Predict first:** what happens when the
+# That is a comparison of every step number with every sequence's length: a job for **broadcasting**.
+# Compare a column of shape (n, 1) with a row of shape (1, m) and PyTorch compares every pair, giving
+# (n, m). Here it builds another mask you will meet with attention, the *causal* mask, where position
+# `i` may look at positions `j <= i`:
+
+# %% tags=["nbval-check-output"]
+positions = torch.arange(4)
+causal = positions[:, None] >= positions[None, :]           # (4, 1) >= (1, 4) -> (4, 4): row i, column j
+print(causal.int())
+
+# %% [markdown]
+# Row `i` holds `True` for the columns `j` up to `i`. **Predict first:** to build a mask of shape
+# (batch, seq) from `lengths` (batch,) and the step numbers `0, 1, ..., seq - 1`, which of the two goes
+# down the rows and which along the columns? And for a (seq, batch) mask? Exercise 1 builds both.
+#
+# **The wrong-axis mistake.** The mask must have the layout of the tensor it masks: a seq-first `out`
+# is (seq, batch, hidden), so its mask must be (seq, batch). **Predict first:** what happens when the
 # (batch, seq) mask meets a (seq, batch, hidden) tensor?
 
 # %% tags=["nbval-check-output"]
@@ -131,17 +144,16 @@ try:
     out_sf * mask[..., None]                 # mask is (batch=5, seq=10, 1)
 except RuntimeError as err:
     print("RuntimeError:", err)
-mask_sf = torch.arange(seq)[:, None] < lengths[None, :]      # (seq, batch)
-print("mask_sf equals mask.T:", torch.equal(mask_sf, mask.T))
-cu.show_shapes(masked_sum=((out_sf * mask_sf[..., None]).sum(dim=0), "batch hidden"))
 
 # %% [markdown]
 # Here PyTorch refuses, because batch (5) and seq (10) differ. When they happen to be equal there is
 # no error at all, and the mask silently hides the wrong positions:
 
 # %% tags=["nbval-check-output"]
-square_lengths = torch.tensor([3, 1, 4, 2])                        # 4 sequences padded to 4 steps
-square = torch.arange(4)[None, :] < square_lengths[:, None]        # (batch=4, seq=4)
+square = torch.tensor([[1, 1, 1, 0],                               # 4 sequences of lengths 3, 1, 4, 2,
+                       [1, 0, 0, 0],                               # padded to 4 steps: (batch=4, seq=4)
+                       [1, 1, 1, 1],
+                       [1, 1, 0, 0]], dtype=torch.bool)
 print("the transposed mask is the same shape, (4, 4), and differs in",
       int((square != square.T).sum()), "of 16 places")
 
@@ -163,7 +175,8 @@ print("the transposed mask is the same shape, (4, 4), and differs in",
 # %% nbgrader={"grade": false, "grade_id": "length_mask", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def length_mask(lengths, seq, batch_first=False):
     """Bool mask, True at real steps: (batch, seq) if batch_first else (seq, batch)."""
-    # Hint: compare a row of step numbers, torch.arange(seq), with a column of lengths.
+    # Hint: broadcast a comparison of the step numbers (torch.arange, on lengths.device) with the
+    # Hint: lengths, as the causal mask of section 2 does; which of the two goes down the rows?
     ### BEGIN SOLUTION
     steps = torch.arange(seq, device=lengths.device)
     mask = steps[None, :] < lengths[:, None]          # (batch, seq)
@@ -415,18 +428,26 @@ print("row is all zeros: ", [bool((last_wrong[b] == 0).all()) for b in range(5)]
 try:
     cu.check_shape(last_wrong, "batch hidden", batch=5, hidden=6, lengths=lengths, name="last")
 except cu.PaddingError as err:
-    print(err)
+    print("\n".join(line for line in str(err).splitlines() if "Fix:" not in line))   # its Fix: exercise 3
 
 # %% [markdown]
 # For every sentence shorter than the batch, `out[:, -1]` is a position of padding, and after
 # `pad_packed_sequence` padding is exactly zero: a classifier on it sees nothing but zeros for four of
-# our five sentences. The last valid output of sequence b is at step `lengths[b] - 1`:
+# our five sentences. The last valid output of sequence b is at step `lengths[b] - 1`: a different
+# step for every sequence. Picking one element per row is what indexing with **two index tensors**
+# does: `t[rows, cols]` takes `t[rows[k], cols[k]]` for every k. On a small table:
 
 # %% tags=["nbval-check-output"]
-last = out[torch.arange(5), lengths - 1]                 # (batch, hidden): row b at step lengths[b] - 1
-print("equals h_n[-1]:", torch.equal(last, h_n[-1]))
+table = torch.arange(12).reshape(3, 4)                   # 3 rows of 4 columns
+print(table)
+print("table[tensor([0, 1, 2]), tensor([3, 0, 2])] =",
+      table[torch.tensor([0, 1, 2]), torch.tensor([3, 0, 2])].tolist(), "  <- one element per row")
 
 # %% [markdown]
+# On a three-axis tensor the same indexing leaves the last axis whole: one vector per pair.
+# **Predict first:** on the batch-first `out` (batch, seq, hidden), which two index tensors pick
+# every sequence's output at its last real step? Exercise 3 writes it, for both layouts.
+#
 # With packing, `h_n[-1]` already *is* the last valid output of every sequence (and the only way to
 # get `c` at that step is `c_n`). You need the gather when you have only `out`, or when `out` has been
 # processed further.
@@ -434,23 +455,27 @@ print("equals h_n[-1]:", torch.equal(last, h_n[-1]))
 # **Bidirectional.** The backward direction of a packed bidirectional LSTM starts at each sequence's
 # own last real step, not at the padded end, and runs back to step 0
 # ([notebook 06](../06-bidirectional/06-bidirectional.ipynb)). So its summary of the whole sequence
-# is at **step 0**. The forward half ends at `lengths - 1`, as before. **Predict first:** which of the
-# two lines prints `True`?
+# is at **step 0**. The forward half ends at `lengths - 1`, as before. Sentence 0, 4 tokens padded to
+# 10 steps, packed:
+#
+# ```
+# step         0       1       2       3       4 ... 9
+# token        w0      w1      w2      w3      <pad> ... <pad>
+# forward      [ ] ──▶ [ ] ──▶ [ ] ──▶ [ ]     out is 0 from step 4 on
+# backward     [ ] ◀── [ ] ◀── [ ] ◀── [ ]     starts at step lengths[0] - 1 = 3
+# ```
+#
+# **Predict first:** at step 3, how many tokens has the backward half read? At step 0? The cell after
+# exercise 3 checks your answer against `h_n`.
 
 # %% tags=["nbval-check-output"]
 bi = nn.LSTM(8, 6, batch_first=True, bidirectional=True)
 packed_bi, (h_bi, c_bi) = bi(packed)
 out_bi, _ = pad_packed_sequence(packed_bi, batch_first=True)
 cu.show_shapes(out_bi=(out_bi, "batch seq hidden"), h_n=(h_bi, "layers batch hidden"))
-print("backward half at step 0       == h_n[-1]:", torch.equal(out_bi[:, 0, 6:], h_bi[-1]))
-print("backward half at lengths - 1  == h_n[-1]:", torch.equal(out_bi[torch.arange(5), lengths - 1, 6:], h_bi[-1]))
 
 
 # %% [markdown]
-# At `lengths - 1` the backward direction has read a single token. The summary of a bidirectional
-# sequence is the forward half at `lengths - 1` next to the backward half at step 0, which is also
-# `torch.cat([h_n[-2], h_n[-1]], dim=-1)`.
-#
 # ### Exercise 3: `last_valid` (2 points)
 #
 # | argument / result | type | shape | meaning |
@@ -466,7 +491,8 @@ print("backward half at lengths - 1  == h_n[-1]:", torch.equal(out_bi[torch.aran
 # %% nbgrader={"grade": false, "grade_id": "last_valid", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def last_valid(out, lengths, batch_first=False, bidirectional=False):
     """Each sequence's summary from out: (batch, hidden), or (batch, 2 x hidden) if bidirectional."""
-    # Hint: read out batch-first, then index [rows, lengths - 1]; the backward half ends at step 0.
+    # Hint: two index tensors pick one step per sequence (section 5's table); keep them on out.device;
+    # Hint: the backward half ends at step 0.
     ### BEGIN SOLUTION
     x = out if batch_first else out.transpose(0, 1)    # (batch, seq, directions x hidden)
     rows = torch.arange(x.size(0), device=x.device)
@@ -494,6 +520,20 @@ nb07.check_last_valid(last_valid, configs=(((1, 1, 2), 2, 3),), feature=2, seed=
 nb07.check_last_valid(last_valid, configs=(((6, 2, 9, 4, 1, 9), 11, 2),), feature=4, seed=4)
 nb07.check_last_valid(last_valid, configs=(((5,), 5, 6), ((2, 8), 8, 1)), feature=1, seed=5)
 ### END HIDDEN TESTS
+
+# %% [markdown]
+# Back to the prediction before exercise 3. The one-direction gather equals `h_n[-1]`, and of the
+# backward half only step 0 holds the final state:
+
+# %% tags=["nbval-check-output"]
+print("out[arange(5), lengths - 1]  == h_n[-1]:", torch.equal(out[torch.arange(5), lengths - 1], h_n[-1]))
+print("backward half at step 0       == h_n[-1]:", torch.equal(out_bi[:, 0, 6:], h_bi[-1]))
+print("backward half at lengths - 1  == h_n[-1]:", torch.equal(out_bi[torch.arange(5), lengths - 1, 6:], h_bi[-1]))
+
+# %% [markdown]
+# At `lengths - 1` the backward direction has read a single token. The summary of a bidirectional
+# sequence is the forward half at `lengths - 1` next to the backward half at step 0, which is also
+# `torch.cat([h_n[-2], h_n[-1]], dim=-1)`.
 
 # %% [markdown]
 # ## 6. Padding invariance: the proof
@@ -615,7 +655,8 @@ print("(sentence, hidden unit) pairs whose real values are all negative, but who
 # %% nbgrader={"grade": false, "grade_id": "masked_pool", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def masked_pool(out, mask, batch_first=False):
     """Mean and max over the real steps only: two (batch, hidden) tensors."""
-    # Hint: divide by the number of real steps; for the max, fill the padding with float("-inf").
+    # Hint: divide by each sequence's number of real steps; for the max, the padding must never win
+    # Hint: (read torch.Tensor.masked_fill).
     ### BEGIN SOLUTION
     dim = 1 if batch_first else 0
     m = mask[..., None]                                  # a hidden axis of 1, to broadcast
