@@ -4,6 +4,10 @@ answers, each written as a text edit of the solution.
 The notebook trains its tagger during grading too, with the learner's tag_batch, Tagger,
 masked_loss and token_accuracy, so a wrong answer that breaks the training also loses the points
 of the graded trained model (test_trained_tagger); one that trains as well as the solution does not.
+
+The held-out gate (cu.heldout): a learner who adds the test sentences to the training batches, from
+an answer cell above the locked training cell, loses the held-out points (and only those), even
+though the model trained that way tags the test sentences better.
 """
 
 from grading import WrongAnswer, grading_tests
@@ -50,7 +54,15 @@ WRONG_ANSWERS = [
                 "test_masked_loss", "no ignore_index: the pad label reaches the loss as a class"),
     WrongAnswer("masked_loss", "tags.reshape(-1),", "tags.reshape(-1).clamp(min=0),", "test_masked_loss",
                 "loss over padding: the padding scored as tag 0"),
+    WrongAnswer("masked_loss",
+                "    return nn.functional.cross_entropy(logits.reshape(-1, logits.size(-1)), tags.reshape(-1),\n"
+                "                                       ignore_index=pad_label)",
+                "    tags[tags == pad_label] = -100                  # the label cross_entropy ignores by default\n"
+                "    return nn.functional.cross_entropy(logits.reshape(-1, logits.size(-1)), tags.reshape(-1))",
+                "test_masked_loss", "the caller's tags relabelled in place (right loss, changed batch)"),
     # token_accuracy
+    WrongAnswer("token_accuracy", "return right.sum().item() / real.sum().item()", "return right.sum() / real.sum()",
+                "test_token_accuracy", "a tensor returned where a float is asked"),
     WrongAnswer("token_accuracy", "return right.sum().item() / real.sum().item()",
                 "return right.sum().item() / real.numel()", "test_token_accuracy",
                 "accuracy counting padding: divided by batch x seq"),
@@ -64,6 +76,14 @@ WRONG_ANSWERS = [
     WrongAnswer("most_frequent_tag_baseline", "best = {word: c.most_common(1)[0][0] for word, c in per_word.items()}",
                 "best = {word: next(iter(c)) for word, c in per_word.items()}", "test_baseline",
                 "each word's first tag seen instead of its most frequent"),
+    # the held-out gate: the test sentences added to the training data, as a learner would
+    WrongAnswer("most_frequent_tag_baseline", "    ### END SOLUTION",
+                "    ### END SOLUTION\n\n\n"
+                "more = train_data + encoded(cu.data.tags.tagged_reviews(\"test\"))\n"
+                "train_loader = DataLoader(more, batch_sampler=cu.data.LengthBatches([len(w) for w, _, _ in more],\n"
+                "                                                                 BATCH, shuffle=True),\n"
+                "                          collate_fn=tag_batch)",
+                "test_trained_tagger", "trained on the test split: the test sentences added to the training batches"),
 ]
 
 POINTS = {"test_tag_batch": 2, "test_tagger": 4, "test_masked_loss": 3, "test_token_accuracy": 2,

@@ -1,7 +1,7 @@
 """Part-of-speech tags for the movie-review sentences: one tag per word, for notebook 12.
 
-The tags are **silver**, not gold: no package on PyPI ships a hand-tagged English treebank under a
-licence a course can publish, so every sentence is tagged by TextBlob's PatternTagger (a rule-based,
+The tags are **silver**, not gold: we found no package on PyPI that ships a hand-tagged English
+treebank under a licence a course can publish, so every sentence is tagged by TextBlob's PatternTagger (a rule-based,
 Brill-style tagger: a word list with each word's usual tag, context rules, suffix rules for unknown
 words; MIT/BSD, needs no NLTK download). A model trained on these tags learns to imitate that tagger.
 Tags are those of the Penn Treebank (45, `TAGS`); `universal()` maps them to 12 coarse ones.

@@ -26,7 +26,9 @@
 # - build a many-to-many tagger: embeddings, a packed BiLSTM, `pad_packed_sequence(total_length=...)`,
 #   and a linear head at every step, scores of shape (batch, seq, classes);
 # - write a loss and an accuracy over the real tokens only, and say what counting the padding does;
-# - beat a most-frequent-tag baseline that handles words it never saw, and say by how much;
+# - measure a tagger against baselines that read what it reads (case included): each token's most
+#   frequent tag, and a two-rule tagger that adds "an unknown capitalised word is a proper noun";
+#   say how many of their errors the LSTM removes, over several seeds;
 # - read a tagger's mistakes (which tag it confuses with which), and say what "silver" tags can and cannot
 #   tell you.
 #
@@ -58,6 +60,7 @@ import course_utils.data.tags
 
 cu.set_seed(0)
 device = cu.pick_device()
+cu.heldout.hold_out("the test sentences")   # closed until the training cell seals the trained tagger
 
 # %% [markdown]
 # ## 1. Sentences with a tag on every word
@@ -67,23 +70,28 @@ device = cu.pick_device()
 # every token**: `NN` a singular noun, `VBZ` a verb like *is*, `JJ` an adjective, 45 tags in all. The
 # task is many-to-many: one output per input step, as long as the sentence.
 #
-# **Where the tags come from, honestly.** No package on PyPI ships a hand-tagged English corpus under
-# a licence that a course can publish. So the tags were made by a program: TextBlob's `PatternTagger`,
+# **Where the tags come from, honestly.** We found no package on PyPI that ships a hand-tagged
+# English corpus under a licence that a course can publish. So the tags were made by a program: TextBlob's `PatternTagger`,
 # a rule-based tagger (a list of words with their usual tag, rules that look at the neighbours, and
 # rules for unknown words that read endings and capitals). They are *silver* tags, not gold: the
 # tagger makes mistakes, and **the LSTM learns to imitate a rule-based tagger**, mistakes included. On
 # the Wall Street Journal sentences that linguists tagged by hand, Pattern's tagger agrees with them on
 # about 94% of the tokens. Everything "accuracy" means below is agreement with the tagger.
 #
-# The same 80/10/10 split as notebook 09: the model trains on `train`, we watch `valid` while
-# training, and `test` is read once, at the end.
+# The same 80/10/10 split as notebook 09: the model trains on `train`, every choice (the baseline's
+# rules, the epochs) is made on `valid`, and `test` is read once, at the end. **The test sentences
+# stay closed until the model is trained**: the setup cell called `cu.heldout.hold_out`, so
+# `cu.data.tags.tagged_reviews("test")` raises an error until the locked training cell ends with
+# `cu.heldout.seal(model)`. A test score says how a tagger does on sentences nobody looked at only if
+# nothing (the weights, an epoch, a rule) was chosen on them. The seal records the trained weights:
+# the graded check refuses a model trained further, or replaced, after it, and a notebook that asked
+# for the test split before it.
 
-# %% tags=["nbval-check-output"]
+# %% nbgrader={"grade": false, "grade_id": "data", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["nbval-check-output"]
 train = cu.data.tags.tagged_reviews("train")
 valid = cu.data.tags.tagged_reviews("valid")
-test = cu.data.tags.tagged_reviews("test")
 TAGS = cu.data.tags.TAGS
-for name, part in (("train", train), ("valid", valid), ("test", test)):
+for name, part in (("train", train), ("valid", valid)):
     print(f"{name}: {len(part)} sentences, {sum(len(s) for s in part)} tokens")
 print(len(TAGS), "tags:", " ".join(TAGS))
 
@@ -135,7 +143,7 @@ for word in ("new", "that", "more", "is"):
 # rules read for unknown words (-*ly* adverbs, -*ing* verbs, capitalised names), and what taggers have
 # used since the 1990s.
 
-# %% tags=["nbval-check-output"]
+# %% nbgrader={"grade": false, "grade_id": "vocab", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["nbval-check-output"]
 words_vocab, spellings_vocab = cu.data.tags.vocabularies(train)
 print("words:    ", words_vocab)
 print("spellings:", spellings_vocab)
@@ -181,7 +189,8 @@ print(f"validation tokens whose word is <unk>: {unknown:.1%}")
 # %% nbgrader={"grade": false, "grade_id": "tag_batch", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def tag_batch(examples, pad_label=-100):
     """(word_ids, spelling_ids, tag_ids) triples -> words, spellings (batch, seq), lengths (batch,), tags (batch, seq)."""
-    # Hint: pad_sequence(list_of_1d_tensors, batch_first=True, padding_value=...) for each of the three.
+    # Hint: torch.nn.utils.rnn.pad_sequence turns a list of 1-D tensors into one; read its batch_first
+    #       and padding_value. Which value suits the ids, and which the tags?
     ### BEGIN SOLUTION
     words = [torch.as_tensor(w, dtype=torch.long) for w, _, _ in examples]
     spellings = [torch.as_tensor(s, dtype=torch.long) for _, s, _ in examples]
@@ -213,13 +222,13 @@ nb12.check_tag_batch(tag_batch, configs=(((6, 3, 9, 2, 1, 4, 7), 99, False),), n
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Batches of similar length.** Notebook 07 showed that padding costs steps and packing costs
-# bookkeeping. With random batches of 128 sentences, each batch is as long as its longest sentence, and
-# more than half of the positions are padding. Sorting the sentences by length, cutting the sorted list into batches and
-# shuffling the order of the *batches* ("bucketing") keeps the randomness between batches and removes
-# almost all the padding. `cu.data.tags.LengthBatches` does that, as a `batch_sampler`:
+# **Batches of similar length.** With random batches of 128 sentences, each batch is as long as its
+# longest sentence, and more than half of the positions are padding. The loaders below use
+# `cu.data.LengthBatches`, the bucketing sampler of notebook 09 (sentences sorted by length, cut into
+# batches, the order of the batches shuffled every epoch), as a `batch_sampler`. The test sentences
+# get their loader after training.
 
-# %% tags=["nbval-check-output"]
+# %% nbgrader={"grade": false, "grade_id": "loaders", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["nbval-check-output"]
 PAD_LABEL = -100
 BATCH = 128
 
@@ -228,19 +237,17 @@ def encoded(sentences):
     return [cu.data.tags.encode(s, words_vocab, spellings_vocab) for s in sentences]
 
 
-train_data, valid_data, test_data = encoded(train), encoded(valid), encoded(test)
+train_data, valid_data = encoded(train), encoded(valid)
 train_lengths = [len(w) for w, _, _ in train_data]
 shuffled = torch.randperm(len(train_data), generator=torch.Generator().manual_seed(0))
 random_batches = [b.tolist() for b in shuffled.split(BATCH)]
-by_length = cu.data.tags.LengthBatches(train_lengths, BATCH, shuffle=True, seed=0)
-print(f"padding in random batches: {cu.data.tags.padding_share(train_lengths, random_batches):.0%} of the positions")
-print(f"padding in batches by length: {cu.data.tags.padding_share(train_lengths, by_length.batches):.1%}")
+by_length = cu.data.LengthBatches(train_lengths, BATCH, shuffle=True, seed=0)
+print(f"padding in random batches: {cu.data.padding_share(train_lengths, random_batches):.0%} of the positions")
+print(f"padding in batches by length: {cu.data.padding_share(train_lengths, by_length.batches):.1%}")
 
 train_loader = DataLoader(train_data, batch_sampler=by_length, collate_fn=tag_batch)
-valid_loader = DataLoader(valid_data, batch_sampler=cu.data.tags.LengthBatches([len(w) for w, _, _ in valid_data], 256),
+valid_loader = DataLoader(valid_data, batch_sampler=cu.data.LengthBatches([len(w) for w, _, _ in valid_data], 256),
                           collate_fn=tag_batch)
-test_loader = DataLoader(test_data, batch_sampler=cu.data.tags.LengthBatches([len(w) for w, _, _ in test_data], 256),
-                         collate_fn=tag_batch)
 words, spellings, lengths, tags = next(iter(valid_loader))
 print(len(train_loader), "training batches; a validation batch:")
 cu.show_shapes(words=(words, "batch seq"), lengths=(lengths, "batch"), tags=(tags, "batch seq"))
@@ -260,11 +267,11 @@ cu.show_shapes(words=(words, "batch seq"), lengths=(lengths, "batch"), tags=(tag
 # to t, the backward half the words from t to the end (notebook 06): together, the whole sentence
 # around the word. Three details from notebook 07 matter here:
 #
-# - **pack** the batch (`enforce_sorted=False`, lengths on the CPU): without it the backward direction
+# - **pack** the batch, whatever the order of its lengths: without packing the backward direction
 #   starts in the padding, and a short sentence gets other scores in a batch than alone;
-# - **unpack with `total_length=words.size(1)`**: `pad_packed_sequence` pads to the longest sentence
-#   it sees, and the scores must line up with the tags, which the batch padded to `seq` steps;
-# - **both halves** go to the head: `nn.Linear(2 * hidden, n_tags)`.
+# - **unpack to the batch's full width**: `pad_packed_sequence` pads to the longest sentence it sees
+#   unless told otherwise, and the scores must line up with the tags, which the batch padded to `seq`;
+# - **both halves** of `out` go to the head.
 #
 # Dropout on the embeddings and on `out` (train mode only; `cu.fit` leaves the model in eval mode).
 #
@@ -284,8 +291,8 @@ cu.show_shapes(words=(words, "batch seq"), lengths=(lengths, "batch"), tags=(tag
 # | `forward`: `lengths` | int64 tensor | **(batch,)** | real lengths, any order, on the CPU |
 # | returns | float tensor | **(batch, seq, classes)** | a score for every tag at every step; padded steps: anything |
 #
-# `x = torch.cat([self.words(words), self.spellings(spellings)], dim=-1)`: the word embedding first.
-# The check copies seeded weights into your modules and compares every sentence's scores, step by
+# The LSTM reads the two embeddings side by side on the feature axis, **the word embedding first**,
+# then the spelling embedding. The check copies seeded weights into your modules and compares every sentence's scores, step by
 # step, with the same sentence run alone, in batches with extra padding.
 
 # %% nbgrader={"grade": false, "grade_id": "Tagger", "locked": false, "schema_version": 3, "solution": true, "task": false}
@@ -294,8 +301,8 @@ class Tagger(nn.Module):
 
     def __init__(self, n_words, n_spellings, n_tags, word_dim=48, spelling_dim=16, hidden=48, dropout=0.3):
         super().__init__()
-        # Hint: two nn.Embedding(..., padding_idx=0), nn.LSTM(..., batch_first=True, bidirectional=True),
-        #       nn.Linear(2 * hidden, n_tags), nn.Dropout(dropout).
+        # Hint: one module per row of the table. Read nn.Embedding's padding_idx and nn.LSTM's
+        #       batch_first and bidirectional: how many numbers per step does a bidirectional out hold?
         ### BEGIN SOLUTION
         self.words = nn.Embedding(n_words, word_dim, padding_idx=0)
         self.spellings = nn.Embedding(n_spellings, spelling_dim, padding_idx=0)
@@ -335,11 +342,10 @@ nb12.check_tagger(Tagger, configs=(((5, 3, 5, 8, 1, 2), 8, 40, 15, 9, 6, 4, 5),)
 # %% [markdown]
 # ## 5. A loss over the real tokens only
 #
-# `nn.CrossEntropyLoss` takes scores with the **classes on axis 1**: (N, classes) with targets (N,),
-# or (N, classes, seq) with targets (N, seq). The tagger's (batch, seq, classes) is neither. Either
-# flatten both, scores to (batch x seq, classes) and tags to (batch x seq,), or move the classes to
-# axis 1 with `scores.transpose(1, 2)`. Then `ignore_index=pad_label` removes the padded positions: the
-# loss is the mean over the real tokens.
+# A reminder from notebook 07 (its common mistakes): `nn.CrossEntropyLoss` reads the **classes on
+# axis 1**, and the tagger's scores have them last; fed (batch, seq, classes) as they are, it fails,
+# or, when seq happens to equal the number of classes, scores steps as if they were tags. The padded
+# positions carry `pad_label`, and the loss must leave them out.
 #
 # **Predict first:** an untrained tagger spreads its bets over 45 tags. About what loss does it get?
 #
@@ -358,7 +364,8 @@ nb12.check_tagger(Tagger, configs=(((5, 3, 5, 8, 1, 2), 8, 40, 15, 9, 6, 4, 5),)
 # %% nbgrader={"grade": false, "grade_id": "masked_loss", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def masked_loss(logits, tags, pad_label=-100):
     """Mean cross-entropy over the real tokens: logits (batch, seq, classes), tags (batch, seq)."""
-    # Hint: flatten to (batch * seq, classes) and (batch * seq,), and pass ignore_index=pad_label.
+    # Hint: which shapes of input and target does nn.CrossEntropyLoss accept (its Shape section)?
+    #       Bring the scores and the tags to one of them; then read its ignore_index.
     ### BEGIN SOLUTION
     return nn.functional.cross_entropy(logits.reshape(-1, logits.size(-1)), tags.reshape(-1),
                                        ignore_index=pad_label)
@@ -404,7 +411,8 @@ nb12.check_masked_loss(masked_loss, configs=(((6, 1, 3, 6, 2), 6, 3, -5),), seed
 # %% nbgrader={"grade": false, "grade_id": "token_accuracy", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def token_accuracy(logits, tags, pad_label=-100):
     """Share of the real tokens (tags != pad_label) whose highest-scoring class is their tag."""
-    # Hint: predictions = logits.argmax(dim=-1); compare them with tags where tags != pad_label only.
+    # Hint: the predicted tag is the highest score: torch.argmax over which axis? Count only where
+    #       the tags are real (a boolean mask), and give back a Python float (Tensor.item).
     ### BEGIN SOLUTION
     real = tags != pad_label
     right = (logits.argmax(dim=-1) == tags) & real
@@ -430,10 +438,11 @@ nb12.check_token_accuracy(token_accuracy, configs=(((6, 1, 3, 6, 2), 6, 3, -5),)
 # %% [markdown]
 # ## 7. The baseline to beat: each word's most frequent tag
 #
-# Before training anything, the simplest tagger there is: give every word the tag it had most often in
-# the training sentences. A word that training never had needs a fallback: the most frequent tag over
-# all training tokens. No context, no spelling. For a rule-based tagger built on a word list this
-# baseline is strong, and the LSTM has to earn every point above it.
+# Before training anything, the simplest tagger there is: give every token the tag it had most often
+# in the training sentences. A token that training never had needs a fallback: the most frequent tag
+# over all training tokens. No context. It reads the **tokens as written**, capitals included, because
+# the LSTM reads them too (through its spelling ids): a baseline that sees less than the model makes the
+# model look better than it is. For a rule-based tagger built on a word list this baseline is strong.
 #
 # ### Exercise 5: `most_frequent_tag_baseline` (3 points)
 #
@@ -451,7 +460,8 @@ nb12.check_token_accuracy(token_accuracy, configs=(((6, 1, 3, 6, 2), 6, 3, -5),)
 # %% nbgrader={"grade": false, "grade_id": "most_frequent_tag_baseline", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def most_frequent_tag_baseline(train, test):
     """Each test word's most frequent tag in train; the most frequent tag overall for unknown words."""
-    # Hint: a Counter of tags per word (defaultdict(Counter)), and one Counter of all training tags.
+    # Hint: collections.Counter counts tags: one Counter per word (a dict of them), and one for all
+    #       the training tags; read Counter.most_common.
     ### BEGIN SOLUTION
     per_word = defaultdict(Counter)
     overall = Counter()
@@ -467,7 +477,7 @@ def most_frequent_tag_baseline(train, test):
 
 # %%
 # try it: the baseline on two validation sentences
-guess = most_frequent_tag_baseline([(s.words, s.tags) for s in train], [valid[3].words, valid[8].words])
+guess = most_frequent_tag_baseline([(s.tokens, s.tags) for s in train], [valid[3].tokens, valid[8].tokens])
 for s, g in zip((valid[3], valid[8]), guess):
     show(s.tokens, s.tags, g)
 
@@ -481,32 +491,52 @@ nb12.check_most_frequent_tag_baseline(most_frequent_tag_baseline, variants=(1, 0
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# The baseline on the validation and test sentences, split into words training had and words it did
-# not:
+# **A second baseline: two rules.** The silver tagger calls most capitalised words it does not know
+# proper nouns (section 1). So the fallback can read the capital too: a token training never had is
+# `NNP` when it starts with a capital, `NN` otherwise. Rule 1 is your baseline, rule 2 is that
+# fallback: still no context and no LSTM. All three taggers on the **validation** sentences (the test
+# sentences are closed), split into tokens training had, as written, and tokens it did not:
 
 # %% tags=["nbval-check-output"]
+def two_rule_tagger(train, test):
+    # rule 1: a known token gets its most frequent tag; rule 2: an unknown one, NNP if capitalised, else NN
+    known = {token for tokens, _ in train for token in tokens}
+    guesses = most_frequent_tag_baseline(train, test)
+    return [[tag if token in known else "NNP" if token[:1].isupper() else "NN" for token, tag in zip(tokens, guess)]
+            for tokens, guess in zip(test, guesses)]
+
+
 def accuracy_of(predicted, sentences):
-    # share of tokens whose predicted tag is the silver tag, overall and for words train had or not
+    # share of tokens whose predicted tag is the silver tag: overall, and for tokens train had or not
     right = Counter()
     for guess, s in zip(predicted, sentences):
-        for g, word, tag in zip(guess, s.words, s.tags):
-            kind = "known" if word in by_word else "unknown"
-            right[kind, g == tag] += 1
+        for g, token, tag in zip(guess, s.tokens, s.tags):
+            right["known" if token in seen else "unknown", g == tag] += 1
     shares = {kind: right[kind, True] / (right[kind, True] + right[kind, False]) for kind in ("known", "unknown")}
     shares["all"] = (right["known", True] + right["unknown", True]) / sum(right.values())
     return shares
 
 
-train_pairs = [(s.words, s.tags) for s in train]
-baseline_valid = accuracy_of(most_frequent_tag_baseline(train_pairs, [s.words for s in valid]), valid)
-baseline_test = accuracy_of(most_frequent_tag_baseline(train_pairs, [s.words for s in test]), test)
-for name, acc in (("valid", baseline_valid), ("test", baseline_test)):
-    print(f"baseline, {name}: {acc['all']:.4f}   (known words {acc['known']:.4f}, unknown words {acc['unknown']:.4f})")
+seen = {token for s in train for token in s.tokens}                       # training tokens, as written
+train_pairs = [(s.tokens, s.tags) for s in train]
+baselines = {
+    "most frequent tag, lower case": lambda ss: most_frequent_tag_baseline([(s.words, s.tags) for s in train],
+                                                                           [s.words for s in ss]),
+    "most frequent tag": lambda ss: most_frequent_tag_baseline(train_pairs, [s.tokens for s in ss]),
+    "two rules": lambda ss: two_rule_tagger(train_pairs, [s.tokens for s in ss]),
+}
+for name, tagger in baselines.items():
+    acc = accuracy_of(tagger(valid), valid)
+    print(f"{name:>29}, valid: {acc['all']:.4f}   (known tokens {acc['known']:.4f}, unknown {acc['unknown']:.4f})")
 
 # %% [markdown]
-# 95.4% on the test sentences: 98.4% on the words training had, and only 30% on the words it never
-# had, where the fallback `NN` is all it knows. (Words "known" here are all words training had, even
-# once; the model's vocabulary keeps only those seen twice.)
+# The same counts on every machine: these taggers only count. Reading the capitals matters: the
+# lower-cased baseline is 0.9551, the same baseline on the tokens as written 0.9644, and the two rules
+# reach 0.9732: the capital rule lifts the tokens training never had from 0.26 to 0.45 right.
+# We tried a few more rules on the validation sentences, with the same care as the LSTM's settings
+# below; the best, looking an unknown capitalised *first* word up in lower case, added 0.0014 (0.9746).
+# **The two-rule tagger is the baseline to beat**: whatever the LSTM adds to it comes from context.
+# (Its lower-cased line is here only to show what a baseline that sees less would have claimed.)
 #
 # ## 8. Training
 #
@@ -516,9 +546,11 @@ for name, acc in (("valid", baseline_valid), ("test", baseline_test)):
 # epoch. (It averages the batches' accuracies weighted by the number of sentences, which is close to,
 # not exactly, the token accuracy measured afterwards.) Why seven epochs? The validation accuracy is
 # still rising at the end, by a tenth or two of a point per epoch, and more epochs would not fit this
-# notebook's one-minute budget; the validation sentences also show that seven do not overfit.
+# notebook's one-minute budget; the validation sentences also show that seven do not overfit. The
+# cell is locked, and it ends by sealing the trained weights (`cu.heldout.seal`), which opens the test
+# sentences.
 
-# %%
+# %% nbgrader={"grade": false, "grade_id": "train", "locked": true, "schema_version": 3, "solution": false, "task": false}
 cu.set_seed(0)
 EPOCHS = 7
 model = Tagger(len(words_vocab), len(spellings_vocab), len(TAGS), word_dim=48, spelling_dim=16, hidden=48,
@@ -526,6 +558,7 @@ model = Tagger(len(words_vocab), len(spellings_vocab), len(TAGS), word_dim=48, s
 optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
 history = cu.fit(model, train_loader, masked_loss, optimizer, epochs=EPOCHS, valid_loader=valid_loader,
                  metrics={"accuracy": token_accuracy})
+cu.heldout.seal(model)        # the trained weights, recorded: the test sentences open now
 
 # %%
 fig = cu.plots.training_curves(history)
@@ -535,13 +568,25 @@ fig = cu.plots.training_curves(history)
 # tagger that is mostly a word list, there is little here to overfit in seven epochs. (The training
 # numbers are measured while the weights change and with dropout on, which is why they trail.)
 #
+# Now, and only now, the test sentences:
+
+# %% nbgrader={"grade": false, "grade_id": "test_data", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["nbval-check-output"]
+test = cu.data.tags.tagged_reviews("test")
+print(f"test: {len(test)} sentences, {sum(len(s) for s in test)} tokens")
+
+# %% [markdown]
 # The graded cell below takes the model you just trained and measures it on the test sentences, with
 # its own batches and its own accuracy (so a slip in an exercise above cannot make the test easier).
-# It passes at a token accuracy of 0.965, a point above the baseline's 0.954. A model that predicts `NN`
-# everywhere gets about 0.15 and fails.
+# It first makes sure the model is the one the training cell sealed, trained while the test sentences
+# were closed. **It passes at a token accuracy of 0.975.** Why there: the two-rule tagger, which
+# has no LSTM, reaches 0.9715 on the test sentences (0.9730 with the third rule of section 7), so a
+# lower mark, such as the 0.965 this notebook once had, would pass a submission with no LSTM at all.
+# The mark is above every baseline we tried and 0.003 below the lowest test accuracy this
+# notebook's BiLSTM reached over 5 seeds (0.9781 to 0.9789, seeds 0 to 4). A model that predicts `NN` everywhere gets
+# about 0.15.
 
 # %% nbgrader={"grade": true, "grade_id": "test_trained_tagger", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
-"""tagging: your trained tagger on the test sentences, token accuracy at least 0.965, padding left out"""
+"""tagging: your trained tagger on the test sentences, token accuracy at least 0.975, padding left out"""
 from course_utils.checks import nb12
 
 nb12.check_tagging(model, words_vocab, spellings_vocab)
@@ -559,7 +604,7 @@ nb12.check_tagging(model, words_vocab, spellings_vocab, split="valid")
 def predict(model, sentences):
     # the model's tags for each sentence: a list of tag lists, in the order of sentences
     data = encoded(sentences)
-    loader = DataLoader(list(range(len(data))), batch_sampler=cu.data.tags.LengthBatches([len(d[0]) for d in data], 256),
+    loader = DataLoader(list(range(len(data))), batch_sampler=cu.data.LengthBatches([len(d[0]) for d in data], 256),
                         collate_fn=lambda rows: (rows, *tag_batch([data[i] for i in rows])))
     predicted = [None] * len(data)
     model.eval()
@@ -572,20 +617,37 @@ def predict(model, sentences):
 
 
 lstm_test = predict(model, test)
-lstm_acc = accuracy_of(lstm_test, test)
-test_accuracy, baseline_accuracy = lstm_acc["all"], baseline_test["all"]
-print(f"BiLSTM   test: {lstm_acc['all']:.4f}   (known words {lstm_acc['known']:.4f}, unknown words {lstm_acc['unknown']:.4f})")
-print(f"baseline test: {baseline_test['all']:.4f}   (known words {baseline_test['known']:.4f}, unknown words {baseline_test['unknown']:.4f})")
-errors_lstm = sum(g != t for p, s in zip(lstm_test, test) for g, t in zip(p, s.tags))
-errors_base = round((1 - baseline_accuracy) * sum(len(s) for s in test))
-print(f"errors: BiLSTM {errors_lstm}, baseline {errors_base} of {sum(len(s) for s in test)} tokens")
-assert test_accuracy > baseline_accuracy and test_accuracy >= 0.93
+results = {"BiLSTM": lstm_test, **{name: tagger(test) for name, tagger in baselines.items()}}
+n_tokens = sum(len(s) for s in test)
+accuracy, errors = {}, {}
+for name, predicted in results.items():
+    acc = accuracy_of(predicted, test)
+    accuracy[name] = acc["all"]
+    errors[name] = sum(g != t for p, s in zip(predicted, test) for g, t in zip(p, s.tags))
+    print(f"{name:>29}, test: {acc['all']:.4f}   (known tokens {acc['known']:.4f}, unknown {acc['unknown']:.4f})"
+          f"   {errors[name]} errors")
+# paired, token by token: where exactly one of the BiLSTM and the two-rule tagger is right
+pairs = Counter((g == t, b == t) for p, q, s in zip(lstm_test, results["two rules"], test)
+                for g, b, t in zip(p, q, s.tags))
+only_lstm, only_rules = pairs[True, False], pairs[False, True]
+print(f"of {n_tokens} test tokens: only the BiLSTM right {only_lstm}, only the two rules right {only_rules};"
+      f" McNemar chi2 = {(only_lstm - only_rules) ** 2 / (only_lstm + only_rules):.0f}")
+print(f"the BiLSTM removes {1 - errors['BiLSTM'] / errors['two rules']:.0%} of the two-rule tagger's errors")
+test_accuracy, two_rule_accuracy = accuracy["BiLSTM"], accuracy["two rules"]
+assert test_accuracy > two_rule_accuracy and only_lstm > only_rules
 
 # %% [markdown]
-# The BiLSTM makes about half as many errors as the baseline. Most of the gain is on the words
-# training never had: about three in four right instead of three in ten, where the spelling and the
-# neighbours replace the baseline's blind `NN`. A few test sentences, with every disagreement shown
-# as `token/PREDICTED(silver:TAG)`:
+# **How much does the LSTM add?** Over 5 seeds (0 to 4: the seed of the training cell and of the
+# batch order) the BiLSTM scored 0.9781 to 0.9789 on the test sentences, with 497 to 516 errors
+# against the two-rule tagger's 669: it **removes 23% to 26% of the errors** of a tagger with no LSTM,
+# about a quarter. (Against the lower-cased baseline's 1,089 errors it would have looked like half:
+# that is what a baseline that sees less than the model does.) The comparison is paired, token by
+# token: on every seed the BiLSTM alone was right on 429 to 451 test tokens and the two rules alone on
+# 276 to 290, and McNemar's statistic (printed above for this run) stays far above 3.84, the 5%
+# level; the gain is not luck of the test sentences. The known and unknown columns say where it comes
+# from: on the tokens training had, the word list is nearly perfect (0.9993) and the BiLSTM a little
+# worse; on the tokens it never had, the BiLSTM is right far more often (0.74 in our run of seed 0;
+# yours is printed above) than the two rules, 0.45. A few test sentences, with every disagreement shown as `token/PREDICTED(silver:TAG)`:
 
 # %%
 shown = 0
@@ -629,20 +691,9 @@ for (tag, guess), n in confusions.most_common(10):
 #
 # ## Common mistakes, and what PyTorch says
 #
-# **The tagger's scores straight into `nn.CrossEntropyLoss`.** It reads the classes on axis 1, here
-# the steps:
-
-# %% tags=["nbval-check-output"]
-try:
-    nn.CrossEntropyLoss(ignore_index=PAD_LABEL)(scores, tags)
-except (RuntimeError, ValueError) as err:
-    print(f"{type(err).__name__}: {err}")
-print("classes on axis 1 instead:", round(nn.CrossEntropyLoss(ignore_index=PAD_LABEL)(scores.transpose(1, 2), tags).item(), 4),
-      "= masked_loss:", round(masked_loss(scores, tags).item(), 4))
-
-# %% [markdown]
-# If a batch happens to have as many steps as there are tags (45), there is no error at all, and the
-# loss scores steps as if they were tags.
+# **The tagger's scores straight into `nn.CrossEntropyLoss`**, classes last instead of on axis 1:
+# notebook 07 (common mistakes) shows the error, and the silent case where seq equals the number of
+# classes; exercise 3's check tries that case.
 #
 # **Unpacking without `total_length`.** Scores as long as the longest sentence of the batch, tags as
 # long as the batch's padding: in this notebook's batches the two agree (`tag_batch` pads to the
@@ -690,8 +741,9 @@ except (IndexError, RuntimeError) as err:
 #   hidden, n_tags)`: both halves, every step.
 # - Loss: `cross_entropy(logits.reshape(-1, C), tags.reshape(-1), ignore_index=pad_label)` (or the
 #   classes moved to axis 1). Accuracy: argmax over the last axis, counted where `tags != pad_label`.
-# - Baselines first: each word's most frequent tag, with a fallback for unknown words, gets 95.4% here.
-#   The BiLSTM's gain comes from context and spelling, mostly on unknown words.
+# - Baselines first, and fair: they read what the model reads (case included). Each token's most
+#   frequent tag gets 0.9628 on the test sentences; two rules (plus "unknown and capitalised: `NNP`")
+#   0.9715; the BiLSTM 0.9781 to 0.9789 over 5 seeds, a quarter of the two rules' errors removed.
 # - Silver tags measure agreement with the tagger that made them, not correctness.
 #
 # Next: [notebook 13](../13-debugging-clinic/13-debugging-clinic.ipynb), the debugging clinic: broken
@@ -702,18 +754,22 @@ except (IndexError, RuntimeError) as err:
 #
 # - Train without the spelling ids (a `Tagger` whose `spellings` embedding is never read): how much of
 #   the gain over the baseline is left, and on which words is it lost?
-# - Map the tags to the 12 universal tags (`cu.data.tags.universal`) and run the baseline again. It
-#   reaches about 97.8%: why is a coarse tag set so much easier for a word list?
+# - Map the tags to the 12 universal tags (`cu.data.tags.universal`) and run the baseline again (tokens
+#   as written). It reaches 0.980 on the test sentences: why is a coarse tag set so much easier for a word list?
 # - Replace the spelling ids with a character-level LSTM over each word (notebook 10 reads surnames
 #   that way), so that every ending, not only the last three letters, can count.
 # - A tagger decides each tag on its own. A CRF layer on top of the BiLSTM (Huang, Xu and Yu, 2015)
 #   scores whole tag sequences instead; `torch` has none built in, but the forward algorithm is a dozen
 #   lines.
 # - Stack two BiLSTM layers (notebook 05) and compare on the validation sentences.
+# - The word list wins on known tokens, the BiLSTM on unknown ones: tag known tokens with the first and
+#   the rest with the second, and measure the pair on the validation sentences.
 #
 # ## The numbers of this run
 #
-# One line for the record: the token accuracy on the test sentences, the model's and the baseline's.
+# One line for the record: the token accuracy on the test sentences of the BiLSTM, of the two-rule
+# tagger and of the most-frequent-tag baseline (tokens as written).
 
 # %%
-cu.report_metrics(task="tagging", token_accuracy=test_accuracy, baseline_accuracy=baseline_accuracy)
+cu.report_metrics(task="tagging", token_accuracy=test_accuracy, two_rule_accuracy=two_rule_accuracy,
+                  most_frequent_tag_accuracy=accuracy["most frequent tag"], seed=0)
