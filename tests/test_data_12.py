@@ -102,21 +102,39 @@ def test_vocabularies_and_encode():
 
 def test_length_batches_cover_every_sentence_once_sorted_and_seeded():
     lengths = [len(s) for s in tags.tagged_reviews("train")]
-    batches = tags.LengthBatches(lengths, 128, shuffle=True, seed=0)
+    batches = data.LengthBatches(lengths, 128, shuffle=True, seed=0)
     assert len(batches) == 67
     epoch1, epoch2 = list(batches), list(batches)
     assert epoch1 != epoch2                                  # a new order of batches every epoch
     assert sorted(i for b in epoch1 for i in b) == list(range(len(lengths)))
     for b in epoch1:
         assert [lengths[i] for i in b] == sorted(lengths[i] for i in b)
-    again = tags.LengthBatches(lengths, 128, shuffle=True, seed=0)
+    again = data.LengthBatches(lengths, 128, shuffle=True, seed=0)
     assert list(again) == epoch1                             # the same order on every run
-    assert list(tags.LengthBatches(lengths, 128)) == tags.LengthBatches(lengths, 128).batches
-    assert tags.padding_share(lengths, batches.batches) < 0.02
+    assert list(data.LengthBatches(lengths, 128)) == data.LengthBatches(lengths, 128).batches
+    assert data.padding_share(lengths, batches.batches) < 0.02
     shuffled = torch.randperm(len(lengths), generator=torch.Generator().manual_seed(0))
-    assert tags.padding_share(lengths, [b.tolist() for b in shuffled.split(128)]) > 0.5
+    assert data.padding_share(lengths, [b.tolist() for b in shuffled.split(128)]) > 0.5
     with pytest.raises(ValueError):
-        tags.LengthBatches(lengths, 0)
+        data.LengthBatches(lengths, 0)
+    assert tags.LengthBatches is data.LengthBatches          # the old name of notebook 12, kept importable
+
+
+def test_the_test_sentences_stay_closed_until_the_seal():
+    """hold_out closes tagged_reviews' test and all splits (notebook 12's setup cell); seal opens them."""
+    from course_utils import heldout
+    saved = {k: (list(v) if isinstance(v, list) else v) for k, v in heldout._state.items()}
+    try:
+        heldout.hold_out("the test sentences")
+        assert len(tags.tagged_reviews("valid")) == SIZES["valid"][0]
+        for split in ("test", "all"):
+            with pytest.raises(heldout.TestSplitClosed, match=f"tagged_reviews\\('{split}'\\)"):
+                tags.tagged_reviews(split)
+        heldout.seal(torch.nn.Linear(1, 1))
+        assert len(tags.tagged_reviews("test")) == SIZES["test"][0]
+    finally:
+        heldout._state.clear()
+        heldout._state.update(saved)
 
 
 def test_a_missing_tagger_says_how_to_install_it(monkeypatch):
