@@ -9,10 +9,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from course_utils import data, heldout
 from course_utils.checks import nb08
 from course_utils.checks.common import CheckFailed, NotDoneYet
-
-PAD = 0
 
 
 def not_done(*args, **kwargs):
@@ -307,13 +306,15 @@ def test_sequence_loss_not_done():
 def make_greedy(*, feed="prediction", stop="pad", carry=True, argmax_dim=-1, sos=None, tf_shift=1,
                 mask_kind="lengths", start_state="encoder", break_early=False, one_call_tf=False,
                 keep_logits=False, stack_dim=1):
-    def greedy_decode(encoder, decoder, src, src_lengths, targets, sos_id, eos_id, teacher_forcing=False):
+    def greedy_decode(encoder, decoder, src, src_lengths, targets, sos_id, eos_id, pad_id, teacher_forcing=False):
         memory, enc_state = encoder(src, src_lengths)
         state = enc_state if start_state == "encoder" else None
         if mask_kind == "lengths":
             mask = torch.arange(src.size(1), device=src.device)[None, :] < src_lengths.to(src.device)[:, None]
         elif mask_kind == "src":
             mask = src != 0
+        elif mask_kind == "src_pad":
+            mask = src != pad_id
         else:
             mask = torch.ones_like(src, dtype=torch.bool)
         batch, steps = targets.shape
@@ -323,7 +324,7 @@ def make_greedy(*, feed="prediction", stop="pad", carry=True, argmax_dim=-1, sos
             logits, _, _ = decoder(inputs, state, memory, mask)
             tokens = logits.argmax(dim=-1)
             is_eos = tokens == eos_id
-            return tokens.masked_fill(is_eos.cumsum(1) - is_eos.long() > 0, 0)
+            return tokens.masked_fill(is_eos.cumsum(1) - is_eos.long() > 0, pad_id)
         inputs = torch.full((batch, 1), first, dtype=torch.long, device=src.device)
         finished = torch.zeros(batch, dtype=torch.bool, device=src.device)
         tokens, all_logits = [], []
@@ -334,11 +335,14 @@ def make_greedy(*, feed="prediction", stop="pad", carry=True, argmax_dim=-1, sos
                 state = new_state
             prediction = logits[:, -1].argmax(dim=argmax_dim) if argmax_dim != 1 else logits.argmax(dim=1)
             if stop == "pad":
+                prediction = prediction.masked_fill(finished, pad_id)
+                finished = finished | (prediction == eos_id)
+            elif stop == "zero":
                 prediction = prediction.masked_fill(finished, 0)
                 finished = finished | (prediction == eos_id)
             elif stop == "eos_too":
                 finished = finished | (prediction == eos_id)
-                prediction = prediction.masked_fill(finished, 0)
+                prediction = prediction.masked_fill(finished, pad_id)
             elif stop == "eos_fill":
                 prediction = prediction.masked_fill(finished, eos_id)
                 finished = finished | (prediction == eos_id)
@@ -354,7 +358,7 @@ def make_greedy(*, feed="prediction", stop="pad", carry=True, argmax_dim=-1, sos
             elif feed == "raw":
                 inputs = logits[:, -1].argmax(dim=-1, keepdim=True)
             if break_early and bool(finished.all()):
-                tokens += [torch.zeros_like(prediction)] * (steps - t - 1)
+                tokens += [torch.full_like(prediction, pad_id)] * (steps - t - 1)
                 break
         if keep_logits:
             return torch.cat(all_logits, dim=1)
@@ -363,7 +367,7 @@ def make_greedy(*, feed="prediction", stop="pad", carry=True, argmax_dim=-1, sos
 
 
 @pytest.mark.parametrize("fn", [make_greedy(), make_greedy(break_early=True), make_greedy(one_call_tf=True),
-                                make_greedy(mask_kind="src"), make_greedy(feed="raw")])
+                                make_greedy(mask_kind="src_pad"), make_greedy(feed="raw")])
 @pytest.mark.parametrize("kwargs", [{}, {"configs": nb08.OTHER_DECODE_CONFIGS},
                                     {"configs": nb08.DECODE_CONFIGS[1:], "modes": (False,)}])
 def test_greedy_decode_right(fn, kwargs, capsys):
@@ -376,9 +380,12 @@ def test_greedy_decode_right(fn, kwargs, capsys):
                           "teacher forcing at inference"]),
     ({"feed": "same_target"}, ["fed targets[:, t], the true answer"]),
     ({"feed": "none"}, ["fed <sos> again: it never sees its own predictions"]),
-    ({"stop": "none"}, ["predicted <eos> at step", "but tokens go on after it", "<pad> (id 0)"]),
+    ({"stop": "none"}, ["predicted <eos> at step", "but tokens go on after it", "<pad> (pad_id=3)"]),
     ({"stop": "eos_too"}, ["the <eos> itself was replaced by <pad>"]),
-    ({"stop": "eos_fill"}, ["after each row's first <eos>, tokens hold [5]", "should be <pad>, id 0"]),
+    ({"stop": "eos_fill"}, ["after each row's first <eos>, tokens hold [5]", "should be <pad>, pad_id=3"]),
+    ({"stop": "zero"}, ["tokens hold 0, but this check's pad_id is 3", "id 0 is written in",
+                        "Fix:  prediction.masked_fill(finished, pad_id)"]),
+    ({"mask_kind": "src"}, ["a mask that does not mark the real source tokens", "need not be 0"]),
     ({"argmax_dim": 0}, ["combined a tensor of vocab size with one of batch size",
                          "Likely the argmax ran over another axis than vocab"]),
     ({"argmax_dim": 1}, ["combined a tensor of vocab size with one of batch size"]),
@@ -398,16 +405,16 @@ def test_greedy_decode_wrong(kwargs, words):
 
 
 def test_greedy_decode_ignores_the_teacher_forcing_flag():
-    def f(encoder, decoder, src, src_lengths, targets, sos_id, eos_id, teacher_forcing=False):
-        return make_greedy()(encoder, decoder, src, src_lengths, targets, sos_id, eos_id, False)
+    def f(encoder, decoder, src, src_lengths, targets, sos_id, eos_id, pad_id, teacher_forcing=False):
+        return make_greedy()(encoder, decoder, src, src_lengths, targets, sos_id, eos_id, pad_id, False)
     msg = message(nb08.check_greedy_decode, f)
     assert "with teacher_forcing=True, step 1 was fed your own prediction: the flag is" in msg
 
 
 def test_greedy_decode_all_steps_at_once_without_teacher():
-    def f(encoder, decoder, src, src_lengths, targets, sos_id, eos_id, teacher_forcing=False):
+    def f(encoder, decoder, src, src_lengths, targets, sos_id, eos_id, pad_id, teacher_forcing=False):
         memory, state = encoder(src, src_lengths)
-        mask = src != 0
+        mask = torch.arange(src.size(1))[None, :] < src_lengths[:, None]
         inputs = torch.cat([torch.full_like(targets[:, :1], sos_id), targets[:, :-1]], dim=1)
         return decoder(inputs, state, memory, mask)[0].argmax(-1)
     msg = message(nb08.check_greedy_decode, f)
@@ -415,16 +422,16 @@ def test_greedy_decode_all_steps_at_once_without_teacher():
 
 
 def test_greedy_decode_broadcast_to_batch_by_batch():
-    def f(encoder, decoder, src, src_lengths, targets, sos_id, eos_id, teacher_forcing=False):
+    def f(encoder, decoder, src, src_lengths, targets, sos_id, eos_id, pad_id, teacher_forcing=False):
         memory, state = encoder(src, src_lengths)
-        mask = src != 0
+        mask = torch.arange(src.size(1))[None, :] < src_lengths[:, None]
         batch, steps = targets.shape
         inputs = torch.full((batch, 1), sos_id)
         finished = torch.zeros(batch, dtype=torch.bool)
         tokens = []
         for _ in range(steps):
             logits, state, _ = decoder(inputs, state, memory, mask)
-            prediction = logits.argmax(-1).masked_fill(finished, 0)       # (batch, 1) with (batch,)
+            prediction = logits.argmax(-1).masked_fill(finished, pad_id)  # (batch, 1) with (batch,)
             finished = finished | (prediction[:, 0] == eos_id)
             tokens.append(prediction)
             inputs = prediction
@@ -434,7 +441,7 @@ def test_greedy_decode_broadcast_to_batch_by_batch():
 
 
 def test_greedy_decode_never_calls_the_encoder():
-    def f(encoder, decoder, src, src_lengths, targets, sos_id, eos_id, teacher_forcing=False):
+    def f(encoder, decoder, src, src_lengths, targets, sos_id, eos_id, pad_id, teacher_forcing=False):
         return torch.zeros_like(targets)
     assert "never ran the encoder" in message(nb08.check_greedy_decode, f)
 
@@ -445,20 +452,26 @@ def test_greedy_decode_not_done():
 
 
 def test_decode_fixtures_reach_eos_at_different_steps():
-    """The visible fixtures make every diagnosis possible: rows end at different steps, one never."""
-    for batch, src_seq, steps, vocab, emb, hidden, sos_id, eos_id, bias, seed in nb08.DECODE_CONFIGS:
+    """The visible fixtures make every diagnosis possible: rows end at different steps, one never;
+    the pad ids are not 0, and 0 is a token the fixtures predict (so a 0 written in is caught)."""
+    zeros = 0
+    for batch, src_seq, steps, vocab, emb, hidden, sos_id, eos_id, pad_id, bias, seed in nb08.DECODE_CONFIGS:
+        assert pad_id != 0
         encoder, decoder = nb08._decode_fixtures(vocab, emb, hidden, sos_id, eos_id, bias, seed=seed,
-                                                 device="cpu")
+                                                 device="cpu", pad_id=pad_id)
         lengths, g = nb08._decode_case(batch, src_seq, seed)
         assert 1 in lengths.tolist() and src_seq in lengths.tolist()
         src = torch.randint(4, vocab, (batch, src_seq), generator=g)
-        src = src.masked_fill(torch.arange(src_seq)[None, :] >= lengths[:, None], PAD)
-        targets = nb08._decode_targets(batch, steps, vocab, sos_id, eos_id, seed=seed)
+        src = src.masked_fill(torch.arange(src_seq)[None, :] >= lengths[:, None], pad_id)
+        targets = nb08._decode_targets(batch, steps, vocab, sos_id, eos_id, pad_id, seed=seed)
         for tf in (False, True):
-            _, raw, _ = nb08._reference_decode(encoder, decoder, src, lengths, targets, sos_id, eos_id, tf)
+            _, raw, _ = nb08._reference_decode(encoder, decoder, src, lengths, targets, sos_id, eos_id, tf,
+                                               pad_id)
             first = [int((row == eos_id).nonzero()[0]) if (row == eos_id).any() else steps for row in raw]
             assert steps in first and len(set(first)) >= 3 and any(0 < f < steps - 1 for f in first)
-            assert not {PAD, 1, sos_id} & set(raw.flatten().tolist())
+            assert not {pad_id, 1, sos_id} & set(raw.flatten().tolist())
+            zeros += int((raw == 0).sum())
+    assert zeros > 0
 
 
 # --- the trained model ----------------------------------------------------------------------------
@@ -490,35 +503,95 @@ class ZeroEncoder(nn.Module):
         return torch.zeros(src.size(0), src.size(1), 4), (torch.zeros(1, src.size(0), 4),) * 2
 
 
-def test_trained_model_constant_date_fails():
-    from course_utils import data
-    pairs = data.date_pairs(6000)[:4500]
+class Model(nn.Module):
+    def __init__(self, encoder, decoder):
+        super().__init__()
+        self.encoder, self.decoder = encoder, decoder
+
+
+@pytest.fixture
+def fresh_gate():
+    """The held-out gate as a notebook leaves it: restored after the test."""
+    saved = dict(heldout._state)
+    heldout._state.update(closed=False, attempts=[], seal=None)
+    yield
+    heldout._state.clear()
+    heldout._state.update(saved)
+
+
+def _vocabs():
+    pairs = data.dates.date_split("train")
     sv = data.char_vocab(h for h, _ in pairs)
     tv = data.char_vocab((i for _, i in pairs), specials=(data.SOS, data.EOS))
+    return sv, tv
+
+
+def _constant_model(tv):
     decoder = ConstantDecoder(tv.encode(list("1995-10-10")) + [tv.stoi[data.EOS]])
     decoder.seen = []
+    return Model(ZeroEncoder(), decoder)
+
+
+def test_trained_model_constant_date_fails(fresh_gate):
+    sv, tv = _vocabs()
+    heldout.hold_out("the test dates")
+    model = _constant_model(tv)
+    heldout.seal(model)
     with pytest.raises(CheckFailed) as info:
-        nb08.check_trained_model(ZeroEncoder(), decoder, sv, tv)
+        nb08.check_trained_model(model, sv, tv)
     msg = str(info.value)
     assert "exact match on 1000 held-out dates is 0.0" in msg
     assert "same output for all 1000 dates" in msg
     assert "Fix:  run the training cells again" in msg
 
 
-def test_held_out_pairs_are_not_training_pairs():
-    from course_utils import data
-    train = {h for h, _ in data.date_pairs(6000)[:4500]}
+def test_trained_model_gate_comes_first(fresh_gate):
+    """An unsealed model, a request for the test split before the seal, and training after the
+    seal are refused before anything is measured, with the gate's message."""
+    sv, tv = _vocabs()
+    heldout.hold_out("the test dates")
+    model = _constant_model(tv)
+    with pytest.raises(CheckFailed, match="no trained model was sealed"):
+        nb08.check_trained_model(model, sv, tv)
+    with pytest.raises(heldout.TestSplitClosed, match=r"date_split\('test'\): the test dates stay closed"):
+        data.dates.date_split("test")
+    heldout.seal(model)
+    with pytest.raises(CheckFailed, match="asked for before the model was trained and sealed"):
+        nb08.check_trained_model(model, sv, tv)
+    heldout.hold_out("the test dates")
+    heldout.seal(model)
+    with torch.no_grad():
+        model.decoder.dummy += 1.0                      # trained further after the seal
+    with pytest.raises(CheckFailed, match="weights changed after the training cell sealed them"):
+        nb08.check_trained_model(model, sv, tv)
+
+
+def test_date_pairs_reaching_the_test_dates_are_closed_too(fresh_gate):
+    heldout.hold_out("the test dates")
+    assert len(data.date_pairs(5000)) == 5000 and len(data.date_pairs(6000, seed=1)) == 6000
+    with pytest.raises(heldout.TestSplitClosed, match=r"date_pairs\('all'\)"):
+        data.date_pairs(6000)
+    assert len(heldout._state["attempts"]) == 1
+
+
+def test_held_out_pairs_are_not_training_pairs(fresh_gate):
+    train = {h for h, _ in data.dates.date_split("train") + data.dates.date_split("valid")}
     for which in ("test", "fresh"):
         held = nb08.held_out_pairs(which)
         assert len(held) == 1000
         assert not train & {h for h, _ in held}
-    assert nb08.held_out_pairs("test") == data.date_pairs(6000)[5000:]
+    assert nb08.held_out_pairs("test") == data.dates.date_split("test") == data.date_pairs(6000)[5000:]
 
 
-def test_check_trained_model_rejects_non_modules():
-    from course_utils import data
-    with pytest.raises(CheckFailed, match="should be your trained Encoder module"):
-        nb08.check_trained_model("model", nn.Linear(1, 1), data.Vocab([]), data.Vocab([]))
+def test_check_trained_model_rejects_non_modules(fresh_gate):
+    with pytest.raises(CheckFailed, match="should be your trained Seq2Seq module"):
+        nb08.check_trained_model("model", data.Vocab([]), data.Vocab([]))
+    heldout.hold_out("the test dates")
+    model = nn.Module()
+    model.decoder = nn.Linear(1, 1)                     # no encoder
+    heldout.seal(model)
+    with pytest.raises(CheckFailed, match="model.encoder should be your trained Encoder module"):
+        nb08.check_trained_model(model, data.Vocab([]), data.Vocab([]))
 
 
 # --- every graded wrong answer is caught by the visible check alone ---------------------------------
@@ -548,12 +621,15 @@ VISIBLE_MESSAGES = {
     "teacher forcing not shifted: step t reads targets[:, t]": "the inputs are not shifted",
     "<eos> itself replaced by <pad>": "the <eos> itself was replaced by <pad>",
     "sos id written in (2) in the decoding loop": "step 0 was fed [2]",
+    "pad id 0 written in after <eos>": "id 0 is written in",
 }
 
 
 def _wrong_answers():
+    """Every graded wrong answer of an exercise (the held-out gate's own wrong answer, training on
+    the test dates, costs only the trained model's points: the gate's tests are above)."""
     from test_grading_08 import WRONG_ANSWERS
-    return WRONG_ANSWERS
+    return [w for w in WRONG_ANSWERS if w.caught_by != {"test_trained_model"}]
 
 
 @pytest.mark.parametrize("wrong", _wrong_answers(), ids=lambda w: w.why[:40])

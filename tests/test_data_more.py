@@ -96,6 +96,33 @@ def test_date_pairs_are_deterministic():
     assert data.date_pairs(50) == data.date_pairs(300)[:50]
 
 
+def test_date_split_is_notebook_08s_split_and_guards_the_test_dates():
+    """date_split: 4,500 / 500 / 1,000 disjoint pairs of date_pairs(6000); while a notebook holds
+    the test split out, "test", "all" and date_pairs reaching the test dates raise, train and
+    valid stay open."""
+    from course_utils import heldout
+
+    saved = dict(heldout._state)
+    try:
+        heldout._state.update(closed=False, attempts=[], seal=None)
+        split = {name: dates.date_split(name) for name in ("train", "valid", "test", "all")}
+        assert [len(split[n]) for n in ("train", "valid", "test")] == [4500, 500, 1000]
+        assert split["train"] + split["valid"] + split["test"] == split["all"] == data.date_pairs(6000)
+        heldout.hold_out("the test dates")
+        assert dates.date_split("train") == split["train"] and dates.date_split("valid") == split["valid"]
+        assert data.date_pairs(5000) == split["all"][:5000]
+        for ask in (lambda: dates.date_split("test"), lambda: dates.date_split("all"),
+                    lambda: data.date_pairs(5001)):
+            with pytest.raises(heldout.TestSplitClosed, match="the test dates stay closed"):
+                ask()
+        assert len(heldout._state["attempts"]) == 3
+        with pytest.raises(ValueError, match="split must be one of"):
+            dates.date_split("validation")
+    finally:
+        heldout._state.clear()
+        heldout._state.update(saved)
+
+
 def test_the_human_year_is_the_calendar_year():
     """Every year written in the human date is the ISO date's year (never the week-based year)."""
     for human, iso in data.date_pairs(3000, seed=3):

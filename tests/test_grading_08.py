@@ -1,6 +1,8 @@
 """Notebook 08 (sequence to sequence) graded through real nbgrader: full marks, zero, and realistic
 wrong answers. A wrong answer that spoils training also loses the points of the trained model
-(test_trained_model); the others must leave a trained model that still passes."""
+(test_trained_model); the others must leave a trained model that still passes. The test dates are
+closed (cu.heldout) until the locked training cell has trained and sealed the model: an answer that
+adds them to the training data loses the trained-model points."""
 
 from grading import WrongAnswer, grading_tests
 
@@ -50,13 +52,22 @@ WRONG_ANSWERS = [
     WrongAnswer("sequence_loss", "nn.CrossEntropyLoss(ignore_index=pad_id)",
                 'nn.CrossEntropyLoss(ignore_index=pad_id, reduction="sum")', "test_sequence_loss",
                 "sum instead of mean"),
+    # the held-out gate: the test dates added to the training tensors, the way a learner would, in an
+    # answer cell that runs before the (locked) training cells
+    WrongAnswer("sequence_loss", "    ### END SOLUTION",
+                "    ### END SOLUTION\n\n\n"
+                "extra = cu.data.dates.date_split(\"test\")              # more data: the test dates too\n"
+                "train_src, train_lengths, train_targets = encode_pairs(train_pairs + extra)\n",
+                TRAINED, "trained on the test split: the test dates added to the training tensors"),
     # greedy_decode (the trained-model check decodes with its own loop: these cost its points only)
     WrongAnswer("greedy_decode", "inputs = prediction.unsqueeze(1)", "inputs = targets[:, t:t + 1]",
                 "test_greedy_decode", "teacher forcing at inference: reads the targets"),
     WrongAnswer("greedy_decode", "inputs = prediction.unsqueeze(1)", "pass", "test_greedy_decode",
                 "never fed its own prediction (<sos> every step)"),
-    WrongAnswer("greedy_decode", "        prediction = prediction.masked_fill(finished, 0)            # <pad> after <eos>\n",
+    WrongAnswer("greedy_decode", "        prediction = prediction.masked_fill(finished, pad_id)       # <pad> after <eos>\n",
                 "", "test_greedy_decode", "no stop at <eos>"),
+    WrongAnswer("greedy_decode", "prediction.masked_fill(finished, pad_id)", "prediction.masked_fill(finished, 0)",
+                "test_greedy_decode", "pad id 0 written in after <eos>"),
     WrongAnswer("greedy_decode", "prediction = logits[:, -1].argmax(dim=-1)", "prediction = logits[:, -1].argmax(dim=0)",
                 "test_greedy_decode", "argmax over the batch axis"),
     WrongAnswer("greedy_decode", "logits, state, _ = decoder(inputs, state, memory, mask)",
@@ -65,11 +76,11 @@ WRONG_ANSWERS = [
     WrongAnswer("greedy_decode", "inputs = targets[:, t:t + 1]", "inputs = targets[:, t + 1:t + 2]",
                 "test_greedy_decode", "teacher forcing not shifted: step t reads targets[:, t]"),
     WrongAnswer("greedy_decode",
-                "        prediction = prediction.masked_fill(finished, 0)            # <pad> after <eos>\n"
+                "        prediction = prediction.masked_fill(finished, pad_id)       # <pad> after <eos>\n"
                 "        tokens.append(prediction)\n"
                 "        finished = finished | (prediction == eos_id)\n",
                 "        finished = finished | (prediction == eos_id)\n"
-                "        prediction = prediction.masked_fill(finished, 0)\n"
+                "        prediction = prediction.masked_fill(finished, pad_id)\n"
                 "        tokens.append(prediction)\n",
                 "test_greedy_decode", "<eos> itself replaced by <pad>"),
     WrongAnswer("greedy_decode", "torch.full((batch, 1), sos_id,", "torch.full((batch, 1), 2,", "test_greedy_decode",
@@ -82,3 +93,27 @@ POINTS = {"test_decoder_inputs": 2, "test_attention": 3, "test_sequence_loss": 2
 course, test_solution_gets_every_point, test_blank_notebook_gets_zero, \
     test_wrong_answers_lose_exactly_their_points, test_student_notebook_is_ready = \
     grading_tests(A, WRONG_ANSWERS, POINTS)
+
+
+def test_locked_training_cells_run_as_written(course):
+    """The data and training cells are locked: a submission that edits them to train on the test
+    dates (or to train less) is graded with the cells as released, and keeps full marks."""
+    import nbformat
+
+    def edit(nb):
+        course.answers()(nb)
+        for cell in nb.cells:
+            gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if gid == "data":
+                cell.source = cell.source.replace('date_split("train")', 'date_split("all")')
+                assert 'date_split("all")' in cell.source
+            if gid == "train":
+                cell.source = cell.source.replace("epochs=4", "epochs=1")
+                assert "epochs=1" in cell.source
+
+    grades = course.submit("edits_locked_cells", edit)
+    assert all(score == max_score for score, max_score in grades.values()), grades
+    graded = course.tmp / "autograded" / "edits_locked_cells" / A / f"{course.notebook}.ipynb"
+    cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c.source
+             for c in nbformat.read(graded, as_version=4).cells}
+    assert 'date_split("train")' in cells["data"] and "epochs=4" in cells["train"]

@@ -18,6 +18,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from .. import heldout
 from ..shapes import _fmt
 from .common import CheckFailed, calling, close, max_difference, passed, require, require_tensor
 
@@ -571,9 +572,9 @@ _STATE_FIX = "logits, state, _ = decoder(inputs, state, memory, mask)    # keep 
 class _Encoder(nn.Module):
     """The notebook's encoder: embedding, one LSTM layer, packed; memory padded to src's length."""
 
-    def __init__(self, vocab, emb, hidden):
+    def __init__(self, vocab, emb, hidden, pad_id=PAD):
         super().__init__()
-        self.embed = nn.Embedding(vocab, emb, padding_idx=PAD)
+        self.embed = nn.Embedding(vocab, emb, padding_idx=pad_id)
         self.lstm = nn.LSTM(emb, hidden, batch_first=True)
         self.calls = []
 
@@ -590,9 +591,9 @@ class _Decoder(nn.Module):
     """The notebook's decoder (embedding, LSTM, dot attention, Linear on [out; context]) that
     records what it is fed and stops a call that feeds it something no decoder can read."""
 
-    def __init__(self, vocab, emb, hidden):
+    def __init__(self, vocab, emb, hidden, pad_id=PAD):
         super().__init__()
-        self.embed = nn.Embedding(vocab, emb, padding_idx=PAD)
+        self.embed = nn.Embedding(vocab, emb, padding_idx=pad_id)
         self.lstm = nn.LSTM(emb, hidden, batch_first=True)
         self.out = nn.Linear(2 * hidden, vocab)
         self.records = []  # (inputs, state given, state returned, mask)
@@ -702,29 +703,30 @@ class _Decoder(nn.Module):
             raise CheckFailed(
                 f"{where} got a mask that does not mark the real source tokens:\n"
                 f"  it should be (batch={batch}, source seq={want_mask.shape[1]}), True where "
-                "position < src_lengths[b],\n  so that attention skips the padding.\n"
-                "  Fix:  mask = src != 0    # True at real tokens: <pad> is id 0"
+                "position < src_lengths[b],\n  so that attention skips the padding. Build it from "
+                "the lengths:\n  the pad id need not be 0.\n"
+                "  Fix:  mask = (torch.arange(src.size(1)) < src_lengths.cpu()[:, None]).to(src.device)"
             )
 
 
-def _decode_fixtures(vocab, emb, hidden, sos_id, eos_id, eos_bias, *, seed, device):
+def _decode_fixtures(vocab, emb, hidden, sos_id, eos_id, eos_bias, *, seed, device, pad_id=PAD):
     """Seeded encoder and decoder whose predictions vary from step to step and reach <eos> at
     different steps; <pad>, <unk> and <sos> are never predicted, as in a trained model."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        encoder = _Encoder(vocab, emb, hidden)
-        decoder = _Decoder(vocab, emb, hidden)
+        encoder = _Encoder(vocab, emb, hidden, pad_id)
+        decoder = _Decoder(vocab, emb, hidden, pad_id)
         with torch.no_grad():
             decoder.out.weight.mul_(3.0)
             decoder.out.bias.zero_()
             decoder.out.bias[eos_id] = eos_bias
-            decoder.out.bias[[PAD, 1, sos_id]] = -10.0
+            decoder.out.bias[[pad_id, 1, sos_id]] = -10.0
             decoder.embed.weight.mul_(2.0)  # the fed ids matter: a wrong input shows
     return encoder.to(device).eval(), decoder.to(device).eval()
 
 
-def _reference_decode(encoder, decoder, src, lengths, targets, sos_id, eos_id, teacher_forcing):
-    """tokens (batch, steps) with pad after each row's first <eos>; raw (no padding) too."""
+def _reference_decode(encoder, decoder, src, lengths, targets, sos_id, eos_id, teacher_forcing, pad_id=PAD):
+    """tokens (batch, steps) with pad_id after each row's first <eos>; raw (no padding) too."""
     with torch.no_grad():
         memory, state = encoder(src, lengths)
         mask = torch.arange(src.size(1), device=src.device)[None, :] < lengths.to(src.device)[:, None]
@@ -743,7 +745,7 @@ def _reference_decode(encoder, decoder, src, lengths, targets, sos_id, eos_id, t
             raw = torch.cat(out, dim=1)
     is_eos = raw == eos_id
     after = (is_eos.long().cumsum(dim=1) - is_eos.long()) > 0
-    return raw.masked_fill(after, PAD), raw, mask
+    return raw.masked_fill(after, pad_id), raw, mask
 
 
 def _fed_sequence(records, batch):
@@ -883,8 +885,8 @@ def _decode_case(batch, src_seq, seed):
     return lengths[torch.randperm(batch, generator=g)], g
 
 
-def _decode_targets(batch, steps, vocab, sos_id, eos_id, *, seed):
-    return _padded_targets([steps - i % 3 for i in range(batch)], steps, vocab, eos_id, PAD,
+def _decode_targets(batch, steps, vocab, sos_id, eos_id, pad_id, *, seed):
+    return _padded_targets([steps - i % 3 for i in range(batch)], steps, vocab, eos_id, pad_id,
                            seed=seed + 1, avoid=(sos_id, 1))
 
 
@@ -905,40 +907,43 @@ def _explain_decode_error(err, batch, vocab):
 
 
 DECODE_CONFIGS = (
-    # batch, src seq, target seq, vocab, emb, hidden, sos_id, eos_id, eos bias, seed: chosen so
-    # that rows reach <eos> at different steps (one never does) in both modes
-    (5, 7, 6, 9, 4, 6, 4, 5, 0.0, 5),
-    (3, 5, 8, 11, 3, 5, 7, 2, 0.0, 70),
+    # batch, src seq, target seq, vocab, emb, hidden, sos_id, eos_id, pad_id, eos bias, seed:
+    # chosen so that rows reach <eos> at different steps (one never does) in both modes; the pad
+    # ids are not 0, and 0 is an ordinary token that the fixtures predict
+    (5, 7, 6, 9, 4, 6, 4, 5, 3, 0.0, 32),
+    (3, 5, 8, 11, 3, 5, 7, 2, 6, 0.0, 70),
 )
-OTHER_DECODE_CONFIGS = ((4, 9, 7, 10, 5, 2, 8, 9, 0.5, 9),)
+OTHER_DECODE_CONFIGS = ((4, 9, 7, 10, 5, 2, 8, 9, 0, 0.5, 9),)
 
 
 def check_greedy_decode(greedy_decode, *, configs=DECODE_CONFIGS, modes=(False, True),
                         device: str | None = None) -> None:
-    """greedy_decode(encoder, decoder, src, src_lengths, targets, sos_id, eos_id, teacher_forcing)
-    -> tokens (batch, targets.size(1)), pad (0) after each row's first <eos>.
+    """greedy_decode(encoder, decoder, src, src_lengths, targets, sos_id, eos_id, pad_id,
+    teacher_forcing) -> tokens (batch, targets.size(1)), pad_id after each row's first <eos>.
 
     The fixtures are seeded encoder/decoder modules with the notebook's interface; lengths are
-    unsorted with a 1 and a full length; sos_id and eos_id differ from the notebook's. Both modes:
-    teacher_forcing=False must never read the targets' values.
+    unsorted with a 1 and a full length; sos_id, eos_id and pad_id differ from the notebook's (the
+    visible configs' pad ids are not 0). Both modes: teacher_forcing=False must never read the
+    targets' values.
     """
     __tracebackhide__ = True
     devices = [device] if device else ["cpu"] + (["cuda"] if _cuda() else [])
     for dev in devices:
-        for batch, src_seq, steps, vocab, emb, hidden, sos_id, eos_id, bias, seed in configs:
+        for batch, src_seq, steps, vocab, emb, hidden, sos_id, eos_id, pad_id, bias, seed in configs:
             encoder, decoder = _decode_fixtures(vocab, emb, hidden, sos_id, eos_id, bias, seed=seed,
-                                                device=dev)
+                                                device=dev, pad_id=pad_id)
             lengths, g = _decode_case(batch, src_seq, seed)
             src = torch.randint(4, vocab, (batch, src_seq), generator=g)
-            src = src.masked_fill(torch.arange(src_seq)[None, :] >= lengths[:, None], PAD).to(dev)
-            targets = _decode_targets(batch, steps, vocab, sos_id, eos_id, seed=seed)
+            src = src.masked_fill(src == pad_id, 1)             # the source is padded with pad_id too
+            src = src.masked_fill(torch.arange(src_seq)[None, :] >= lengths[:, None], pad_id).to(dev)
+            targets = _decode_targets(batch, steps, vocab, sos_id, eos_id, pad_id, seed=seed)
             targets = targets.to(dev)
             for teacher_forcing in modes:
                 mode = f"teacher_forcing={teacher_forcing}"
                 label = (f"({mode}, src_lengths={lengths.tolist()}, sos_id={sos_id}, "
-                         f"eos_id={eos_id})")
+                         f"eos_id={eos_id}, pad_id={pad_id})")
                 want, raw, mask = _reference_decode(encoder, decoder, src, lengths, targets, sos_id,
-                                                    eos_id, teacher_forcing)
+                                                    eos_id, teacher_forcing, pad_id)
                 with torch.no_grad():
                     decoder.encoder_state = encoder(src, lengths)[1]
                 decoder.expected_mask = mask
@@ -949,7 +954,7 @@ def check_greedy_decode(greedy_decode, *, configs=DECODE_CONFIGS, modes=(False, 
                 try:
                     with torch.no_grad(), calling("greedy_decode"):
                         tokens = greedy_decode(encoder, decoder, src, lengths, targets.clone(), sos_id,
-                                               eos_id, teacher_forcing)
+                                               eos_id, pad_id, teacher_forcing)
                 except RuntimeError as err:
                     _explain_decode_error(err, batch, vocab)
                     if "device" not in str(err):
@@ -1004,7 +1009,7 @@ def check_greedy_decode(greedy_decode, *, configs=DECODE_CONFIGS, modes=(False, 
                 )
                 tokens_cpu = tokens.detach().cpu().long()
                 free_raw = raw if not teacher_forcing else _reference_decode(
-                    encoder, decoder, src, lengths, targets, sos_id, eos_id, False)[1]
+                    encoder, decoder, src, lengths, targets, sos_id, eos_id, False, pad_id)[1]
                 require(
                     len(decoder.records) > 0,
                     "greedy_decode() never called the decoder.\n  Fix:  " + _DECODE_FIX,
@@ -1022,26 +1027,34 @@ def check_greedy_decode(greedy_decode, *, configs=DECODE_CONFIGS, modes=(False, 
                         f"sequence {row} predicted <eos> at step {at}, but tokens go on after it\n"
                         f"  {label}.\n"
                         "  A sequence is finished at its first <eos>: every later position is "
-                        "<pad> (id 0).\n"
-                        "  Fix:  prediction = prediction.masked_fill(finished, 0)    # before "
+                        f"<pad> (pad_id={pad_id}).\n"
+                        "  Fix:  prediction = prediction.masked_fill(finished, pad_id)  # before "
                         "finished |= ..."
                     )
-                eos_to_pad = raw.masked_fill((raw == eos_id).long().cumsum(1) > 0, PAD)
+                eos_to_pad = raw.masked_fill((raw == eos_id).long().cumsum(1) > 0, pad_id)
                 if torch.equal(tokens_cpu, eos_to_pad):
                     raise CheckFailed(
                         f"the <eos> itself was replaced by <pad>\n  {label}.\n"
                         "  Keep each row's first <eos>; pad only AFTER it: update `finished` after "
                         "padding.\n"
-                        "  Fix:  prediction = prediction.masked_fill(finished, 0)    # before "
+                        "  Fix:  prediction = prediction.masked_fill(finished, pad_id)  # before "
                         "finished |= ..."
                     )
-                keep = want != PAD
+                keep = want != pad_id
                 if torch.equal(tokens_cpu[keep], want[keep]):
                     vals = sorted({int(v) for v in tokens_cpu[~keep]})
+                    if vals == [0] and pad_id != 0:
+                        raise CheckFailed(
+                            f"after each row's first <eos>, tokens hold 0, but this check's pad_id "
+                            f"is {pad_id}:\n  id 0 is written in, and here 0 is an ordinary "
+                            "token. Use the argument, so any\n  vocabulary's padding id works.\n"
+                            f"  {label}.\n"
+                            "  Fix:  prediction.masked_fill(finished, pad_id)"
+                        )
                     raise CheckFailed(
                         f"after each row's first <eos>, tokens hold {vals}; they should be <pad>, "
-                        f"id 0\n  {label}.\n"
-                        "  Fix:  prediction.masked_fill(finished, 0)"
+                        f"pad_id={pad_id}\n  {label}.\n"
+                        "  Fix:  prediction.masked_fill(finished, pad_id)"
                     )
                 bad = (tokens_cpu != want).nonzero()[0].tolist()
                 raise CheckFailed(
@@ -1050,45 +1063,55 @@ def check_greedy_decode(greedy_decode, *, configs=DECODE_CONFIGS, modes=(False, 
                     f"  {label}. At each step keep the argmax over the vocab axis.\n"
                     f"  Fix:  {_DECODE_FIX}"
                 )
+    pads = sorted({c[8] for c in configs})
     passed("greedy_decode: <sos>, then each prediction fed back (targets never read), "
-           "<pad> after <eos>; teacher forcing feeds the true previous token"
+           f"pad_id after <eos> (pad ids {pads}); teacher forcing feeds the true previous token"
            + (" (cpu and cuda)" if len(devices) > 1 else ""))
 
 
 # --- the trained model ---------------------------------------------------------------------------
 
-N_PAIRS, TEST_START = 6000, 5000  # the notebook's split: date_pairs(6000)[5000:] is held out
-
-
 def _encode_pairs(pairs, source_vocab, target_vocab, eos_id):
     srcs = [torch.tensor(source_vocab.encode(list(h)), dtype=torch.long) for h, _ in pairs]
     lengths = torch.tensor([len(s) for s in srcs])
-    src = nn.utils.rnn.pad_sequence(srcs, batch_first=True, padding_value=PAD)
+    src = nn.utils.rnn.pad_sequence(srcs, batch_first=True, padding_value=source_vocab.pad_id)
     tgt = torch.tensor([target_vocab.encode(list(iso)) + [eos_id] for _, iso in pairs])
     return src, lengths, tgt
 
 
 def held_out_pairs(which: str = "test") -> list[tuple[str, str]]:
-    """'test': the notebook's held-out split; 'fresh': other dates (seed 8), none in training."""
-    from ..data import date_pairs
+    """'test': the notebook's held-out split, date_split("test"); 'fresh': other dates (seed 8),
+    none of them in the training or validation split."""
+    from ..data import dates
 
+    split = dates._pairs(dates.N_SPLIT, 0, "en_US")  # the check runs after the seal: no gate here
     if which == "test":
-        return date_pairs(N_PAIRS)[TEST_START:]
-    seen = {human for human, _ in date_pairs(N_PAIRS)[:TEST_START]}
-    return [p for p in date_pairs(1500, seed=8) if p[0] not in seen][:1000]
+        return split[dates.TEST_START:]
+    seen = {human for human, _ in split[:dates.TEST_START]}
+    return [p for p in dates._pairs(1500, 8, "en_US") if p[0] not in seen][:1000]
 
 
-def check_trained_model(encoder, decoder, source_vocab, target_vocab, *, which: str = "test",
-                        threshold: float = 0.99) -> None:
-    """Greedy-decode held-out dates with the learner's encoder and decoder (the check's own loop),
-    and require an exact-match accuracy of at least `threshold`."""
+def check_trained_model(model, source_vocab, target_vocab, *, which: str = "test",
+                        threshold: float = 0.95) -> None:
+    """Greedy-decode held-out dates with the learner's model.encoder and model.decoder (the check's
+    own loop), and require an exact-match accuracy of at least `threshold`.
+
+    First the held-out gate (course_utils.heldout): the model must be the one the locked training
+    cell sealed, unchanged since, and the test split must not have been asked for before the seal.
+    """
     __tracebackhide__ = True
     from ..data import EOS, SOS
 
+    require(
+        isinstance(model, nn.Module),
+        f"model should be your trained Seq2Seq module, not {type(model).__name__}.",
+    )
+    heldout.require_sealed(model)
+    encoder, decoder = getattr(model, "encoder", None), getattr(model, "decoder", None)
     for name, module in (("encoder", encoder), ("decoder", decoder)):
         require(
             isinstance(module, nn.Module),
-            f"{name} should be your trained {name.capitalize()} module, not "
+            f"model.{name} should be your trained {name.capitalize()} module, not "
             f"{type(module).__name__}.",
         )
     sos_id, eos_id = target_vocab.stoi[SOS], target_vocab.stoi[EOS]
@@ -1101,7 +1124,7 @@ def check_trained_model(encoder, decoder, source_vocab, target_vocab, *, which: 
     try:
         with torch.no_grad():
             tokens, _, _ = _reference_decode(encoder, decoder, src.to(device), lengths, targets.to(device),
-                                             sos_id, eos_id, teacher_forcing=False)
+                                             sos_id, eos_id, False, target_vocab.pad_id)
     finally:
         encoder.train(modes[0])
         decoder.train(modes[1])
@@ -1118,7 +1141,7 @@ def check_trained_model(encoder, decoder, source_vocab, target_vocab, *, which: 
         for i in ids.tolist():
             if i == eos_id:
                 break
-            chars.append(target_vocab.itos[i] if i > PAD else "")
+            chars.append(target_vocab.itos[i] if i != target_vocab.pad_id else "")
         return "".join(chars)
 
     wrong = (~right).nonzero()[:, 0].tolist()
