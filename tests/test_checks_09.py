@@ -15,6 +15,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 import course_utils as cu
+from course_utils import heldout
 from course_utils.checks import nb09
 from course_utils.checks.common import NotDoneYet
 
@@ -507,8 +508,22 @@ def test_most_wrong_other_right_way():
     def by_loss(probs, labels, k):
         p_true = torch.where(labels == 1, probs, 1 - probs)
         order = [i for i in p_true.argsort().tolist() if p_true[i] < 0.5]
-        return order[:k]
+        return torch.tensor(order[:k], dtype=torch.long)
     nb09.check_most_wrong(by_loss)
+
+
+def _wrong_list(probs, labels, k):
+    return most_wrong(probs, labels, k).tolist()                  # a list where the table says a tensor
+
+
+def _wrong_int32(probs, labels, k):
+    return most_wrong(probs, labels, k).int()
+
+
+def _wrong_sorts_in_place(probs, labels, k):
+    wrong = most_wrong(probs, labels, k)
+    probs[labels == 1] = 1 - probs[labels == 1]                     # changes the caller's tensor
+    return wrong
 
 
 def _wrong_ascending(probs, labels, k):
@@ -542,6 +557,9 @@ def _wrong_top_loss_all(probs, labels, k):
     (_wrong_most_positive, ["includes sentence 8, which the model gets right"]),
     (_wrong_values, ["returned floats"]),
     (_wrong_top_loss_all, ["which the model gets right", "Only 6 are wrong here, fewer than k=8: return those 6"]),
+    (_wrong_list, ["should return the indices as an int64 tensor, not a list"]),
+    (_wrong_int32, ["returned a int32 tensor; the task wants int64"]),
+    (_wrong_sorts_in_place, ["most_wrong() changed its input probs in place"]),
 ])
 def test_most_wrong_wrong(fn, words):
     _fails(nb09.check_most_wrong, fn, *words)
@@ -554,21 +572,53 @@ def test_most_wrong_not_done():
         nb09.check_most_wrong(blank)
 
 
-# --- the trained model: a majority-class model and a model that pools over padding must fail ------------
+# --- the trained model: sealed, a packed LSTM, padding invariant, accurate ------------------------------
+
+
+@pytest.fixture(autouse=True)
+def fresh_gate():
+    """Each test starts with the held-out gate as it found it (open, nothing sealed) and leaves it so."""
+    saved = dict(heldout._state)
+    heldout._state.update(closed=False, attempts=[], seal=None)
+    yield
+    heldout._state.clear()
+    heldout._state.update(saved)
+
+
+def _vocab_and_loader():
+    reviews = cu.data.movie_reviews("train")
+    vocab = cu.data.Vocab.build((cu.data.tokenize(r.text) for r in reviews), min_count=2)
+    data = [(vocab.encode(cu.data.tokenize(r.text)), r.label) for r in reviews]
+    sampler = cu.data.LengthBatches([len(ids) for ids, _ in data], 128, shuffle=True)
+    loader = torch.utils.data.DataLoader(data, batch_sampler=sampler, collate_fn=cu.data.pad_collate)
+    return vocab, loader
 
 
 @pytest.fixture(scope="module")
 def trained_bag():
     """A bag of words trained for 2 epochs (a few seconds): accurate, and padding invariant."""
-    cu.set_seed(0)
-    reviews = cu.data.movie_reviews("train")
-    vocab = cu.data.Vocab.build((cu.data.tokenize(r.text) for r in reviews), min_count=2)
-    data = [(vocab.encode(cu.data.tokenize(r.text)), r.label) for r in reviews]
-    loader = torch.utils.data.DataLoader(data, batch_size=128, shuffle=True, collate_fn=cu.data.pad_collate,
-                                         generator=torch.Generator().manual_seed(0))
-    model = _Bag(len(vocab))
-    cu.fit(model, loader, nn.CrossEntropyLoss(), torch.optim.Adam(model.parameters(), lr=1e-2), 2, progress=False)
+    with torch.random.fork_rng():
+        cu.set_seed(0)
+        vocab, loader = _vocab_and_loader()
+        model = _Bag(len(vocab))
+        cu.fit(model, loader, nn.CrossEntropyLoss(), torch.optim.Adam(model.parameters(), lr=1e-2), 2,
+               progress=False)
     return model, vocab
+
+
+@pytest.fixture(scope="module")
+def trained_lstm():
+    """A small SentimentLSTM trained for 2 epochs (seconds): the right kind of model, modestly accurate."""
+    with torch.random.fork_rng():
+        cu.set_seed(0)
+        vocab, loader = _vocab_and_loader()
+        model = SentimentLSTM(len(vocab), 16, 16, vocab.pad_id)
+        cu.fit(model, loader, nn.CrossEntropyLoss(), torch.optim.Adam(model.parameters(), lr=1e-2), 2,
+               progress=False)
+    return model, vocab
+
+
+LOW = 0.6    # the tests' pass mark for the 2-epoch LSTM (the notebook's is nb09.THRESHOLD)
 
 
 class _Bag(nn.Module):
@@ -600,9 +650,11 @@ class _Majority(nn.Module):
         return self.bias.expand(ids.size(0), 2)
 
 
-def _fails_trained(model, vocab, *words):
+def _fails_trained(model, vocab, *words, seal=True, **kwargs):
+    if seal:
+        heldout.seal(model)
     with pytest.raises(AssertionError) as info:
-        nb09.check_trained_model(model, vocab)
+        nb09.check_trained_model(model, vocab, **kwargs)
     msg = str(info.value)
     for w in words:
         assert w in msg, msg
@@ -616,54 +668,97 @@ def _test_accuracy(model, vocab, batch_size=64):
     return cu.evaluate(model, loader, metrics={"accuracy": cu.accuracy})["accuracy"]
 
 
-def test_trained_model_passes_for_a_padding_invariant_accurate_model(trained_bag, capsys):
-    model, vocab = trained_bag
-    nb09.check_trained_model(model, vocab)
-    nb09.check_trained_model(model, vocab, batch_size=7)
+def test_trained_model_passes_for_a_sealed_packed_lstm(trained_lstm, capsys):
+    model, vocab = trained_lstm
+    heldout.seal(model)
+    nb09.check_trained_model(model, vocab, threshold=LOW)
+    nb09.check_trained_model(model, vocab, threshold=LOW, batch_size=7)
     assert capsys.readouterr().out.count("PASSED trained model: test accuracy") == 2
+
+
+def test_trained_model_an_accurate_bag_of_words_fails(trained_bag):
+    """The bag of words ties the BiLSTM on accuracy: the check grades the LSTM, not the number alone."""
+    model, vocab = trained_bag
+    assert _test_accuracy(model, vocab) >= nb09.THRESHOLD       # it would pass on accuracy alone
+    _fails_trained(model, vocab, "is not the packed LSTM classifier of exercise 3",
+                   "a bag of words reaches about 0.78 here too")
 
 
 def test_trained_model_majority_class_fails(trained_bag):
     _, vocab = trained_bag
-    msg = _fails_trained(_Majority(), vocab, "accuracy on the 1,057 held-out test sentences is 0.4939",
-                         "majority-class baseline")
-    assert "at least 0.75" in msg
+    _fails_trained(_Majority(), vocab, "is not the packed LSTM classifier of exercise 3")
 
 
 def test_trained_model_pooling_over_padding_fails_whatever_its_accuracy(trained_bag):
     model, vocab = trained_bag
     padded = _BagOverPadding(model)
-    assert _test_accuracy(padded, vocab) >= 0.75      # it would pass on accuracy alone
+    assert _test_accuracy(padded, vocab) >= nb09.THRESHOLD      # it would pass on accuracy alone
     _fails_trained(padded, vocab, "answer depends on the padding of the batch")
 
 
-class _BagSoftmax(nn.Module):
-    def __init__(self, bag):
+class _LSTMSoftmax(nn.Module):
+    """The trained LSTM's own parts, its logits turned into probabilities."""
+
+    def __init__(self, lstm_model):
         super().__init__()
-        self.linear = bag.linear
+        self.embedding, self.dropout = lstm_model.embedding, lstm_model.dropout
+        self.lstm, self.head = lstm_model.lstm, lstm_model.head
+        self.inner = lstm_model
 
     def forward(self, ids, lengths):
-        return self.linear(bag_of_words(ids, self.linear.in_features, 0)).softmax(dim=-1)
+        return self.inner(ids, lengths).softmax(dim=-1)
 
 
-def test_trained_model_that_returns_probabilities_fails(trained_bag):
-    model, vocab = trained_bag
-    probabilities = _BagSoftmax(model)
-    assert _test_accuracy(probabilities, vocab) >= 0.75     # accurate, but trained through a softmax
-    _fails_trained(probabilities, vocab, "returns probabilities (each row sums to 1), not logits")
+def test_trained_model_that_returns_probabilities_fails(trained_lstm):
+    model, vocab = trained_lstm
+    probabilities = _LSTMSoftmax(model)
+    assert _test_accuracy(probabilities, vocab) >= LOW
+    _fails_trained(probabilities, vocab, "returns probabilities (each row sums to 1), not logits",
+                   threshold=LOW)
 
 
 def test_trained_model_untrained_lstm_fails(trained_bag):
     _, vocab = trained_bag
-    cu.set_seed(0)
-    _fails_trained(SentimentLSTM(len(vocab), 8, 8, vocab.pad_id), vocab, "at least 0.75")
+    with torch.random.fork_rng():
+        cu.set_seed(0)
+        untrained = SentimentLSTM(len(vocab), 8, 8, vocab.pad_id)
+    _fails_trained(untrained, vocab, f"at least {nb09.THRESHOLD} earns the points")
 
 
-def test_trained_model_restores_train_mode(trained_bag):
-    model, vocab = trained_bag
+def test_trained_model_not_sealed_fails(trained_lstm):
+    model, vocab = trained_lstm
+    _fails_trained(model, vocab, "no trained model was sealed", seal=False, threshold=LOW)
+
+
+def test_trained_model_trained_after_the_seal_fails(trained_lstm):
+    model, vocab = trained_lstm
+    further = copy.deepcopy(model)
+    heldout.seal(further)
+    with torch.no_grad():
+        further.head.bias += 0.01                       # one more step, on the test split, say
+    _fails_trained(further, vocab, "weights changed after the training cell sealed them", seal=False,
+                   threshold=LOW)
+
+
+def _ask():
+    return cu.data.movie_reviews("test")
+
+
+def test_trained_model_with_the_test_split_asked_for_fails(trained_lstm):
+    model, vocab = trained_lstm
+    heldout.hold_out("the test sentences")
+    with pytest.raises(heldout.TestSplitClosed):
+        _ask()                                          # e.g. in fit_best, to train on it too
+    _fails_trained(model, vocab, "asked for before the model was trained and sealed", threshold=LOW)
+
+
+def test_trained_model_restores_train_mode(trained_lstm):
+    model, vocab = trained_lstm
+    heldout.seal(model)
     model.train()
-    nb09.check_trained_model(model, vocab)
+    nb09.check_trained_model(model, vocab, threshold=LOW)
     assert model.training
+    model.eval()
 
 
 # --- the graded wrong answers, through the visible checks (what a self-paced learner sees) --------------
@@ -679,6 +774,8 @@ def _notebook_namespace():
     tiny = torch.utils.data.TensorDataset(torch.zeros(4, 1), torch.zeros(4).long())
     for name in ("train_loader", "valid_loader", "test_loader"):
         ns[name] = torch.utils.data.DataLoader(tiny)
+    ns["encode"] = lambda reviews: [([2, 3], r.label) for r in reviews]       # the notebook's helpers
+    ns["collate"] = ns["train_collate"] = cu.data.pad_collate
     return ns
 
 

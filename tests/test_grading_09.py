@@ -1,5 +1,7 @@
 """Notebook 09 (sentiment) graded through real nbgrader: full marks, zero, and realistic wrong
-answers, each written as a text edit of the solution. The notebook trains the learner's model
+answers, each written as a text edit of the solution. The test split is closed (cu.heldout) until the
+locked training cell has trained and sealed the model: an answer that trains on it, or chooses the
+epoch on it, loses the trained-model points. The notebook trains the learner's model
 while it is graded, so a wrong model also loses the trained-model points when the model it trains
 is broken (errors, answers that depend on padding, probabilities instead of logits); a wrong answer
 that still trains a good, padding-invariant model (no padding_idx, no deepcopy) loses only its
@@ -19,8 +21,17 @@ WRONG_ANSWERS = [
     WrongAnswer("bag_of_words", "counts[:, pad_id] = 0", "counts[:, 0] = 0", "test_bag_of_words",
                 "column 0 zeroed whatever pad_id is"),
     # fit_best
-    WrongAnswer("fit_best", "valid_loader=valid_loader", "valid_loader=test_loader", "test_fit_best",
-                "the test split used to choose the epoch"),
+    # the test split is closed until the model is trained (cu.heldout): test_loader does not exist yet
+    # when fit_best runs, so choosing the epoch on it breaks training, and the model is never sealed
+    WrongAnswer("fit_best", "valid_loader=valid_loader", "valid_loader=test_loader",
+                ("test_fit_best", "test_trained_model"), "the test split used to choose the epoch"),
+    # the held-out gate: training on the test sentences too, the way a learner would
+    WrongAnswer("fit_best", "        history.append(record)\n",
+                "        history.append(record)\n"
+                "        test_sentences = encode(cu.data.movie_reviews(\"test\"))\n"
+                "        cu.fit(model, torch.utils.data.DataLoader(test_sentences, batch_size=128, collate_fn=collate),\n"
+                "               loss_fn, optimizer, epochs=1, progress=False)\n",
+                ("test_fit_best", "test_trained_model"), "trained on the test split too, every epoch"),
     WrongAnswer("fit_best", "best_state = copy.deepcopy(model.state_dict())", "best_state = model.state_dict()",
                 "test_fit_best", "state_dict() kept without a copy: the last epoch's weights come back"),
     WrongAnswer("fit_best", "    model.load_state_dict(best_state)\n", "", "test_fit_best",
@@ -76,12 +87,12 @@ def test_locked_training_cells_run_as_written(course):
         for cell in nb.cells:
             if cell.metadata.get("nbgrader", {}).get("grade_id") == "train":
                 cell.source = cell.source.replace("train_loader, valid_loader,", "train_loader, test_loader,")
-                cell.source = cell.source.replace("EMB, HIDDEN, EPOCHS = 48, 48, 6", "EMB, HIDDEN, EPOCHS = 48, 48, 1")
-                assert "test_loader" in cell.source and "EPOCHS = 48, 48, 1" in cell.source
+                cell.source = cell.source.replace("EPOCHS, LR = 32, 32, 6, 8e-3", "EPOCHS, LR = 32, 32, 1, 8e-3")
+                assert "test_loader" in cell.source and "EPOCHS, LR = 32, 32, 1, 8e-3" in cell.source
 
     grades = course.submit("edits_locked_cells", edit)
     assert all(score == max_score for score, max_score in grades.values()), grades
     graded = course.tmp / "autograded" / "edits_locked_cells" / A / f"{course.notebook}.ipynb"
     train = next(c for c in nbformat.read(graded, as_version=4).cells
                  if c.metadata.get("nbgrader", {}).get("grade_id") == "train")
-    assert "valid_loader, nn.CrossEntropyLoss()" in train.source and "EPOCHS = 48, 48, 6" in train.source
+    assert "valid_loader, nn.CrossEntropyLoss()" in train.source and "EPOCHS, LR = 32, 32, 6, 8e-3" in train.source
