@@ -228,3 +228,16 @@ def test_embedding_row_not_zero():
         return nn.Embedding.from_pretrained(torch.ones(v, e), padding_idx=p, freeze=False)
     text = message(nb01.check_make_embedding, pretrained)
     assert text.startswith("row 0 (<pad>) of the embedding should be all zeros")
+
+
+def test_to_lstm_input_transposes_the_callers_tensor_in_place():
+    """issue 17, item 8: the right numbers, but the caller's embedded batch is transposed too."""
+    def in_place(embedded, batch_first):
+        return embedded if batch_first else embedded.transpose_(0, 1)
+
+    with pytest.raises(AssertionError) as info:
+        nb01.check_to_lstm_input(in_place)
+    text = str(info.value)
+    assert text.startswith("to_lstm_input(embedded, batch_first=False) changed embedded in place:\n"
+                           "  embedded was (3, 7, 2), now (7, 3, 2): transpose_ (or t_) swapped its axes."), text
+    assert text.endswith("Fix:  x = embedded.transpose(0, 1)    a new view; embedded keeps its layout")

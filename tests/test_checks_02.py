@@ -463,3 +463,34 @@ def test_visible_check_catches_each_graded_wrong_answer(wrong):
     """Every wrong answer the grading catches, the visible check (default arguments) catches too."""
     failures = visible_failure(graded.A, wrong)
     assert all(failures.values()), f"the visible check passed {wrong.why!r}: {failures}"
+
+
+# --- inputs come back unchanged (issue 17, item 8) ------------------------------------------------
+
+
+def test_univariate_windows_unsqueezes_the_callers_series():
+    def in_place(series, seq):
+        series.unsqueeze_(-1)                          # (hours, 1): "a feature axis"
+        n = len(series) - seq
+        return torch.stack([series[i:i + seq] for i in range(n)]), series[seq:]
+
+    with pytest.raises(AssertionError) as info:
+        nb02.check_univariate_windows(in_place)
+    text = str(info.value)
+    assert "changed series in place:\n  series was (" in text, text
+    assert text.endswith("Fix:  x = series.clone()    then reshape x; or the method without the trailing _")
+
+
+def test_keras_lstm_transposes_the_callers_x():
+    def in_place(lstm, x, return_sequences):
+        if not lstm.batch_first:
+            out, _ = lstm(x.transpose_(0, 1))
+            out = out.transpose(0, 1)
+        else:
+            out, _ = lstm(x)
+        return out if return_sequences else out[:, -1]
+
+    with pytest.raises(AssertionError) as info:
+        nb02.check_keras_lstm(in_place)
+    text = str(info.value)
+    assert "changed x in place:\n" in text and "transpose_ (or t_) swapped its axes." in text, text

@@ -524,3 +524,15 @@ def test_visible_check_catches_each_graded_wrong_answer(wrong):
     """Every wrong answer the grading catches, the visible check (default arguments) catches too."""
     failures = visible_failure(graded.A, wrong)
     assert all(failures.values()), f"the visible check passed {wrong.why!r}: {failures}"
+
+
+def test_last_output_transposes_the_callers_out():
+    """issue 17, item 8: right values, but the caller's batch-first out is now seq-first."""
+    def in_place(out, batch_first):
+        return out.transpose_(0, 1)[-1] if batch_first else out[-1]
+
+    with pytest.raises(AssertionError) as info:
+        nb04.check_last_output(in_place)
+    text = str(info.value)
+    assert text.startswith("last_output(out, batch_first=True) changed out in place:\n"), text
+    assert text.endswith("Fix:  x = out.transpose(0, 1)    a new view; out keeps its layout")

@@ -517,3 +517,14 @@ def test_visible_check_catches_each_graded_wrong_answer(wrong):
     """Every wrong answer the grading catches, the visible check (default arguments) catches too."""
     failures = visible_failure(graded.A, wrong)
     assert all(failures.values()), f"the visible check passed {wrong.why!r}: {failures}"
+
+
+def test_layer_state_transposes_the_callers_h_n():
+    """issue 17, item 8: batch-first thinking, in place: the right rows, but h_n is left transposed."""
+    def in_place(h_n, layer):
+        return h_n.transpose_(0, 1)[:, layer]
+
+    with pytest.raises(AssertionError) as info:
+        nb05.check_layer_state(in_place, top_layer)
+    text = str(info.value)
+    assert "changed h_n in place:\n" in text and "transpose_ (or t_) swapped its axes." in text, text

@@ -110,6 +110,10 @@ PINNED = {
                             "torch.cat([out[:, -1, :H], out[:, 0, H:]], dim=-1)"],
     "hidden fixed at the notebook's 5": ["split out at column 5", "2 x hidden = 8 columns", "out[..., :4]"],
     "backward state first": ["wrong order", "backward first"],
+    "the caller's batch-first out transposed in place (transpose_)":
+        ["sentence_vector(out, batch_first=True) changed out in place:",
+         "out was (2, 5, 12), now (5, 2, 12): transpose_ (or t_) swapped its axes.",
+         "Fix:  x = out.transpose(0, 1)    a new view; out keeps its layout"],
     "h_n[-1] alone as the sentence vector: the backward direction only":
         ["fed the head h_n[-1] alone", "BACKWARD direction only",
          "PyTorch says: mat1 and mat2 shapes cannot be multiplied (3x4 and 8x2)"],
@@ -472,3 +476,86 @@ def test_checks_leave_the_random_state_alone():
 def test_unknown_argument_is_an_error_of_the_test_not_of_the_learner():
     with pytest.raises(TypeError, match=re.escape("unknown argument(s) ['hiden']")):
         nb06.check_sentence_vector(solution("sentence_vector"), hiden=3)
+
+
+# --- inputs come back unchanged (issue 17, item 8) -------------------------------------------------
+
+IN_PLACE = "Methods ending in _ (transpose_, masked_fill_, sub_), -= and x[...] = write into it."
+
+
+def test_direction_states_resized_in_place():
+    fn = build("direction_states", SOURCES["direction_states"].replace(
+        "states = h_n.view(", "states = h_n.resize_("))
+    message = failure(nb06.check_direction_states, fn)
+    assert message.startswith("direction_states(h_n, num_layers=1) changed h_n in place:\n"
+                              "  h_n was (2, 2, 3), now (1, 2, 2, 3).\n"), message
+    assert IN_PLACE in message
+    assert message.endswith("Fix:  x = h_n.clone()    then reshape x; or the method without the trailing _")
+
+
+def test_bi_classifier_transposes_ids_in_place():
+    source = (SOURCES["BiClassifier"].replace("batch_first=True)", "batch_first=False)")
+              .replace("self.lstm(self.embedding(ids))", "self.lstm(self.embedding(ids.t_()))"))
+    message = failure(nb06.check_bi_classifier, build("BiClassifier", source))
+    assert message.startswith("BiClassifier.forward(ids) changed ids in place:\n"
+                              "  ids was (3, 7), now (7, 3): transpose_ (or t_) swapped its axes."), message
+    assert message.endswith("Fix:  x = ids.transpose(0, 1)    a new view; ids keeps its layout")
+
+
+def test_manual_bidirectional_zeroes_the_callers_state():
+    right = solution("manual_bidirectional")
+
+    def zeroes_h0(layers_fw, layers_bw, x, state=None):
+        result = right(layers_fw, layers_bw, x, state)
+        if state is not None:
+            state[0].zero_()                   # "reset the state for the next batch", on the caller's h0
+        return result
+
+    message = failure(nb06.check_manual_bidirectional, zeroes_h0)
+    assert message.startswith("manual_bidirectional (2 layers, from (h0, c0)) changed h0 in place:\n"
+                              "  48 of its 48 values were set to 0 (zero_, fill_, or x[...] = 0)."), message
+    assert message.endswith("Fix:  x = h0.clone()    then change x; h0 stays as it was")
+
+
+def test_manual_bidirectional_x_changed_in_place():
+    right = solution("manual_bidirectional")
+
+    def scales_x(layers_fw, layers_bw, x, state=None):
+        result = right(layers_fw, layers_bw, x, state)
+        x.mul_(2.0)                            # the caller's batch, doubled
+        return result
+
+    message = failure(nb06.check_manual_bidirectional, scales_x)
+    assert message.startswith("manual_bidirectional (2 layers, from (h0, c0)) changed x in place:\n"
+                              "  36 of its 36 values changed."), message
+    assert message.endswith("Fix:  x = x.clone()    then change x; or use operations that return a new tensor")
+
+
+def test_manual_bidirectional_changes_a_weight():
+    right = solution("manual_bidirectional")
+
+    def trains(layers_fw, layers_bw, x, state=None):
+        result = right(layers_fw, layers_bw, x, state)
+        with torch.no_grad():
+            layers_fw[0].weight_ih_l0.add_(1.0)
+        return result
+
+    message = failure(nb06.check_manual_bidirectional, trains)
+    assert message.startswith("manual_bidirectional (2 layers, from (h0, c0)) changed the weights of "
+                              "layers_fw[0]\n  (weight_ih_l0)"), message
+
+
+@pytest.mark.parametrize("cell", ["direction_states", "sentence_vector", "manual_bidirectional"])
+def test_a_copy_inside_the_answer_passes(cell, capsys):
+    """Working on a clone of the input, in place, is fine: only the caller's tensor must stay."""
+    right = solution(cell)
+
+    def on_a_copy(first, *rest, **kwargs):
+        if cell == "manual_bidirectional":
+            return right(first, rest[0], rest[1].clone(), *rest[2:], **kwargs)
+        copy = first.clone()
+        copy.mul_(1.0)                         # in place, on the answer's own copy
+        return right(copy, *rest, **kwargs)
+
+    CHECKS[cell](on_a_copy)
+    assert "PASSED" in capsys.readouterr().out

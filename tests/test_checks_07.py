@@ -542,3 +542,115 @@ def test_each_graded_wrong_answer_has_its_own_message():
     messages = [next(iter(visible_failure(graded.A, w).values())) for w in graded.WRONG_ANSWERS]
     firsts = [m.splitlines()[0] for m in messages]
     assert len(set(firsts)) == len(firsts), "\n".join(firsts)
+
+
+# --- inputs come back unchanged (issue 17, item 8) ------------------------------------------------
+
+IN_PLACE = "Methods ending in _ (transpose_, masked_fill_, sub_), -= and x[...] = write into it."
+
+
+def _in_place(check, fn, first_lines, fix):
+    with pytest.raises(AssertionError) as info:
+        check(fn)
+    message = str(info.value)
+    assert message.startswith(first_lines), message
+    assert IN_PLACE in message
+    assert message.endswith("  Fix:  " + fix), message
+    assert all(len(line) <= 88 for line in message.splitlines()), message
+
+
+def test_length_mask_unsqueezes_lengths_in_place():
+    def wrong(lengths, seq, batch_first=False):
+        mask = torch.arange(seq, device=lengths.device)[None, :] < lengths.unsqueeze_(1)
+        return mask if batch_first else mask.T
+
+    _in_place(nb07.check_length_mask, wrong,
+              "length_mask(lengths, 7, batch_first=False) changed lengths in place:\n"
+              "  lengths was (4,), now (4, 1).",
+              "x = lengths.clone()    then reshape x; or the method without the trailing _")
+
+
+def test_pack_by_hand_transposes_padded_in_place():
+    def wrong(padded, lengths, batch_first=False):
+        return pack_by_hand(padded.transpose_(0, 1), lengths, False) if batch_first else \
+            pack_by_hand(padded, lengths, False)
+
+    _in_place(nb07.check_pack_by_hand, wrong,
+              "pack_by_hand(padded, lengths, batch_first=True) changed padded in place:\n"
+              "  padded was (4, 7, 3), now (7, 4, 3): transpose_ (or t_) swapped its axes.",
+              "x = padded.transpose(0, 1)    a new view; padded keeps its layout")
+
+
+def test_last_valid_subtracts_from_lengths_in_place():
+    def wrong(out, lengths, batch_first=False, bidirectional=False):
+        lengths -= 1
+        return last_valid(out, lengths + 1, batch_first, bidirectional)
+
+    _in_place(nb07.check_last_valid, wrong,
+              "last_valid(out, lengths, False, False) changed lengths in place:\n"
+              "  every value is 1 lower (-= 1, or sub_).",
+              "last = lengths - 1    a new tensor; lengths stays as it was")
+
+
+def test_last_valid_transposes_out_in_place():
+    def wrong(out, lengths, batch_first=False, bidirectional=False):
+        return last_valid(out if batch_first else out.transpose_(0, 1), lengths, True, bidirectional)
+
+    _in_place(nb07.check_last_valid, wrong,
+              "last_valid(out, lengths, False, False) changed out in place:\n"
+              "  out was (7, 4, 5), now (4, 7, 5): transpose_ (or t_) swapped its axes.",
+              "x = out.transpose(0, 1)    a new view; out keeps its layout")
+
+
+def test_encode_packed_zeroes_the_padding_in_place():
+    def wrong(lstm, padded, lengths):
+        for b, n in enumerate(lengths.tolist()):      # "clean" the padding first, in the caller's batch
+            (padded[b, n:] if lstm.batch_first else padded[n:, b]).zero_()
+        return encode_packed(lstm, padded, lengths)
+
+    _in_place(nb07.check_encode_packed, wrong,
+              "encode_packed(lstm, padded, lengths) changed padded in place:\n"
+              "  81 of its 162 values were set to 0 (zero_, fill_, or x[...] = 0).",
+              "x = padded.clone()    then change x; padded stays as it was")
+
+
+def test_masked_pool_fills_out_in_place():
+    def wrong(out, mask, batch_first=False):
+        dim = 1 if batch_first else 0
+        m = mask[..., None]
+        mean = (out * m).sum(dim) / m.sum(dim)
+        return mean, out.masked_fill_(~m, float("-inf")).amax(dim)
+
+    _in_place(nb07.check_masked_pool, wrong,
+              "masked_pool(out, mask, batch_first=False) changed out in place:\n"
+              "  -inf was written into it (masked_fill_, or an assignment).",
+              "filled = out.masked_fill(~m, float('-inf'))    a new tensor")
+
+
+def test_masked_pool_flips_the_mask_in_place():
+    def wrong(out, mask, batch_first=False):
+        result = masked_pool(out, mask, batch_first)
+        mask.logical_not_()                           # ~mask for masked_fill, on the caller's mask
+        return result
+
+    _in_place(nb07.check_masked_pool, wrong,
+              "masked_pool(out, mask, batch_first=False) changed mask in place:\n"
+              "  54 of its 54 values changed.",
+              "x = mask.clone()    then change x; or use operations that return a new tensor")
+
+
+def test_encode_packed_visible_check_tries_every_combination():
+    """One and two directions, one to three layers, both layouts: an answer right only for one
+    layer, one direction or one layout fails the visible call."""
+    configs = nb07.ENCODE_CONFIGS
+    assert {c[3] for c in configs} == {False, True} and {c[4] for c in configs} == {False, True}
+    assert {(c[3], c[4]) for c in configs} == {(False, False), (False, True), (True, False), (True, True)}
+    assert max(c[2] for c in configs) >= 3 and min(c[2] for c in configs) == 1
+
+    def one_layer_only(lstm, padded, lengths):
+        out, (h_n, c_n) = encode_packed(lstm, padded, lengths)
+        directions = 2 if lstm.bidirectional else 1
+        return out, (h_n[-directions:], c_n[-directions:])     # the top layer only
+
+    with pytest.raises(AssertionError, match="layers=3"):
+        nb07.check_encode_packed(one_layer_only, configs=configs[2:3])

@@ -36,6 +36,8 @@ WRONG_ANSWERS = [
     WrongAnswer("sentence_vector", "[out[-1, :, :hidden], out[0, :, hidden:]]",
                 "[out[0, :, hidden:], out[-1, :, :hidden]]", "test_sentence_vector",
                 "backward state first"),
+    WrongAnswer("sentence_vector", "out = out.transpose(0, 1)", "out = out.transpose_(0, 1)",
+                "test_sentence_vector", "the caller's batch-first out transposed in place (transpose_)"),
     # BiClassifier
     WrongAnswer("BiClassifier", SENTENCE, "h_n[-1]", "test_bi_classifier",
                 "h_n[-1] alone as the sentence vector: the backward direction only"),

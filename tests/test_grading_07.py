@@ -40,6 +40,9 @@ WRONG_ANSWERS = [
                 "bidirectional: the backward half at the last padded step"),
     WrongAnswer("last_valid", "lengths.to(x.device) - 1]", "lengths.to(x.device)]", "test_last_valid",
                 "indexed at lengths, one past the last valid step"),
+    WrongAnswer("last_valid", "    last = x[rows, lengths.to(x.device) - 1]",
+                "    lengths -= 1\n    last = x[rows, lengths.to(x.device)]", "test_last_valid",
+                "lengths -= 1: the caller's lengths changed in place"),
     # encode_packed
     WrongAnswer("encode_packed", "enforce_sorted=False)", "enforce_sorted=True)", "test_encode_packed",
                 "unsorted lengths with enforce_sorted=True"),
@@ -69,6 +72,8 @@ WRONG_ANSWERS = [
                 "test_masked_pool", "max over every step, padding included"),
     WrongAnswer("masked_pool", "dim = 1 if batch_first else 0", "dim = 1", "test_masked_pool",
                 "pooled over axis 1 whatever the layout"),
+    WrongAnswer("masked_pool", 'out.masked_fill(~m, float("-inf"))', 'out.masked_fill_(~m, float("-inf"))',
+                "test_masked_pool", "masked_fill_: -inf written into the caller's out"),
 ]
 
 POINTS = {"test_length_mask": 2, "test_pack_by_hand": 3, "test_last_valid": 2, "test_encode_packed": 3,

@@ -14,6 +14,7 @@ from torch import nn
 
 from ..shapes import check_shape
 from .common import CheckFailed, calling, passed, require, require_tensor, seeded_lstm, seeded_randn
+from .nb07 import keep, require_unchanged
 
 PAD, UNK = "<pad>", "<unk>"
 
@@ -344,8 +345,11 @@ def _check_to_lstm_input_once(to_lstm_input, batch: int, seq: int, emb: int) -> 
     embedded = seeded_randn(batch, seq, emb, seed=1)
     hidden = 4
     for batch_first in (True, False):
+        given = embedded.clone()
+        kept = keep(embedded=given)
         with calling("to_lstm_input"):
-            x = to_lstm_input(embedded.clone(), batch_first)
+            x = to_lstm_input(given, batch_first)
+        require_unchanged(f"to_lstm_input(embedded, batch_first={batch_first})", kept, embedded=given)
         require_tensor(x, "x")
         spec = "batch seq feature" if batch_first else "seq batch feature"
         check_shape(x, spec, batch=batch, seq=seq, feature=emb, name="x")

@@ -14,6 +14,7 @@ from torch import nn
 
 from ..shapes import _fmt, _named, check_shape
 from .common import CheckFailed, calling, passed, require, require_tensor
+from .nb07 import keep, require_unchanged
 
 NAMES = ("batch", "seq", "feature")
 
@@ -199,8 +200,11 @@ def check_keras_lstm(keras_lstm, *, batch: int = 4, seq: int = 7, feature: int =
                 out, (h_n, _) = ref(x)
             call = (f"keras_lstm(lstm, x, return_sequences={return_sequences}) with an "
                     f"nn.LSTM(batch_first={batch_first})")
+            given = x.clone()
+            kept = keep(x=given)
             with calling("keras_lstm"):
-                got = keras_lstm(lstm, x.clone(), return_sequences)
+                got = keras_lstm(lstm, given, return_sequences)
+            require_unchanged(f"keras_lstm(lstm, x, return_sequences={return_sequences})", kept, x=given)
             require(
                 lstm.batch_first == batch_first,
                 f"keras_lstm() set lstm.batch_first = {lstm.batch_first} on the nn.LSTM it was given (built with "
@@ -463,8 +467,11 @@ def _check_windows_once(make_windows, hours: int, seq: int, feature: int, horizo
     series = coded_series(hours, feature)
     n = hours - seq - horizon + 1
     call = f"make_windows(series, seq={seq}, horizon={horizon})"
+    given = series.clone()
+    kept = keep(series=given)
     with calling("make_windows"):
-        result = make_windows(series.clone(), seq, horizon=horizon)
+        result = make_windows(given, seq, horizon=horizon)
+    require_unchanged(call, kept, series=given)
     require(
         isinstance(result, tuple) and len(result) == 2,
         f"make_windows() should return two tensors, (inputs, targets), but it returned {type(result).__name__}.\n"
@@ -522,8 +529,11 @@ def check_univariate_windows(univariate_windows, *, hours: int = 30, seq: int = 
     series = coded_series(hours, 1)[:, 0]
     n = hours - seq
     call = f"univariate_windows(series, seq={seq})"
+    given = series.clone()
+    kept = keep(series=given)
     with calling("univariate_windows"):
-        result = univariate_windows(series.clone(), seq)
+        result = univariate_windows(given, seq)
+    require_unchanged(call, kept, series=given)
     require(
         isinstance(result, tuple) and len(result) == 2,
         f"univariate_windows() should return two tensors, (inputs, targets), but it returned "

@@ -16,6 +16,7 @@ from torch import nn
 
 from ..shapes import check_shape
 from .common import CheckFailed, calling, passed, require, require_tensor
+from .nb07 import keep, require_unchanged
 
 ATOL = 1e-5
 
@@ -55,8 +56,11 @@ def check_last_output(last_output, *, batch: int = 4, seq: int = 7, feature: int
         x = _randn(*((batch, seq) if batch_first else (seq, batch)), feature)
         with torch.no_grad():
             out, (h_n, c_n) = lstm(x)
+        given = out.clone()
+        kept = keep(out=given)
         with calling("last_output"):
-            last = last_output(out.clone(), batch_first)
+            last = last_output(given, batch_first)
+        require_unchanged(f"last_output(out, batch_first={batch_first})", kept, out=given)
         require_tensor(last, "last")
         wrong_axis = out[-1] if batch_first else out[:, -1]
         right = out[:, -1] if batch_first else out[-1]
@@ -123,8 +127,11 @@ def _check_final_hidden_once(final_hidden, *, batch, seq, feature, hidden, num_l
     x = _randn(*((batch, seq) if batch_first else (seq, batch)), feature, seed=3)
     with torch.no_grad():
         out, (h_n, c_n) = lstm(x)
+    given = x.clone()
+    kept = keep(x=given)
     with calling("final_hidden"):
-        got = final_hidden(lstm, x.clone())
+        got = final_hidden(lstm, given)
+    require_unchanged("final_hidden(lstm, x)", kept, x=given)
     if isinstance(got, tuple) and len(got) == 2 and all(isinstance(t, torch.Tensor) for t in got):
         raise CheckFailed(
             "final_hidden() returned a pair of tensors, probably (h_n, c_n); it should return one "

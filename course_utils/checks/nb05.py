@@ -15,6 +15,7 @@ from torch import nn
 
 from ..shapes import _fmt, check_shape
 from .common import CheckFailed, calling, passed, require, require_tensor
+from .nb07 import keep, require_unchanged
 
 PARAMS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 ATOL = 1e-6
@@ -389,14 +390,18 @@ def _check_manual_stack_once(manual_stack, *, num_layers: int = 3, seq: int = 7,
                 "  Layer l starts from row l of h0 and c0.\n"
                 "  Fix:  layer(out, (h0[l:l + 1], c0[l:l + 1]))")))
     given = [_clone_module(m) for m in layers]
+    inputs = {"x": x.clone()} if state is None else {"x": x.clone(), "h0": state[0].clone(),
+                                                     "c0": state[1].clone()}
+    kept = keep(**inputs)
     try:
         with calling("manual_stack"), torch.no_grad():
             if state is None:
-                result = manual_stack(given, x.clone())
+                result = manual_stack(given, inputs["x"])
             else:
-                result = manual_stack(given, x.clone(), (state[0].clone(), state[1].clone()))
+                result = manual_stack(given, inputs["x"], (inputs["h0"], inputs["c0"]))
     except RuntimeError as err:
         _explain_runtime_error(err, "manual_stack()", feature, hidden)
+    require_unchanged("manual_stack(layers, x" + (")" if state is None else ", (h0, c0))"), kept, **inputs)
     _compare_stack(result, fn="manual_stack()", ref=(ref_out, ref_h, ref_c), num_layers=num_layers,
                    batch=batch, seq=seq, hidden=hidden, batch_first=batch_first,
                    alternatives=alternatives, with_state=with_state)
@@ -441,8 +446,11 @@ def check_layer_state(layer_state, top_layer, *, num_layers: int = 3, batch: int
 
     def ask(fn, name, *args):
         __tracebackhide__ = True
+        given = h_n.clone()
+        kept = keep(h_n=given)
         with calling(name):
-            got = fn(h_n.clone(), *args)
+            got = fn(given, *args)
+        require_unchanged(f"{name}(h_n{''.join(', ' + repr(a) for a in args)})", kept, h_n=given)
         require_tensor(got, "result")
         return got
 
@@ -491,8 +499,11 @@ def check_layer_state(layer_state, top_layer, *, num_layers: int = 3, batch: int
         )
     # the same function on the h_n of a taller stack: a row number fixed in the code shows up here
     taller = torch.randn(num_layers + 1, batch, hidden, generator=torch.Generator().manual_seed(num_layers))
+    given = taller.clone()
+    kept = keep(h_n=given)
     with calling("top_layer"):
-        got = top_layer(taller.clone())
+        got = top_layer(given)
+    require_unchanged("top_layer(h_n)", kept, h_n=given)
     if not _close(got, taller[-1]):
         row = [j for j in range(num_layers) if _close(got, taller[j])]
         require(
@@ -627,8 +638,12 @@ def check_stacked_lstm(StackedLSTM, *, input_size: int = 3, hidden_size: int = 5
         model.train(mode_train)
         torch.manual_seed(seed)
         try:
+            given = x.clone()
+            kept = keep(x=given)
             with calling("StackedLSTM.forward"), torch.no_grad():
-                return model(x.clone())
+                result = model(given)
+            require_unchanged("StackedLSTM.forward(x)", kept, x=given)
+            return result
         except RuntimeError as err:
             _explain_runtime_error(err, fn, input_size, hidden_size)
 

@@ -30,6 +30,7 @@ from .common import (
     seeded_lstm,
     seeded_randn,
 )
+from .nb07 import keep, require_unchanged
 
 PARAMS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 SUFFIXES = ("", "_reverse")
@@ -153,8 +154,11 @@ def check_direction_states(direction_states, **kwargs) -> None:
                 want_c[1].append(part_c[-1])
         for name, state, want in (("h_n", h_n, want_h), ("c_n", c_n, want_c)):
             want = tuple(torch.stack(w) for w in want)
+            given = state.clone()
+            kept = keep(**{name: given})
             with calling("direction_states"):
-                result = direction_states(state.clone(), num_layers)
+                result = direction_states(given, num_layers)
+            require_unchanged(f"direction_states({name}, num_layers={num_layers})", kept, **{name: given})
             _compare_directions(result, state, want, name, num_layers, batch, hidden)
     configs = ", ".join(str(cfg["num_layers"]) for cfg in runs)
     passed(f"direction_states: row 2 * layer + direction in h_n and c_n ({configs} layers)")
@@ -255,8 +259,11 @@ def check_sentence_vector(sentence_vector, **kwargs) -> None:
         want = torch.cat([h_n[-2], h_n[-1]], dim=-1)       # PyTorch's own final states, both directions
         call = f"sentence_vector(out, batch_first={bf})"
         fix = _fix_sentence(bf)
+        given = out.clone()
+        kept = keep(out=given)
         with calling("sentence_vector"):
-            got = sentence_vector(out.clone(), bf)
+            got = sentence_vector(given, bf)
+        require_unchanged(call, kept, out=given)
         require_tensor(got, call)
         shape = tuple(got.shape)
         layout = ("(batch, seq, 2 x hidden): the steps are\n  axis 1, and out[-1] is the last sequence"
@@ -396,14 +403,17 @@ def _check_one_classifier(BiClassifier, cfg) -> None:  # noqa: N803
     was_training = model.training
     model.eval()
     error = None
+    given = ids.clone()
+    kept = keep(ids=given)
     try:
         with calling("BiClassifier.forward"), torch.no_grad():
-            logits = model(ids.clone())
+            logits = model(given)
     except RuntimeError as err:
         error = err
     finally:
         hook.remove()
         model.train(was_training)
+    require_unchanged("BiClassifier.forward(ids)", kept, ids=given)
     # what the head should read, computed by the check from the learner's own modules
     with torch.no_grad():
         embedded = embedding(ids)
@@ -742,14 +752,26 @@ def _check_one_manual(manual_bidirectional, cfg) -> None:
         ref_out, (ref_h, ref_c) = bi(x, state)
     fn = f"manual_bidirectional ({_config_text(cfg)})"
     given_fw, given_bw = [_clone(m) for m in layers_fw], [_clone(m) for m in layers_bw]
+    given = {"x": x.clone()}
+    if state is not None:
+        given.update(h0=state[0].clone(), c0=state[1].clone())
+    kept = keep(**given)
     try:
         with calling("manual_bidirectional"), torch.no_grad():
             if state is None:
-                result = manual_bidirectional(given_fw, given_bw, x.clone())
+                result = manual_bidirectional(given_fw, given_bw, given["x"])
             else:
-                result = manual_bidirectional(given_fw, given_bw, x.clone(), (state[0].clone(), state[1].clone()))
+                result = manual_bidirectional(given_fw, given_bw, given["x"], (given["h0"], given["c0"]))
     except RuntimeError as err:
         _explain_runtime_error(err, fn, feature, hidden)
+    require_unchanged(fn, kept, **given)
+    for label, mine, theirs in (("layers_fw", layers_fw, given_fw), ("layers_bw", layers_bw, given_bw)):
+        for layer, (a, b) in enumerate(zip(mine, theirs)):
+            changed = [k for k, v in a.state_dict().items() if not torch.equal(v, b.state_dict()[k])]
+            _require(not changed,
+                     f"{fn} changed the weights of {label}[{layer}]\n  ({', '.join(changed[:2])}): "
+                     "it should only run the LSTMs it is given.\n"
+                     "  Fix:  out_fw, (h_fw, c_fw) = fw(out, state_fw)    run each LSTM; write into none")
     out, h_n, c_n = _unpack(result, fn)
     spec = "batch seq hidden" if bf else "seq batch hidden"
     if tuple(out.shape) == tuple(ref_out.shape[:-1]) + (hidden,):

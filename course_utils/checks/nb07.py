@@ -59,6 +59,56 @@ def _is_device_mismatch(err: Exception) -> bool:
     return "expected device" in msg or "same device" in msg
 
 
+# --- inputs come back unchanged ------------------------------------------------------------------------
+
+
+def keep(**tensors) -> dict:
+    """Copies of the tensors a check hands to the learner, taken before the call (see require_unchanged)."""
+    return {name: t.detach().clone().as_subclass(torch.Tensor) for name, t in tensors.items()}
+
+
+def require_unchanged(call: str, kept: dict, **given) -> None:
+    """Fail when the learner's call changed a tensor it was given: its shape or its numbers.
+
+    An answer that transposes, fills or subtracts in place (transpose_, masked_fill_, lengths -= 1,
+    x[...] = ...) can return the right result and still break the caller, who reads that tensor
+    again (a training loop reuses its mask, its lengths, its batch). `kept` comes from keep().
+    """
+    __tracebackhide__ = True
+    for name, now in given.items():
+        now = now.detach().as_subclass(torch.Tensor)
+        if now.device != kept[name].device:   # a stand-in for GPU lengths compares on the CPU
+            now = now.cpu()
+        message = _in_place_message(call, name, now, kept[name])
+        if message:
+            raise CheckFailed(message)
+
+
+def _in_place_message(call: str, name: str, now: torch.Tensor, before: torch.Tensor) -> str | None:
+    if tuple(now.shape) == tuple(before.shape) and torch.equal(now, before):
+        return None
+    head = f"{call} changed {name} in place:\n"
+    why = (f"  The caller still needs {name} as it was (a training loop reads it again).\n"
+           "  Methods ending in _ (transpose_, masked_fill_, sub_), -= and x[...] = write into it.\n")
+    was = f"  {name} was {_fmt(before.shape)}, now {_fmt(now.shape)}"
+    if tuple(now.shape) != tuple(before.shape):
+        if before.dim() >= 2 and now.dim() == before.dim() and torch.equal(now, before.transpose(0, 1)):
+            return (head + was + ": transpose_ (or t_) swapped its axes.\n" + why
+                    + f"  Fix:  x = {name}.transpose(0, 1)    a new view; {name} keeps its layout")
+        return (head + was + ".\n" + why
+                + f"  Fix:  x = {name}.clone()    then reshape x; or the method without the trailing _")
+    if now.is_floating_point() and bool(torch.isinf(now).any()) and not bool(torch.isinf(before).any()):
+        return (head + "  -inf was written into it (masked_fill_, or an assignment).\n" + why
+                + f"  Fix:  filled = {name}.masked_fill(~m, float('-inf'))    a new tensor")
+    if now.dtype != torch.bool and not now.dtype.is_complex and torch.equal(now, before - 1):
+        return (head + "  every value is 1 lower (-= 1, or sub_).\n" + why
+                + f"  Fix:  last = {name} - 1    a new tensor; {name} stays as it was")
+    changed = int((now != before).sum())
+    if not bool(now[now != before].any()):
+        return (head + f"  {changed} of its {now.numel()} values were set to 0 (zero_, fill_, or x[...] = 0).\n"
+                + why + f"  Fix:  x = {name}.clone()    then change x; {name} stays as it was")
+    return (head + f"  {changed} of its {now.numel()} values changed.\n" + why
+            + f"  Fix:  x = {name}.clone()    then change x; or use operations that return a new tensor")
 
 
 # --- exercise 1: length_mask --------------------------------------------------------------------------
@@ -70,8 +120,11 @@ def check_length_mask(length_mask, *, lengths=LENGTHS_A, seqs=(7, 9)) -> None:
     lengths_t = torch.tensor(lengths)
     for seq in seqs:
         for batch_first in (False, True):
+            given = lengths_t.clone()
+            kept = keep(lengths=given)
             with calling("length_mask"):
-                got = length_mask(lengths_t.clone(), seq, batch_first)
+                got = length_mask(given, seq, batch_first)
+            require_unchanged(f"length_mask(lengths, {seq}, batch_first={batch_first})", kept, lengths=given)
             _compare_mask(got, lengths, seq, batch_first)
     _check_mask_device(length_mask, lengths_t, max(seqs))
     passed(f"length_mask: lengths {list(lengths)}, seq {' and '.join(map(str, seqs))}, both layouts, "
@@ -183,9 +236,11 @@ def check_pack_by_hand(pack_by_hand, *, configs=((LENGTHS_A, 7), (LENGTHS_B, 9))
             x_bf = _padded(lengths, seq, feature, seed=seed + k)
             padded = _to_layout(x_bf, batch_first)
             lengths_t = torch.tensor(lengths)
+            given_padded, given_lengths = padded.clone(), lengths_t.clone()
+            kept = keep(padded=given_padded, lengths=given_lengths)
             try:
                 with calling("pack_by_hand"):
-                    result = pack_by_hand(padded.clone(), lengths_t.clone(), batch_first)
+                    result = pack_by_hand(given_padded, given_lengths, batch_first)
             except IndexError as err:
                 raise CheckFailed(
                     f"pack_by_hand() indexed past the end of padded, {_fmt(padded.shape)} = "
@@ -195,6 +250,8 @@ def check_pack_by_hand(pack_by_hand, *, configs=((LENGTHS_A, 7), (LENGTHS_B, 9))
                     "reading seq-first keeps it simple.\n"
                     "  Fix:  x = padded.transpose(0, 1) if batch_first else padded"
                 ) from None
+            require_unchanged(f"pack_by_hand(padded, lengths, batch_first={batch_first})", kept,
+                              padded=given_padded, lengths=given_lengths)
             _compare_pack(result, x_bf, padded, lengths, batch_first)
     passed(f"pack_by_hand: data and batch_sizes equal PyTorch's for {len(configs)} batches, "
            "both layouts")
@@ -365,9 +422,11 @@ def check_last_valid(last_valid, *, configs=LAST_CONFIGS, feature: int = 3, seed
                         x, torch.tensor(lengths), batch_first=batch_first, enforce_sorted=False))
                     out, _ = pad_packed_sequence(packed_out, batch_first=batch_first, total_length=seq)
                 want = torch.cat([h_n[-2], h_n[-1]], dim=-1) if bidirectional else h_n[-1]
+                given_out, given_lengths = out.clone(), torch.tensor(lengths)
+                kept = keep(out=given_out, lengths=given_lengths)
                 try:
                     with calling("last_valid"):
-                        got = last_valid(out.clone(), torch.tensor(lengths), batch_first, bidirectional)
+                        got = last_valid(given_out, given_lengths, batch_first, bidirectional)
                 except (IndexError, RuntimeError) as err:
                     if not any(w in str(err) for w in ("out of bounds", "out of range", "shape mismatch")):
                         raise
@@ -378,6 +437,8 @@ def check_last_valid(last_valid, *, configs=LAST_CONFIGS, feature: int = 3, seed
                         f"  and the steps are axis {1 if batch_first else 0} of out here.\n"
                         f"  Fix:  {_last_fix(batch_first)}"
                     ) from None
+                require_unchanged(f"last_valid(out, lengths, {batch_first}, {bidirectional})", kept,
+                                  out=given_out, lengths=given_lengths)
                 _compare_last(got, want, out, lengths, hidden, batch_first, bidirectional)
     passed(f"last_valid: equals h_n for {len(configs)} batches, both layouts, 1 and 2 directions")
 
@@ -482,6 +543,8 @@ ENCODE_CONFIGS = (
     # lengths, seq, num_layers, bidirectional, batch_first, hidden, padding
     (LENGTHS_A, 7, 1, False, False, 5, "zeros"),
     (LENGTHS_B, 9, 2, True, True, 4, "garbage"),
+    (LENGTHS_B, 10, 3, False, True, 3, "garbage"),      # one direction, stacked, batch-first
+    (LENGTHS_A, 8, 1, True, False, 4, "zeros"),         # two directions, seq-first, extra padding
 )
 
 
@@ -494,26 +557,30 @@ def check_encode_packed(encode_packed, *, configs=ENCODE_CONFIGS, feature: int =
         x_bf = _padded(lengths, seq, feature, seed=seed + 10 + k, fill=fill)
         padded = _to_layout(x_bf, batch_first)
         before = {n: p.detach().clone() for n, p in lstm.named_parameters()}
-        result = _call_encode(encode_packed, lstm, padded, lengths, batch_first)
+        given_padded, given_lengths = padded.clone(), on_gpu(torch.tensor(lengths))
+        kept = keep(padded=given_padded, lengths=given_lengths)
+        result = _call_encode(encode_packed, lstm, given_padded, given_lengths, lengths, batch_first)
+        require_unchanged("encode_packed(lstm, padded, lengths)", kept, padded=given_padded,
+                          lengths=given_lengths)
         for n, p in lstm.named_parameters():
             require(torch.equal(p.detach().cpu(), before[n]),
                     f"encode_packed() changed the LSTM's {n}: it should only run it.\n"
                     "  Fix:  packed_out, (h_n, c_n) = lstm(packed)")
         _compare_encode(result, lstm, x_bf, padded, lengths, seq, batch_first, fill)
     passed("encode_packed: each sequence gives what it gives alone, in the batch's order;\n"
-           "  1 and 2 directions, both layouts, extra padding, lengths handed over on the GPU")
+           "  1 and 2 directions, 1 to 3 layers, both layouts, extra padding, lengths on the GPU")
 
 
 PACK_FIX = "  Fix:  pack_padded_sequence(padded, lengths.cpu(), ..., enforce_sorted=False)"
 LAYOUT_FIX = "  Fix:  pack_padded_sequence(padded, lengths.cpu(), batch_first=lstm.batch_first, ...)"
 
 
-def _call_encode(encode_packed, lstm, padded, lengths, batch_first):
+def _call_encode(encode_packed, lstm, given_padded, given_lengths, lengths, batch_first):
     __tracebackhide__ = True
     try:
         with calling("encode_packed"):
             with torch.no_grad():
-                return encode_packed(lstm, padded.clone(), on_gpu(torch.tensor(lengths)))
+                return encode_packed(lstm, given_padded, given_lengths)
     except RuntimeError as err:
         msg = str(err)
         if "lengths' argument should be a 1D CPU int64 tensor" in msg:
@@ -678,9 +745,11 @@ def check_masked_pool(masked_pool, *, configs=POOL_CONFIGS, seed: int = 73) -> N
         for batch_first in (False, True):
             out = _to_layout(out_bf, batch_first)
             mask = mask_bf if batch_first else mask_bf.T.contiguous()
+            given_out, given_mask = out.clone(), mask.clone()
+            kept = keep(out=given_out, mask=given_mask)
             try:
                 with calling("masked_pool"):
-                    result = masked_pool(out.clone(), mask.clone(), batch_first)
+                    result = masked_pool(given_out, given_mask, batch_first)
             except RuntimeError as err:
                 if "must match the size of tensor" not in str(err):
                     raise
@@ -691,6 +760,8 @@ def check_masked_pool(masked_pool, *, configs=POOL_CONFIGS, seed: int = 73) -> N
                     "  broadcasts over the hidden numbers.\n"
                     "  Fix:  m = mask[..., None]    then    out * m    or    out.masked_fill(~m, ...)"
                 ) from None
+            require_unchanged(f"masked_pool(out, mask, batch_first={batch_first})", kept,
+                              out=given_out, mask=given_mask)
             _compare_pool(result, out_bf, mask_bf, lengths, short, batch_first, fill)
     passed("masked_pool: mean and max over real steps only; both layouts, zeros and junk padding")
 
