@@ -440,13 +440,14 @@ print("share of exact zeros in out:    ", (out_d == 0).float().mean().item())
 # | returns `out` | float tensor | **(seq, batch, hidden)** | the top layer's output, never dropped |
 # | returns `(h_n, c_n)` | pair of float tensors | each **(layers, batch, hidden)** | row l = layer l |
 #
-# Drop with `nn.functional.dropout` (or an `nn.Dropout` module) on the output of each layer except the top one, in order from the bottom. That is what
-# `nn.LSTM` does inside, so on the CPU, with the same random seed, your stack draws the very same
-# dropout masks and the check can compare train mode number for number. On a CUDA GPU that is not true:
-# `nn.LSTM` then runs cuDNN, which draws its masks its own way, so the same seed gives other masks. The
-# check and the try-it cell below run on the CPU for that reason. Careful: `nn.functional.dropout` drops in
-# every mode unless its `training` argument says otherwise (a module knows its mode from `self.training`). A plain Python list would hide the layers from
-# PyTorch (`model.parameters()`, `model.eval()`, `model.to(device)`); `nn.ModuleList` registers them.
+# Drop with `nn.functional.dropout` (or an `nn.Dropout` module) on the output of each layer except the top
+# one, in order from the bottom. That is what `nn.LSTM` does inside, so on the CPU, with the same random
+# seed, your stack draws the very same dropout masks and the check can compare train mode number for number.
+# On a CUDA GPU that is not true: `nn.LSTM` then runs cuDNN, which draws its masks its own way, so the same
+# seed gives other masks. The check and the try-it cell below run on the CPU for that reason. Careful:
+# `nn.functional.dropout` drops in every mode unless its `training` argument says otherwise (a module knows
+# its mode from `self.training`). A plain Python list would hide the layers from PyTorch
+# (`model.parameters()`, `model.eval()`, `model.to(device)`); `nn.ModuleList` registers them.
 
 # %% nbgrader={"grade": false, "grade_id": "StackedLSTM", "locked": false, "schema_version": 3, "solution": true, "task": false}
 class StackedLSTM(nn.Module):
