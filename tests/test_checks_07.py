@@ -199,6 +199,8 @@ def _pack_variant(*, sizes="right", order="sorted", rows="steps", layout=True):
             bs = bs.tolist()
         elif sizes == "float":
             bs = bs.float()
+        elif sizes == "int32":           # torch.tensor(..., dtype=torch.int32): the table says int64
+            bs = bs.int()
         return data, bs
     return fn
 
@@ -212,6 +214,7 @@ def _pack_variant(*, sizes="right", order="sorted", rows="steps", layout=True):
                        "counts the lengths > t"]),
     ({"sizes": "list"}, ["batch_sizes is a Python list", "Fix:  torch.tensor(batch_sizes)"]),
     ({"sizes": "float"}, ["holds the right counts, but as float32", "Fix:  batch_sizes.long()"]),
+    ({"sizes": "int32"}, ["holds the right counts, but as int32", "Fix:  batch_sizes.long()"]),
     ({"order": "batch"}, ["step 0 of data takes the sequences in the order [0, 1, 2, 3], lengths [3, 7, 1, 5]",
                           "the batch order", "order = torch.sort(lengths, descending=True).indices"]),
     ({"rows": "running"}, ["the batch order", "longest first"]),

@@ -395,7 +395,7 @@ def _compare_batch_sizes(batch_sizes, want, lengths, seq):
         "running at step t.\n" + fix,
     )
     require(
-        not got.is_floating_point() and got.dtype != torch.bool,
+        got.dtype == torch.int64,
         f"batch_sizes holds the right counts, but as {str(got.dtype).replace('torch.', '')}; "
         "PackedSequence keeps them as int64.\n"
         "  Fix:  batch_sizes.long()",
