@@ -6,6 +6,7 @@ import pytest
 import torch
 from torch import nn
 
+from course_utils import heldout
 from course_utils.checks import nb11
 from course_utils.checks.common import CheckFailed, NotDoneYet
 from course_utils.shapes import ShapeError
@@ -31,39 +32,48 @@ def not_done(*args, **kwargs):
 # --- exercise 1: split_by_time ------------------------------------------------------------------
 
 
-def split_by_time(series, n_train, n_valid):
-    return series[:n_train], series[n_train:n_train + n_valid], series[n_train + n_valid:]
+def split_by_time(series, n_train):
+    return series[:n_train], series[n_train:]
 
 
-def split_shuffled(series, n_train, n_valid):
+def split_shuffled(series, n_train):
     series = series[torch.randperm(len(series), generator=torch.Generator().manual_seed(0))]
-    return split_by_time(series, n_train, n_valid)
+    return split_by_time(series, n_train)
 
 
-def split_overlap(series, n_train, n_valid):
-    return series[:n_train], series[n_train - 1:n_train + n_valid], series[n_train + n_valid:]
+def split_overlap(series, n_train):
+    return series[:n_train], series[n_train - 1:]
 
 
-def split_test_first(series, n_train, n_valid):
-    n_test = len(series) - n_train - n_valid
-    return series[n_test:n_test + n_train], series[n_test + n_train:], series[:n_test]
+def split_valid_first(series, n_train):
+    n_valid = len(series) - n_train
+    return series[n_valid:], series[:n_valid]
 
 
-def split_features(series, n_train, n_valid):
-    return series[:, :1], series[:, 1:2], series[:, 2:]
+def split_features(series, n_train):
+    return series[:, :1], series[:, 1:]
 
 
-def split_short_test(series, n_train, n_valid):
-    return series[:n_train], series[n_train:n_train + n_valid], series[n_train + n_valid:-1]
+def split_short_valid(series, n_train):
+    return series[:n_train], series[n_train:-1]
 
 
-def split_none(series, n_train, n_valid):
+def split_none(series, n_train):
     series[:n_train]
 
 
-@pytest.mark.parametrize("kwargs", [{}, dict(hours=50, feature=4, n_train=30, n_valid=10),
-                                    dict(hours=9, feature=1, n_train=5, n_valid=1),
-                                    dict(hours=12, feature=6, n_train=6, n_valid=5)])
+def split_three(series, n_train):
+    return series[:n_train], series[n_train:-5], series[-5:]
+
+
+def split_sorted_in_place(series, n_train):
+    series[:, 0] = series[:, 0].flip(0)              # a learner "tidying" the caller's tensor
+    return series[:n_train].clone(), series[n_train:].clone()
+
+
+@pytest.mark.parametrize("kwargs", [{}, dict(hours=50, feature=4, n_train=30),
+                                    dict(hours=9, feature=1, n_train=5),
+                                    dict(hours=12, feature=6, n_train=6)])
 def test_split_right(kwargs, capsys):
     nb11.check_split_by_time(split_by_time, **kwargs)
     assert capsys.readouterr().out.startswith("PASSED split_by_time")
@@ -72,10 +82,12 @@ def test_split_right(kwargs, capsys):
 @pytest.mark.parametrize("fn, words", [
     (split_shuffled, ["the hours were shuffled", "train holds hour 23", "measures memory"]),
     (split_overlap, ["the periods overlap", "Hour 16 is in both train and valid"]),
-    (split_test_first, ["the periods come in the wrong order", "Time runs train -> valid -> test"]),
+    (split_valid_first, ["the periods come in the wrong order", "Time runs train -> valid"]),
     (split_features, ["cut along the feature axis"]),
-    (split_short_test, ["test has 6 hours, not 7", "hours 23..29"]),
-    (split_none, ["should return three tensors", "returned None"]),
+    (split_short_valid, ["valid has 12 hours, not 13", "hours 17..29"]),
+    (split_none, ["should return two tensors", "returned None"]),
+    (split_three, ["should return two tensors", "a tuple of 3 items"]),
+    (split_sorted_in_place, ["changed its input series in place", "no longer the ones passed in"]),
 ])
 def test_split_wrong(fn, words):
     _fails(nb11.check_split_by_time, fn, *words)
@@ -86,7 +98,7 @@ def test_split_fix_line_fixes_the_shuffle():
     fix = message.split("Fix:  ")[1]
 
     namespace = {"torch": torch}
-    exec("def fixed(series, n_train, n_valid):\n    " + fix, namespace)
+    exec("def fixed(series, n_train):\n    " + fix, namespace)
     nb11.check_split_by_time(namespace["fixed"])
 
 
@@ -116,6 +128,13 @@ def fit_std_features(series, n_train):
 
 def fit_later(series, n_train):
     return series[n_train:].mean(dim=0), series[n_train:].std(dim=0)
+
+
+def fit_in_place(series, n_train):
+    """A scaler that also scales the caller's series, in place."""
+    mean, std = series[:n_train].mean(dim=0), series[:n_train].std(dim=0)
+    series.sub_(mean).div_(std)
+    return mean, std
 
 
 def fit_keepdim(series, n_train):
@@ -173,6 +192,7 @@ def test_scaler_accepts_the_biased_std():
     (fit_std_features, apply_scaler, ["std has shape (25,), one number per hour", "across the features (dim=1)"]),
     (fit_later, apply_scaler, ["comes from the hours after n_train=25"]),
     (fit_keepdim, apply_scaler, ["keepdim=True kept an axis"]),
+    (fit_in_place, apply_scaler, ["fit_scaler() changed its input series in place"]),
     (fit_scalar, apply_scaler, ["one number for the whole table"]),
     (fit_variance, apply_scaler, ["is the variance"]),
     (fit_swapped, apply_scaler, ["come back swapped"]),
@@ -235,6 +255,14 @@ def windows_row_targets(series, seq, horizon, target_col):
     return torch.stack([series[i:i + seq] for i in range(n)]), series[seq + horizon - 1:seq + horizon - 1 + n]
 
 
+def windows_hide_target_in_place(series, seq, horizon, target_col):
+    """Targets first, then the target column zeroed in the caller's series "so the model cannot see it"."""
+    n = len(series) - seq - horizon + 1
+    targets = series[seq + horizon - 1:seq + horizon - 1 + n, target_col].clone()
+    series[:, target_col].fill_(0)
+    return torch.stack([series[i:i + seq] for i in range(n)]), targets
+
+
 def windows_one_too_many(series, seq, horizon, target_col):
     n = len(series) - seq - horizon + 1
     return (torch.stack([series[i:i + seq + 1] for i in range(n)]),
@@ -254,6 +282,7 @@ def test_windows_right(kwargs, capsys):
     (windows_with(target_hour=lambda i, seq, h: i + seq + h, count=lambda n, s, h: n - s - h),
      ["inputs has 20 rows, not 21"]),
     (windows_with(target_hour=lambda i, seq, h: i + seq + h - 2), ["one hour too early"]),
+    (windows_hide_target_in_place, ["forecast_windows() changed its input series in place"]),
     (windows_with(target_hour=lambda i, seq, h: i + seq - 1), ["is inside the window", "persistence"]),
     (windows_with(target_hour=lambda i, seq, h: i + seq), ["horizon=3 was ignored"]),
     (windows_with(window_start=lambda i, seq, h: i + h), ["is the target hour of window 0", "the answer is in the input"]),
@@ -300,6 +329,8 @@ def test_persistence_right(kwargs, capsys):
     (lambda x, col: x[-1, :, col], ["the 7 hours of ONE window"]),
     (lambda x, col: x[:, -1, col:col + 1], ["one axis too many"]),
     (lambda x, col: x[:, :, col].mean(dim=1), ["averaged the window"]),
+    (lambda x, col: x.transpose_(0, 1)[-1, :, col], ["persistence() changed its input inputs in place",
+                                                     "its shape is now (7, 5, 3), not (5, 7, 3)"]),
 ])
 def test_persistence_wrong(fn, words):
     _fails(nb11.check_persistence, fn, *words)
@@ -320,7 +351,6 @@ def rmse(pred, target, mean, std):
 @pytest.mark.parametrize("fn", [
     rmse,
     lambda p, t, m, s: float(torch.sqrt(torch.mean(((p * s + m) - (t * s + m)) ** 2))),
-    lambda p, t, m, s: ((p - t) * s).pow(2).mean().sqrt(),       # a 0-d tensor is a number too
 ])
 def test_rmse_right(fn, capsys):
     nb11.check_rmse_in_degrees(fn)
@@ -338,6 +368,9 @@ def test_rmse_right(fn, capsys):
     (lambda p, t, m, s: ((p - t) * s).pow(2).sum().sqrt().item(), ["uses the sum of the squared errors"]),
     (lambda p, t, m, s: ((p - t) * s).pow(2).sqrt(), ["returned a tensor (50,)", "one number"]),
     (lambda p, t, m, s: str(rmse(p, t, m, s)), ["returned a str", "a Python float"]),
+    (lambda p, t, m, s: ((p - t) * s).pow(2).mean().sqrt(), ["a one-element tensor", "not a Python float"]),
+    (lambda p, t, m, s: p.sub_(t).mul_(s).pow(2).mean().sqrt().item(),
+     ["rmse_in_degrees() changed its input pred in place"]),
 ])
 def test_rmse_wrong(fn, words):
     _fails(nb11.check_rmse_in_degrees, fn, *words)
@@ -409,6 +442,24 @@ def test_forecaster_wrong(fn, words):
     _fails(nb11.check_forecaster, fn, *words)
 
 
+def test_forecaster_that_transposes_x_in_place():
+    """A forward that turns the caller's windows seq-first in place (for an LSTM without batch_first)."""
+    class SeqFirst(nn.Module):
+        def __init__(self, n_features, hidden_size, num_layers, target_col, dropout=0.0):
+            super().__init__()
+            self.lstm = nn.LSTM(n_features, hidden_size, num_layers=num_layers, batch_first=True,
+                                dropout=dropout)
+            self.head = nn.Linear(hidden_size, 1)
+            self.target_col = target_col
+
+        def forward(self, x):
+            out, (h_n, c_n) = self.lstm(x)
+            now = x.transpose_(0, 1)[-1, :, self.target_col]
+            return now + self.head(h_n[-1]).squeeze(-1)
+    _fails(nb11.check_forecaster, SeqFirst, "Forecaster.forward() changed its input x in place",
+           "its shape is now (6, 3, 5), not (3, 6, 5)")
+
+
 def test_forecaster_h_n_0_is_caught_by_the_visible_call_only_with_several_layers():
     # one layer: h_n[0] is h_n[-1], a right answer; the visible call tries 2 and 3 layers
     nb11.check_forecaster(forecaster(head_input="h_n[0]"), num_layers=1, dropout=0.0, feature=2, hidden=3,
@@ -440,15 +491,63 @@ def weather():
     return times, features
 
 
-class Persistence(nn.Module):
-    """'As warm as now': the temperature (column 0) at the last hour of each window."""
+@pytest.fixture(autouse=True)
+def fresh_gate():
+    """Each test seals its own model; the gate's state is put back afterwards."""
+    saved = dict(heldout._state)
+    heldout._state.update(closed=False, attempts=[], seal=None)
+    yield
+    heldout._state.clear()
+    heldout._state.update(saved)
 
-    def __init__(self):
+
+def sealed(model):
+    heldout.seal(model)
+    return model
+
+
+def _training_windows(times, features, seq):
+    n_train = times.index(nb11.TRAIN_END)
+    train = features[:n_train]
+    mean, std = train.mean(dim=0), train.std(dim=0)
+    part = (train - mean) / std
+    n = len(part) - seq - nb11.HORIZON + 1
+    x = part.unfold(0, seq, 1)[:n].transpose(1, 2).contiguous()
+    return x, part[seq + nb11.HORIZON - 1:seq + nb11.HORIZON - 1 + n, 0] - x[:, -1, 0]
+
+
+def _least_squares(design, change):
+    design = torch.cat([design, torch.ones(len(design), 1)], dim=1).double()
+    eye = torch.eye(design.shape[1], dtype=torch.float64)
+    return torch.linalg.solve(design.T @ design + 1e-2 * eye, design.T @ change.double())
+
+
+class Recipe(nn.Module):
+    """The recipe's forecaster (x[:, -1, 0] + head(h_n[-1])): a seeded, untrained LSTM whose head alone is
+    fitted by least squares on the training windows (seconds, no training loop). It forecasts about
+    0.79 x persistence on the test period; with a zero head it is persistence."""
+
+    def __init__(self, times=None, features=None, seq=24, hidden=48):
         super().__init__()
-        self.dummy = nn.Parameter(torch.zeros(1))
+        with torch.random.fork_rng():
+            torch.manual_seed(0)
+            self.lstm = nn.LSTM(8, hidden, batch_first=True)
+            self.head = nn.Linear(hidden, 1)
+        self.target_col = 0
+        with torch.no_grad():
+            if times is None:
+                self.head.weight.zero_()
+                self.head.bias.zero_()
+                return
+            x, change = _training_windows(times, features, seq)
+            _, (h_n, _) = self.lstm(x)
+            w = _least_squares(h_n[-1], change)
+            self.head.weight.copy_(w[:-1].float()[None])
+            self.head.bias.fill_(float(w[-1]))
 
     def forward(self, x):
-        return x[:, -1, 0] + 0 * self.dummy
+        _, (h_n, _) = self.lstm(x)
+        return x[:, -1, self.target_col] + self.head(h_n[-1]).squeeze(-1)
 
 
 class Constant(nn.Module):
@@ -463,20 +562,12 @@ class Constant(nn.Module):
 
 
 class Linear(nn.Module):
-    """Least squares on the training windows (the check's own pipeline): the temperature now + a change."""
+    """The notebook's linear baseline, fitted by least squares: the temperature now + a linear change."""
 
     def __init__(self, times, features, seq):
         super().__init__()
-        n_train = times.index(nb11.TRAIN_END)
-        train = features[:n_train]
-        mean, std = train.mean(dim=0), train.std(dim=0)
-        part = (train - mean) / std
-        n = len(part) - seq - nb11.HORIZON + 1
-        x = part.unfold(0, seq, 1)[:n].transpose(1, 2)
-        y = part[seq + nb11.HORIZON - 1:seq + nb11.HORIZON - 1 + n, 0] - x[:, -1, 0]
-        design = torch.cat([x.flatten(1), torch.ones(n, 1)], dim=1).double()
-        w = torch.linalg.solve(design.T @ design + 10 * torch.eye(design.shape[1], dtype=torch.float64),
-                               design.T @ y.double())
+        x, change = _training_windows(times, features, seq)
+        w = _least_squares(x.flatten(1), change)
         self.linear = nn.Linear(x.shape[1] * x.shape[2], 1)
         with torch.no_grad():
             self.linear.weight.copy_(w[:-1].float()[None])
@@ -486,69 +577,109 @@ class Linear(nn.Module):
         return x[:, -1, 0] + self.linear(x.flatten(1)).squeeze(-1)
 
 
-def test_forecast_passes_a_linear_model(weather, capsys):
-    times, features = weather
-    nb11.check_forecast(Linear(times, features, 24), features, seq=24)
+@pytest.fixture(scope="module")
+def recipe(weather):
+    return Recipe(*weather)
+
+
+def test_forecast_passes_a_model_of_the_recipe(recipe, capsys):
+    nb11.check_forecast(sealed(recipe), seq=24)
     out = capsys.readouterr().out
-    assert out.startswith("PASSED forecast: RMSE") and "x persistence (at most 0.85 needed)" in out
+    assert out.startswith("PASSED forecast: RMSE") and "on the test period (1 Nov - 30 Dec" in out
+    assert "x persistence (at most 0.85 needed)" in out
 
 
-def test_forecast_fails_persistence(weather):
-    """Persistence scores exactly 1.0 x persistence: it must fail, with the 'copies' diagnosis."""
-    _, features = weather
+def test_forecast_fails_a_linear_model_whatever_its_rmse(weather):
+    """The linear baseline ties the LSTM: it must not pass a grade meant for an LSTM forecaster."""
     with pytest.raises(CheckFailed) as info:
-        nb11.check_forecast(Persistence(), features, seq=24)
+        nb11.check_forecast(sealed(Linear(*weather, 24)), seq=24)
     message = str(info.value)
-    assert "it learned to\n  copy the last hour" in message and "at most 0.85 x 5.55 = 4.72 F" in message, message
+    assert "not the recipe's recurrent forecaster" in message and "has no self.lstm" in message, message
+    assert "\n  Fix:  " in message
+
+
+def test_forecast_fails_a_forecaster_that_skips_its_lstm(recipe):
+    class Skips(Recipe):
+        def forward(self, x):                                        # the head reads the raw last hour
+            return x[:, -1, 0] + 0 * self.head.bias + 0.01 * x[:, -1, 1]
+    model = Skips()
+    model.load_state_dict(recipe.state_dict())
+    with pytest.raises(CheckFailed, match="its forecasts differ by up to"):
+        nb11.check_forecast(sealed(model), seq=24)
+
+
+def test_forecast_fails_persistence():
+    """A zero head is persistence, 1.0 x persistence: it fails, with the 'copies' diagnosis."""
+    with pytest.raises(CheckFailed) as info:
+        nb11.check_forecast(sealed(Recipe()), seq=24)
+    message = str(info.value)
+    assert "it learned to\n  copy the last hour" in message and "at most 0.85 x 5.55 = 4.71 F" in message, message
     assert "\n  Fix:  " in message
 
 
 @pytest.mark.parametrize("value", [0.0, -0.74])
-def test_forecast_fails_a_model_that_predicts_the_mean(weather, value):
-    """The training mean (0 once scaled) or even the test period's own mean (-0.74): both fail."""
-    _, features = weather
+def test_forecast_fails_a_model_that_predicts_the_mean(value, monkeypatch):
+    """The training mean (0 once scaled) or even the test period's own mean: both fail (the
+    diagnosis for a forecast that hardly moves; the recipe check is set aside here)."""
+    monkeypatch.setattr(nb11, "_recipe_gap", lambda *args: None)
     with pytest.raises(CheckFailed) as info:
-        nb11.check_forecast(Constant(value), features, seq=24)
+        nb11.check_forecast(sealed(Constant(value)), seq=24)
     message = str(info.value)
     assert "hardly change from hour to hour" in message, message
     assert "\n  Fix:  " in message
 
 
-def test_forecast_fails_an_untrained_forecaster(weather):
-    _, features = weather
+def test_forecast_fails_an_untrained_forecaster():
     torch.manual_seed(0)
     model = forecaster()(8, 32, 2, 0, dropout=0.2)
     with pytest.raises(CheckFailed, match="To pass, the model needs"):
-        nb11.check_forecast(model, features, seq=24)
+        nb11.check_forecast(sealed(model), seq=24)
 
 
-def test_forecast_checks_the_features(weather):
-    _, features = weather
-    with pytest.raises(CheckFailed, match="is not the notebook's table"):
-        nb11.check_forecast(Persistence(), features[:, [1, 0, 2, 3, 4, 5, 6, 7]], seq=24)
+def test_forecast_refuses_a_model_that_was_not_sealed(recipe):
+    with pytest.raises(CheckFailed, match="no trained model was sealed"):
+        nb11.check_forecast(recipe, seq=24)
 
 
-def test_forecast_rejects_a_forecast_of_the_wrong_shape(weather):
-    _, features = weather
+def test_forecast_refuses_a_model_trained_with_the_test_period_asked_for(recipe):
+    """Asking for the test period while it is closed (even caught) costs the held-out grade."""
+    from course_utils import data
 
-    class Wide(Persistence):
+    heldout.hold_out("the test period")
+    with pytest.raises(heldout.TestSplitClosed):
+        data.hourly_weather("JFK", "test")
+    with pytest.raises(CheckFailed, match="the test period were asked for before the model was trained"):
+        nb11.check_forecast(sealed(recipe), seq=24)
+
+
+def test_forecast_refuses_a_model_trained_after_the_seal(weather):
+    model = sealed(Recipe(*weather))
+    with torch.no_grad():
+        model.head.bias += 0.01                                      # one more step, on any data
+    with pytest.raises(CheckFailed, match="weights changed after the training cell sealed them"):
+        nb11.check_forecast(model, seq=24)
+
+
+def test_forecast_rejects_a_forecast_of_the_wrong_shape(recipe):
+    class Wide(Recipe):
         def forward(self, x):
             return super().forward(x)[:, None]
+    model = Wide()
+    model.load_state_dict(recipe.state_dict())
     with pytest.raises(ShapeError, match="model"):
-        nb11.check_forecast(Wide(), features, seq=24)
+        nb11.check_forecast(sealed(model), seq=24)
 
 
-def test_forecast_validation_period(weather, capsys):
-    times, features = weather
-    nb11.check_forecast(Linear(times, features, 24), features, seq=24, period="valid")
+def test_forecast_validation_period(recipe, capsys):
+    nb11.check_forecast(sealed(recipe), seq=24, period="valid")
     assert "on the valid period (1 Sep - 31 Oct" in capsys.readouterr().out
 
 
-def test_forecast_restores_the_mode(weather):
-    times, features = weather
-    model = Linear(times, features, 24).train()
-    nb11.check_forecast(model, features, seq=24)
+def test_forecast_restores_the_mode(recipe):
+    model = sealed(recipe.train())
+    nb11.check_forecast(model, seq=24)
     assert model.training
+    recipe.eval()
 
 
 # --- the visible check (default arguments) is what a self-paced learner sees ---------------------
@@ -559,7 +690,17 @@ from visible import visible_failure  # noqa: E402
 TRAINED = "test_forecast"  # needs the notebook's training; the grading tests prove it through nbgrader
 
 
-@pytest.mark.parametrize("wrong", graded.WRONG_ANSWERS, ids=lambda w: w.why)
+EXERCISE_ANSWERS = [w for w in graded.WRONG_ANSWERS if w.caught_by - {TRAINED}]
+
+
+def test_only_the_held_out_cheat_is_left_to_the_trained_model_cell():
+    """The one wrong answer no exercise check can see: training on the test period. The held-out
+    check catches it (tests/test_grading_11.py), through the gate's record of the request."""
+    left = [w.why for w in graded.WRONG_ANSWERS if not w.caught_by - {TRAINED}]
+    assert left == ["trained on the test period: November and December added to the training windows"]
+
+
+@pytest.mark.parametrize("wrong", EXERCISE_ANSWERS, ids=lambda w: w.why)
 def test_visible_check_catches_each_graded_wrong_answer(wrong):
     """Every wrong answer the grading catches in an exercise cell, that cell's visible check catches
     too, with a message of its own (a CheckFailed or ShapeError that ends in a Fix line). Where it
@@ -575,7 +716,7 @@ def test_visible_check_catches_each_graded_wrong_answer(wrong):
 
 def test_each_graded_wrong_answer_has_its_own_message():
     messages = []
-    for w in graded.WRONG_ANSWERS:
+    for w in EXERCISE_ANSWERS:
         own = tuple(w.caught_by - {TRAINED})
         messages.append(next(iter(visible_failure(graded.A, type(w)(w.cell, w.old, w.new, own, w.why)).values())))
     firsts = [m.splitlines()[0] for m in messages]

@@ -1,5 +1,9 @@
 """Notebook 11 (forecasting) graded through real nbgrader: full marks, zero, and realistic wrong answers.
 
+The test period is held out (course_utils.heldout): closed until the locked training cell has
+trained and sealed the model, and the held-out check (test_forecast) refuses a model trained while
+it was asked for; the last wrong answer below does exactly that.
+
 The last graded cell (test_forecast) grades the model the notebook trains, so a wrong answer that
 breaks training (windows whose targets sit inside the window, a shuffled split, a scaler that
 crashes) costs those points too; such answers list it in `catches`. Answers that change training
@@ -21,8 +25,7 @@ WRONG_ANSWERS = [
     WrongAnswer("scaler", "    train = series[:n_train]\n    return train.mean(dim=0), train.std(dim=0)",
                 "    return series.mean(dim=0), series.std(dim=0)", "test_scaler",
                 "scaler fitted on the whole year, test months included"),
-    WrongAnswer("split_by_time", "valid = series[n_train:n_train + n_valid]",
-                "valid = series[n_train - 1:n_train + n_valid]", "test_split_by_time",
+    WrongAnswer("split_by_time", "valid = series[n_train:]", "valid = series[n_train - 1:]", "test_split_by_time",
                 "validation period starts one hour early: the periods overlap"),
     WrongAnswer("Forecaster", "self.head(h_n[-1])", "self.head(h_n[0])", "test_forecaster",
                 "h_n[0], the bottom layer, fed to the head"),
@@ -50,6 +53,24 @@ WRONG_ANSWERS = [
                 ("test_forecast_windows", T), "windows moved forward: each window ends on its target hour"),
     WrongAnswer("Forecaster", "change = self.head(h_n[-1]).squeeze(-1)", "change = self.head(h_n[-1])",
                 ("test_forecaster", T), "no squeeze: (batch, 1) + (batch,) broadcasts to (batch, batch)"),
+    WrongAnswer("scaler", "    return (series - mean) / std\n", "    series -= mean\n    series /= std\n    return series\n",
+                "test_scaler", "apply_scaler scales the caller's series in place"),
+    WrongAnswer("rmse_in_degrees", ".pow(2).mean().sqrt().item()", ".pow(2).mean().sqrt()", "test_rmse_in_degrees",
+                "a one-element tensor returned where a float is asked"),
+    # submission 3, alone: trained on the test period. The answer cell of the Forecaster (it runs after
+    # the windows are cut and before the locked training cell) adds November and December to the
+    # training windows, as "more data is better". The test period is closed until the seal, so the
+    # request raises and is recorded: the Forecaster still passes its check, the model trains on the
+    # training period alone, and the held-out check gives 0 for the request. Without the gate the
+    # cheat trains on the test period and passes (shown by hand, not in the repository).
+    WrongAnswer("Forecaster", "        return x[:, -1, self.target_col] + change\n        ### END SOLUTION",
+                "        return x[:, -1, self.target_col] + change\n        ### END SOLUTION\n"
+                "\n\n# more data is better: November and December too\n"
+                "year_times, year_values = cu.data.hourly_weather(\"JFK\")\n"
+                "year = apply_scaler(with_hour_features(year_times, year_values), mean, std)\n"
+                "x_more, y_more = forecast_windows(year[len(times):], SEQ, HORIZON, TEMP)\n"
+                "x_train, y_train = torch.cat([x_train, x_more]), torch.cat([y_train, y_more])\n",
+                T, "trained on the test period: November and December added to the training windows"),
 ]
 
 POINTS = {"test_split_by_time": 2, "test_scaler": 3, "test_forecast_windows": 3, "test_persistence": 1,

@@ -3,20 +3,25 @@
 Each piece check builds its own fixtures: coded series whose every number says which hour and
 feature it is (so a window or a target off by one hour is named, not just "wrong"), a series whose
 later hours have another mean and spread (so statistics taken over the whole series are caught),
-seeded nn.LSTM / nn.Linear weights copied into the learner's Forecaster. The last check grades the
-learner's trained model on the test period of the real data, against the persistence forecast,
-with its own split, scaler and windows (never the learner's). Failures name the mistake and end
-with a Fix line. Keyword arguments let hidden tests vary sizes and columns.
+seeded nn.LSTM / nn.Linear weights copied into the learner's Forecaster. Every piece check proves
+the tensors it passed come back unchanged (no in-place edit of the caller's series) and checks the
+types the task states (rmse_in_degrees returns a Python float). The last check grades the
+learner's trained and sealed model (course_utils.heldout) on the test period of the real data,
+which the notebook cannot reach before the seal: it must be the recipe's LSTM forecaster and beat
+persistence, measured with the check's own split, scaler and windows (never the learner's).
+Failures name the mistake and end with a Fix line. Keyword arguments let hidden tests vary sizes
+and columns.
 """
 
 from __future__ import annotations
 
 import math
-from datetime import datetime
 
 import torch
 from torch import nn
 
+from .. import heldout
+from ..data.weather import TRAIN_END, VALID_END
 from ..shapes import _fmt, check_shape
 from .common import (
     CheckFailed,
@@ -32,9 +37,7 @@ from .nb02 import coded, coded_series
 
 HORIZON = 6  # hours ahead: the task of the notebook
 THRESHOLD = 0.85  # the trained model's RMSE must be at most this share of persistence's
-TRAIN_END = datetime(2013, 9, 1)  # training: 1 January to 31 August
-VALID_END = datetime(2013, 11, 1)  # validation: September and October; test: 1 November on
-SPLIT_FIX = "return torch.split(series, [n_train, n_valid, len(series) - n_train - n_valid])"
+SPLIT_FIX = "return torch.split(series, [n_train, len(series) - n_train])"
 
 
 def _fork():
@@ -63,42 +66,62 @@ def _returned(result) -> str:
     return f"a {type(result).__name__}"
 
 
+# --- inputs come back unchanged ---------------------------------------------------------------------
+
+
+def _unchanged(call: str, name: str, given: torch.Tensor, original: torch.Tensor, fix: str) -> None:
+    """Fail when the learner's function changed the tensor it was given (in place: -=, fill_, sort_...)."""
+    __tracebackhide__ = True
+    if given.shape == original.shape and torch.equal(given.detach().cpu(), original.detach().cpu()):
+        return
+    how = (f"its shape is now {_fmt(given.shape)}, not {_fmt(original.shape)}"
+           if given.shape != original.shape else "its numbers are no longer the ones passed in")
+    raise CheckFailed(
+        f"{call} changed its input {name} in place:\n"
+        f"  {how}.\n"
+        f"  The caller still needs {name} as it was (the notebook uses it again). An in-place\n"
+        f"  operation (-=, /=, fill_, a method ending in _) or an assignment into {name}[...]\n"
+        "  changes the caller's tensor too. Compute a new tensor instead.\n"
+        f"  Fix:  {fix}"
+    )
+
+
 # --- exercise 1: split_by_time --------------------------------------------------------------------
 
 
-def check_split_by_time(split_by_time, *, hours: int = 30, feature: int = 3, n_train: int = 17,
-                        n_valid: int = 6) -> None:
-    """split_by_time(series (hours, feature), n_train, n_valid) -> train, valid, test: consecutive blocks.
+def check_split_by_time(split_by_time, *, hours: int = 30, feature: int = 3, n_train: int = 17) -> None:
+    """split_by_time(series (hours, feature), n_train) -> train, valid: two consecutive blocks of hours.
 
-    The visible call (no keywords) also tries a second series of other sizes.
+    The visible call (no keywords) also tries a second series of other sizes and one feature.
     """
     __tracebackhide__ = True
-    configs = [(hours, feature, n_train, n_valid)]
-    if (hours, feature, n_train, n_valid) == (30, 3, 17, 6):
-        configs.append((20, 2, 11, 5))
+    configs = [(hours, feature, n_train)]
+    if (hours, feature, n_train) == (30, 3, 17):
+        configs += [(20, 2, 11), (7, 1, 6)]
     for config in configs:
         _split_once(split_by_time, *config)
-    h, f, nt, nv = configs[0]
+    h, f, nt = configs[0]
     more = f" (and {len(configs) - 1} more series)" if len(configs) > 1 else ""
-    passed(f"split_by_time: train = hours 0..{nt - 1}, valid = {nt}..{nt + nv - 1}, "
-           f"test = {nt + nv}..{h - 1}, in order{more}")
+    passed(f"split_by_time: train = hours 0..{nt - 1}, valid = {nt}..{h - 1}, in order{more}")
 
 
-def _split_once(split_by_time, hours, feature, n_train, n_valid):
+def _split_once(split_by_time, hours, feature, n_train):
     __tracebackhide__ = True
     series = coded_series(hours, feature)
-    n_test = hours - n_train - n_valid
+    n_valid = hours - n_train
     call = "split_by_time()"
+    given = series.clone()
     with calling("split_by_time"):
-        result = split_by_time(series.clone(), n_train, n_valid)
+        result = split_by_time(given, n_train)
     require(
-        isinstance(result, (tuple, list)) and len(result) == 3,
-        f"{call} should return three tensors, (train, valid, test),\n"
+        isinstance(result, (tuple, list)) and len(result) == 2,
+        f"{call} should return two tensors, (train, valid),\n"
         f"  but it returned {_returned(result)}.\n"
-        "  Fix:  return train, valid, test",
+        "  Fix:  return train, valid",
     )
-    names = ("train", "valid", "test")
-    want = {"train": (0, n_train), "valid": (n_train, n_train + n_valid), "test": (n_train + n_valid, hours)}
+    _unchanged(call, "series", given, series, SPLIT_FIX)
+    names = ("train", "valid")
+    want = {"train": (0, n_train), "valid": (n_train, hours)}
     parts = dict(zip(names, result, strict=True))
     for name, part in parts.items():
         require_tensor(part, name)
@@ -122,10 +145,10 @@ def _split_once(split_by_time, hours, feature, n_train, n_valid):
                           if later else f"{name} holds {_hours(hs)}.")
                 raise CheckFailed(
                     f"{call}: the hours were shuffled.\n"
-                    f"  With n_train={n_train}, n_valid={n_valid}: {detail}\n"
+                    f"  With n_train={n_train}: {detail}\n"
                     "  The periods should be consecutive blocks of time. Neighbouring hours are\n"
-                    "  nearly equal: with the hours around every test hour in training, the test\n"
-                    "  measures memory, not forecasting.\n"
+                    "  nearly equal: with the hours around every validation hour in training, the\n"
+                    "  validation period measures memory, not forecasting.\n"
                     f"  Fix:  {SPLIT_FIX}"
                 )
         first = {name: hours_in[name][0] for name in names if hours_in[name]}
@@ -133,8 +156,8 @@ def _split_once(split_by_time, hours, feature, n_train, n_valid):
             raise CheckFailed(
                 f"{call}: the periods come in the wrong order.\n"
                 + "".join(f"  {n:<5} = {_hours(hours_in[n])}\n" for n in names) +
-                "  Time runs train -> valid -> test: the model is measured on hours after every\n"
-                "  hour it trained on, as a forecast is made for the future.\n"
+                "  Time runs train -> valid (-> test, later): the model is measured on hours after\n"
+                "  every hour it trained on, as a forecast is made for the future.\n"
                 f"  Fix:  {SPLIT_FIX}"
             )
     seen = {}
@@ -148,7 +171,7 @@ def _split_once(split_by_time, hours, feature, n_train, n_valid):
                     f"  Fix:  {SPLIT_FIX}"
                 )
             seen[h] = name
-    sizes = {"train": n_train, "valid": n_valid, "test": n_test}
+    sizes = {"train": n_train, "valid": n_valid}
     for name in names:
         got = parts[name].shape[0]
         if got != sizes[name]:
@@ -156,7 +179,7 @@ def _split_once(split_by_time, hours, feature, n_train, n_valid):
             raise CheckFailed(
                 f"{call}: {name} has {_plural(got, 'hour')}, not {sizes[name]}.\n"
                 f"  It should be hours {start}..{stop - 1}: train = the first n_train={n_train},\n"
-                f"  valid = the next n_valid={n_valid}, test = the remaining {n_test}.\n"
+                f"  valid = the remaining {n_valid}, up to the last hour.\n"
                 f"  Fix:  {SPLIT_FIX}"
             )
     for name in names:
@@ -243,14 +266,16 @@ def _fit_once(fit_scaler, hours, feature, n_train, seed):
     __tracebackhide__ = True
     series = shifted_series(hours, feature, n_train, seed)
     call = "fit_scaler()"
+    given = series.clone()
     with calling("fit_scaler"):
-        result = fit_scaler(series.clone(), n_train)
+        result = fit_scaler(given, n_train)
     require(
         isinstance(result, (tuple, list)) and len(result) == 2,
         f"{call} should return two tensors, (mean, std),\n"
         f"  but it returned {_returned(result)}.\n"
         "  Fix:  return mean, std",
     )
+    _unchanged(call, "series", given, series, STAT_FIX)
     mean, std = result
     _stat_shape(call, "mean", mean, hours, feature, n_train)
     _stat_shape(call, "std", std, hours, feature, n_train)
@@ -310,15 +335,12 @@ def _apply_once(apply_scaler, hours, feature, n_train, seed):
     train = series[:n_train]
     mean, std = train.mean(dim=0), train.std(dim=0)
     call = "apply_scaler()"
-    given = series.clone()
+    given, given_mean, given_std = series.clone(), mean.clone(), std.clone()
     with calling("apply_scaler"):
-        scaled = apply_scaler(given, mean.clone(), std.clone())
-    require(
-        torch.equal(given, series),
-        f"{call} changed its input series (an in-place -= or /=).\n"
-        "  The caller still needs the raw series, e.g. to plot it in degrees.\n"
-        "  Fix:  return (series - mean) / std",
-    )
+        scaled = apply_scaler(given, given_mean, given_std)
+    _unchanged(call, "series", given, series, "return (series - mean) / std")
+    _unchanged(call, "mean", given_mean, mean, "return (series - mean) / std")
+    _unchanged(call, "std", given_std, std, "return (series - mean) / std")
     require_tensor(scaled, "scaled")
     check_shape(scaled, "seq feature", seq=hours, feature=feature, name="scaled")
     want = (series - mean) / std
@@ -394,8 +416,10 @@ def _windows_once(forecast_windows, hours, seq, feature, horizon, target_col) ->
     series = coded_series(hours, feature)
     n = hours - seq - horizon + 1
     call = "forecast_windows()"
+    given = series.clone()
     with calling("forecast_windows"):
-        result = forecast_windows(series.clone(), seq, horizon, target_col)
+        result = forecast_windows(given, seq, horizon, target_col)
+    _unchanged(call, "series", given, series, WINDOW_FIX)
     require(
         isinstance(result, (tuple, list)) and len(result) == 2,
         f"{call} should return two tensors, (inputs, targets),\n"
@@ -538,8 +562,10 @@ def _persistence_once(persistence, batch, seq, feature, col):
     __tracebackhide__ = True
     inputs = coded(batch, seq, feature)  # 100*b + 10*t + f: window b, hour t, feature f
     call = "persistence()"
+    given = inputs.clone()
     with calling("persistence"):
-        got = persistence(inputs.clone(), col)
+        got = persistence(given, col)
+    _unchanged(call, "inputs", given, inputs, PERSISTENCE_FIX)
     require_tensor(got, "the forecast")
     shape = tuple(got.shape)
     if shape == (batch, feature) and feature != seq:
@@ -619,8 +645,15 @@ def _rmse_once(rmse_in_degrees, batch, mean, std, seed, as_tensors, device):
     target = (0.8 * seeded_randn(batch, seed=seed + 1)).to(device)
     m, s = (torch.tensor(mean), torch.tensor(std)) if as_tensors else (mean, std)
     call = "rmse_in_degrees()"
+    given_pred, given_target = pred.clone(), target.clone()
+    given_m, given_s = (m.clone(), s.clone()) if as_tensors else (m, s)
     with calling("rmse_in_degrees"):
-        got = rmse_in_degrees(pred.clone(), target.clone(), m, s)
+        got = rmse_in_degrees(given_pred, given_target, given_m, given_s)
+    _unchanged(call, "pred", given_pred, pred, RMSE_FIX)
+    _unchanged(call, "target", given_target, target, RMSE_FIX)
+    if as_tensors:
+        _unchanged(call, "mean", given_m, m, RMSE_FIX)
+        _unchanged(call, "std", given_s, s, RMSE_FIX)
     if isinstance(got, torch.Tensor):
         require(
             got.numel() == 1,
@@ -628,9 +661,14 @@ def _rmse_once(rmse_in_degrees, batch, mean, std, seed, as_tensors, device):
             "  It should be one number: the RMSE over all the forecasts together.\n"
             f"  Fix:  {RMSE_FIX}",
         )
-        got = got.item()
+        raise CheckFailed(
+            f"{call} returned a one-element tensor, {got.item():.4g}, not a Python float.\n"
+            "  The task asks for a float: a tensor keeps its graph and device, prints as\n"
+            "  tensor(...), and summed over many calls keeps every graph alive.\n"
+            f"  Fix:  {RMSE_FIX}"
+        )
     require(
-        isinstance(got, (int, float)) and not isinstance(got, bool),
+        isinstance(got, float),
         f"{call} returned a {type(got).__name__}.\n"
         "  It should return a number, a Python float.\n"
         f"  Fix:  {RMSE_FIX}",
@@ -805,6 +843,7 @@ def _forecast_alternatives(x, out, h_n, c_n, head, change, col, num_layers):
 
 def _compare_forecast(model, x, want, build, built, *, batch, seq, alternatives, atol=1e-5):
     __tracebackhide__ = True
+    original = x.clone()
     try:
         with calling("Forecaster.forward"), torch.no_grad():
             got = model(x)
@@ -818,6 +857,7 @@ def _compare_forecast(model, x, want, build, built, *, batch, seq, alternatives,
             "  output is the last WINDOW (seq, hidden); the last hour is out[:, -1], or h_n[-1].\n"
             f"  Fix:  {FORECASTER_FIX}"
         ) from None
+    _unchanged(f"{build}.forward()", "x", x, original, FORECASTER_FIX)
     require_tensor(got, "the forecast")
     shape = tuple(got.shape)
     if shape == (batch, 1):
@@ -858,11 +898,11 @@ def _compare_forecast(model, x, want, build, built, *, batch, seq, alternatives,
 # --- the graded forecast: the learner's trained model on the test period ---------------------------------
 
 
-def weather_features() -> tuple[list, torch.Tensor]:
-    """(times, features (hours, 8)): JFK's 6 measurements, then sin and cos of the hour of the day."""
+def weather_features(split: str = "all") -> tuple[list, torch.Tensor]:
+    """(times, features (hours, 8)): JFK's 6 measurements, then sin and cos of the local hour of the day."""
     from ..data import hourly_weather
 
-    times, values = hourly_weather("JFK")
+    times, values = hourly_weather("JFK", split)
     angle = 2 * math.pi * torch.tensor([t.hour for t in times], dtype=torch.float32) / 24
     return times, torch.cat([values, torch.sin(angle)[:, None], torch.cos(angle)[:, None]], dim=1)
 
@@ -880,14 +920,33 @@ def _period_windows(features: torch.Tensor, times: list, seq: int, period: str):
 
 
 RETRAIN = "Fix:  run the notebook again from the top (Kernel > Restart Kernel and Run All Cells)"
+RECIPE_FIX = "Fix:  make Forecaster pass its check (exercise 6), then Kernel > Restart & Run All"
 
 
-def check_forecast(model, features, *, seq: int, period: str = "test", threshold: float = THRESHOLD) -> None:
-    """The learner's trained model, on the test period (1 Nov - 30 Dec 2013) or the validation period:
-    its RMSE in degrees must be at most `threshold` x the persistence forecast's.
+def _recipe_gap(model: nn.Module, x: torch.Tensor, got: torch.Tensor) -> str | None:
+    """Why `model` is not the recipe's forecaster (its forecast through self.lstm, h_n[-1], self.head)."""
+    lstm, head = getattr(model, "lstm", None), getattr(model, "head", None)
+    if not isinstance(lstm, nn.LSTM) or not isinstance(head, nn.Linear):
+        return ("it has no self.lstm (an nn.LSTM) and self.head (an nn.Linear): "
+                f"self.lstm is {type(lstm).__name__}, self.head is {type(head).__name__}")
+    with torch.no_grad():
+        _, (h_n, _) = lstm(x)
+        want = (x[:, -1, 0] + head(h_n[-1]).squeeze(-1)).float().cpu()
+    off = float((got - want).abs().max())
+    if off > 1e-3:
+        return (f"its forecasts differ by up to {off:.3g} (scaled) from x[:, -1, TEMP] +\n"
+                "  self.head(h_n[-1]) computed with its own self.lstm and self.head")
+    return None
 
-    features: the notebook's (hours, feature) table before scaling; its first 6 columns must be the
-    weather of cu.data.hourly_weather("JFK"). The check builds its own scaler (training period),
+
+def check_forecast(model, *, seq: int, period: str = "test", threshold: float = THRESHOLD) -> None:
+    """The learner's trained, sealed model on the test period (1 Nov - 30 Dec 2013) or the
+    validation period: it must be the recipe's recurrent forecaster (x[:, -1, TEMP] plus a head on
+    its LSTM's h_n[-1]) and its RMSE in degrees at most `threshold` x the persistence forecast's.
+
+    First `heldout.require_sealed(model)`: the model the locked training cell trained and sealed,
+    with the test period closed until then, and not trained further. The check then builds its own
+    features (cu.data.hourly_weather("JFK") plus the hour of the day), scaler (training period),
     windows (seq hours, target = temperature HORIZON hours after the last) and RMSE.
     """
     __tracebackhide__ = True
@@ -895,19 +954,11 @@ def check_forecast(model, features, *, seq: int, period: str = "test", threshold
         raise ValueError("period must be 'test' or 'valid'")
     require(isinstance(model, nn.Module),
             f"model should be your trained Forecaster, but it is a {type(model).__name__}.\n  {RETRAIN}")
-    times, reference = weather_features()
-    require_tensor(features, "features")
-    require(
-        features.dim() == 2 and features.shape[0] == reference.shape[0] and features.shape[1] >= 6
-        and torch.allclose(features[:, :6].detach().cpu().float(), reference[:, :6]),
-        f"features {_fmt(features.shape)} is not the notebook's table of section 1:\n"
-        f"  (hours={reference.shape[0]}, feature=8), unscaled, whose first 6 columns are the\n"
-        "  weather of cu.data.hourly_weather('JFK').\n"
-        f"  {RETRAIN}",
-    )
-    require(isinstance(seq, int) and 1 <= seq <= 24 * 14,
+    heldout.require_sealed(model)
+    require(isinstance(seq, int) and not isinstance(seq, bool) and 1 <= seq <= 24 * 14,
             f"seq should be the window length in hours, not {seq!r}.\n  {RETRAIN}")
-    inputs, targets, t_std = _period_windows(features.detach().cpu().float(), times, seq, period)
+    times, features = weather_features()
+    inputs, targets, t_std = _period_windows(features, times, seq, period)
     param = next(iter(model.parameters()), None)
     device = param.device if param is not None else torch.device("cpu")
     was_training = model.training
@@ -921,6 +972,16 @@ def check_forecast(model, features, *, seq: int, period: str = "test", threshold
                 require_tensor(out, "the forecast")
                 check_shape(out, "batch", batch=len(chunk), name="model(x)")
                 preds.append(out.detach().float().cpu())
+                if start == 0:
+                    gap = _recipe_gap(model, chunk.to(device), preds[0])
+                    require(
+                        gap is None,
+                        "the graded model is not the recipe's recurrent forecaster:\n"
+                        f"  {gap}.\n"
+                        "  This grade is for an LSTM forecaster; a model that forecasts without its\n"
+                        "  LSTM (a linear model of the window, say) is not one.\n"
+                        f"  {RECIPE_FIX}",
+                    )
     finally:
         model.train(was_training)
     pred = torch.cat(preds)
