@@ -69,11 +69,25 @@ def _interpolate(column: list) -> list[float]:
     return out
 
 
-@lru_cache(maxsize=3)
+_years: dict = {}
+
+
 def _year(station: str) -> tuple[tuple[datetime, ...], torch.Tensor]:
-    """Every UTC hour from the station's first to its last record: (local times, values)."""
+    """Every UTC hour from the station's first to its last record: (local times, values).
+
+    Kept per station for as long as `_rows()` returns the same rows (its cache cleared, it is rebuilt).
+    """
+    rows = _rows()
+    key = (station, id(rows))
+    if key not in _years:
+        _years.clear()
+        _years[key] = _build_year(station, rows)
+    return _years[key]
+
+
+def _build_year(station: str, rows) -> tuple[tuple[datetime, ...], torch.Tensor]:
     by_utc = {}
-    for row in _rows():
+    for row in rows:
         if row["origin"] != station:
             continue
         utc = datetime.strptime(row["time_hour"], "%Y-%m-%dT%H:%M:%SZ")
