@@ -217,3 +217,53 @@ def test_padding_length_fix_line_runs_and_passes():
 def test_padding_rows_raise_padding_error_not_shape_error():
     with pytest.raises(cu.PaddingError):
         cu.check_shape(torch.tensor([[1.0], [0.0]]), "batch hidden", lengths=[3, 2], name="last")
+
+
+# --- notebook 13 (debugging clinic) and course_utils.explain ---------------------------------------
+
+
+def _failure(check, *args) -> str:
+    with pytest.raises(AssertionError) as info:
+        check(*args)
+    return str(info.value)
+
+
+def test_a_wrong_cause_in_the_clinic_is_told_why_not_and_not_the_answer():
+    from course_utils.checks import nb13
+
+    assert _failure(nb13.check_diagnosis_4, {"cause": "a", "line": 4}) == (
+        'diagnosis_4["cause"] = "a" is not what went wrong here:\n'
+        "  retain_graph=True keeps every earlier chunk's graph, so each backward() runs through\n"
+        '  the whole past; with optimizer.step() in between it fails anyway ("modified by an\n'
+        "  inplace operation\"). The error's suggestion treats the symptom, not the cause.\n"
+        "  Look at the symptom again, then choose another letter.")
+
+
+def test_a_wrong_line_in_the_clinic_points_from_where_it_raised_to_where_it_is_made():
+    from course_utils.checks import nb13
+
+    assert _failure(nb13.check_diagnosis_4, {"cause": "b", "line": 7}) == (
+        'diagnosis_4["line"] = 7: the cause is right, this is not.\n'
+        "  It asks for an int: the line of broken_train_in_chunks (line 1 is the def line) where\n"
+        "  the mistake is made.\n"
+        "  Hint: the traceback shows where PyTorch NOTICES the mistake, the backward() of the\n"
+        "  next chunk; find the line that hands the previous chunk's graph on to it.")
+
+
+def test_an_answer_that_changes_its_input_in_place_is_told_so():
+    from course_utils.checks import nb13
+
+    assert _failure(nb13.check_to_seq_first, lambda x: x.transpose_(0, 1)) == (
+        "to_seq_first() changed its argument x in place (its shape from (4, 7, 3) to (7, 4, 3)):\n"
+        "  the caller's tensor is not yours to change; the caller still needs it as it was.\n"
+        "  Methods ending in _ (transpose_, masked_fill_, sub_) and assignments such as\n"
+        "  x[...] = or x -= change a tensor in place.\n"
+        "  Fix:  x.transpose(0, 1)    (a new view; not x.transpose_(0, 1))")
+
+
+def test_the_explainers_cause_alone_as_the_clinic_shows_it():
+    from course_utils.explain import explain
+
+    assert explain("RuntimeError: Expected target size [4, 5], got [4, 7]", fix=False) == (
+        "CrossEntropyLoss reads the CLASS axis as axis 1: logits (batch, classes, seq) with\n"
+        "  targets (batch, seq). You gave it (batch=4, seq=7, classes=5) logits.")
