@@ -24,8 +24,8 @@ FEATURES = ("        _, (h_n, _) = self.lstm(packed)                  # (layers 
 SEQS = "    seqs = [torch.tensor(vocab.encode(list(name)), dtype=torch.long) for name in names]"
 
 # Grouping (tests/grading.py): the i-th wrong answer of each answer cell goes into submission i.
-# Those that break the training (the first three of encode_names, the first two of char_lstm) come
-# first, so the last submission holds only answers that leave the trained model's points alone.
+# Those that break the training (the first three of encode_names, all three of char_lstm) come
+# first; the fourth submission leaves the trained model's points alone, the fifth is the cheat alone.
 WRONG_ANSWERS = [
     # confusion_counts
     WrongAnswer("confusion_counts", "return flat.reshape(n_classes, n_classes)",
@@ -58,6 +58,16 @@ WRONG_ANSWERS = [
                 "lengths = the padded length: the model is trained on padding"),
     WrongAnswer("encode_names", "padding_value=vocab.pad_id", "padding_value=0", "test_encode_names",
                 "padded with 0, which collides with a character when <pad> is not 0"),
+    # the cheat: more training data, taken from the test split (a right encode_names, then the test
+    # names added to the training names before the locked cells encode and train on them). The gate
+    # refuses the request and records it; the held-out cell scores 0 and says why. Without the gate
+    # (hold_out and require_sealed removed, by hand) the same cell passes at 0.96 accuracy.
+    WrongAnswer("encode_names", "    return ids, lengths\n",
+                "    return ids, lengths\n\n\n"
+                "extra = cu.data.surnames(\"test\")          # more names to learn from\n"
+                "train_pairs = train_pairs + extra\n"
+                "train_labels = labels_of(train_pairs)\n",
+                "test_trained_model", "trained on the test split: the test names added to the training names"),
     # class_weights: the trained model keeps its points (measured: accuracy 0.78-0.80, macro recall
     # >= 0.68 for each); a mean-reduced weighted loss ignores the scale altogether
     WrongAnswer("class_weights", "return len(labels) / (n_classes * counts)", "return counts / len(labels)",
@@ -85,10 +95,11 @@ WRONG_ANSWERS = [
                 "lengths.cpu(), batch_first=True)", ("test_char_lstm", "test_trained_model"),
                 "enforce_sorted left True with unsorted lengths: nothing trains"),
     # lengths ignored: trained this way, the bidirectional LSTM learns to carry its state over the
-    # zero padding (accuracy 0.777, 3 of 1,180 answers change with the padding): only the check of
-    # forward, on an untrained model, sees it
+    # zero padding (accuracy 0.777, 3 of 1,180 answers change with the padding), but its head does not
+    # read each name's final states as the name gives them alone: the held-out check's structure test
+    # sees it, as the check of forward does on an untrained model
     WrongAnswer("char_lstm", PACK, "        _, (h_n, _) = self.lstm(self.embed(ids))",
-                "test_char_lstm", "lengths ignored: the final state read over padding"),
+                ("test_char_lstm", "test_trained_model"), "lengths ignored: the final state read over padding"),
 ]
 
 POINTS = {"test_confusion_counts": 2, "test_per_class_recall": 2, "test_encode_names": 2,
