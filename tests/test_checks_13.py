@@ -38,6 +38,8 @@ MESSAGES = {
     "d7: the axis that holds the classes": 'CheckFailed: diagnosis_7["axis"] = 2: the cause is right',
     "d8: dropout blamed": 'CheckFailed: diagnosis_8["cause"] = "c" is not what went wrong here:\n  the Decoder has no dropout',
     "d8: the argmax line blamed": 'CheckFailed: diagnosis_8["line"] = 5: the cause is right',
+    "the number of steps read from the targets: fails without them":
+        "CheckFailed: generate() fails when no targets are given (targets=None)",
     "lengths decremented in place: the caller's tensor changed":
         "CheckFailed: last_outputs() changed its argument lengths in place (its values)",
     "transpose_ in place: the caller's x changed":

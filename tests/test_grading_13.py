@@ -109,6 +109,8 @@ WRONG_ANSWERS = [
     WrongAnswer("generate", "        token = scores.argmax(dim=-1)\n        tokens.append(token)",
                 "        tokens.append(scores.argmax(dim=-1))", "test_generate",
                 "never fed its own prediction: <bos> at every step"),
+    WrongAnswer("generate", "    for _ in range(steps):", "    for _ in range(targets.size(1)):", "test_generate",
+                "the number of steps read from the targets: fails without them"),
 ]
 
 POINTS = {**{f"test_diagnosis_{n}": 1 for n in range(1, 9)},

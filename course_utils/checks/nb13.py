@@ -511,6 +511,17 @@ def _check_generate_once(generate, decoder, hidden, batch, steps, bos) -> None:
             "  fed the model's own last prediction.\n"
             "  Fix:  token = scores.argmax(dim=-1)    then feed token at the next step")
     if torch.equal(got_a, want):
+        try:
+            with torch.no_grad(), calling("generate"):
+                got_none = generate(decoder, (state[0].clone(), state[1].clone()), bos, steps)
+        except (TypeError, AttributeError, IndexError) as err:
+            raise CheckFailed(
+                f"generate() fails when no targets are given (targets=None): {type(err).__name__}: {err}\n"
+                "  At inference there are no targets: nothing may depend on them, steps included.\n"
+                "  Fix:  for _ in range(steps):    (steps is an argument)") from None
+        require(isinstance(got_none, torch.Tensor) and torch.equal(got_none, want),
+                "generate() gives other tokens without targets (targets=None) than with them.\n"
+                "  Fix:  token = scores.argmax(dim=-1)    whatever targets holds")
         return
     with torch.no_grad():
         stuck = []
