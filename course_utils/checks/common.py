@@ -6,6 +6,8 @@ import contextlib
 
 import torch
 
+from ..shapes import _fmt
+
 
 class CheckFailed(AssertionError):
     """An answer is wrong; the message says what and how to fix it."""
@@ -171,3 +173,55 @@ def on_gpu(lengths: torch.Tensor) -> torch.Tensor:
     if torch.cuda.is_available():
         return lengths.to("cuda")
     return lengths.clone().as_subclass(LengthsOnGPU)
+
+
+# --- inputs come back unchanged ------------------------------------------------------------------------
+
+
+def keep(**tensors) -> dict:
+    """Copies of the tensors a check hands to the learner, taken before the call (see require_unchanged)."""
+    return {name: t.detach().clone().as_subclass(torch.Tensor) for name, t in tensors.items()}
+
+
+def require_unchanged(call: str, kept: dict, **given) -> None:
+    """Fail when the learner's call changed a tensor it was given: its shape or its numbers.
+
+    An answer that transposes, fills or subtracts in place (transpose_, masked_fill_, lengths -= 1,
+    x[...] = ...) can return the right result and still break the caller, who reads that tensor
+    again (a training loop reuses its mask, its lengths, its batch). `kept` comes from keep().
+    """
+    __tracebackhide__ = True
+    for name, now in given.items():
+        now = now.detach().as_subclass(torch.Tensor)
+        if now.device != kept[name].device:   # a stand-in for GPU lengths compares on the CPU
+            now = now.cpu()
+        message = _in_place_message(call, name, now, kept[name])
+        if message:
+            raise CheckFailed(message)
+
+
+def _in_place_message(call: str, name: str, now: torch.Tensor, before: torch.Tensor) -> str | None:
+    if tuple(now.shape) == tuple(before.shape) and torch.equal(now, before):
+        return None
+    head = f"{call} changed {name} in place:\n"
+    why = (f"  The caller still needs {name} as it was (a training loop reads it again).\n"
+           "  Methods ending in _ (transpose_, masked_fill_, sub_), -= and x[...] = write into it.\n")
+    was = f"  {name} was {_fmt(before.shape)}, now {_fmt(now.shape)}"
+    if tuple(now.shape) != tuple(before.shape):
+        if before.dim() >= 2 and now.dim() == before.dim() and torch.equal(now, before.transpose(0, 1)):
+            return (head + was + ": transpose_ (or t_) swapped its axes.\n" + why
+                    + f"  Fix:  x = {name}.transpose(0, 1)    a new view; {name} keeps its layout")
+        return (head + was + ".\n" + why
+                + f"  Fix:  x = {name}.clone()    then reshape x; or the method without the trailing _")
+    if now.is_floating_point() and bool(torch.isinf(now).any()) and not bool(torch.isinf(before).any()):
+        return (head + "  -inf was written into it (masked_fill_, or an assignment).\n" + why
+                + f"  Fix:  filled = {name}.masked_fill(~m, float('-inf'))    a new tensor")
+    if now.dtype != torch.bool and not now.dtype.is_complex and torch.equal(now, before - 1):
+        return (head + "  every value is 1 lower (-= 1, or sub_).\n" + why
+                + f"  Fix:  last = {name} - 1    a new tensor; {name} stays as it was")
+    changed = int((now != before).sum())
+    if not bool(now[now != before].any()):
+        return (head + f"  {changed} of its {now.numel()} values were set to 0 (zero_, fill_, or x[...] = 0).\n"
+                + why + f"  Fix:  x = {name}.clone()    then change x; {name} stays as it was")
+    return (head + f"  {changed} of its {now.numel()} values changed.\n" + why
+            + f"  Fix:  x = {name}.clone()    then change x; or use operations that return a new tensor")

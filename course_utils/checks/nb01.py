@@ -13,8 +13,17 @@ import torch
 from torch import nn
 
 from ..shapes import check_shape
-from .common import CheckFailed, calling, passed, require, require_tensor, seeded_lstm, seeded_randn
-from .nb07 import keep, require_unchanged
+from .common import (
+    CheckFailed,
+    calling,
+    keep,
+    passed,
+    require,
+    require_tensor,
+    require_unchanged,
+    seeded_lstm,
+    seeded_randn,
+)
 
 PAD, UNK = "<pad>", "<unk>"
 

@@ -13,8 +13,7 @@ import torch
 from torch import nn
 
 from ..shapes import _fmt, _named, check_shape
-from .common import CheckFailed, calling, passed, require, require_tensor
-from .nb07 import keep, require_unchanged
+from .common import CheckFailed, calling, keep, passed, require, require_tensor, require_unchanged
 
 NAMES = ("batch", "seq", "feature")
 

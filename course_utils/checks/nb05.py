@@ -14,8 +14,7 @@ import torch
 from torch import nn
 
 from ..shapes import _fmt, check_shape
-from .common import CheckFailed, calling, passed, require, require_tensor
-from .nb07 import keep, require_unchanged
+from .common import CheckFailed, calling, keep, passed, require, require_tensor, require_unchanged
 
 PARAMS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 ATOL = 1e-6

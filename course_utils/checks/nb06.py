@@ -24,13 +24,14 @@ from .common import (
     CheckFailed,
     calling,
     close,
+    keep,
     passed,
     require_close,
     require_tensor,
+    require_unchanged,
     seeded_lstm,
     seeded_randn,
 )
-from .nb07 import keep, require_unchanged
 
 PARAMS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 SUFFIXES = ("", "_reverse")
