@@ -51,6 +51,7 @@ def _caller() -> str:
     for frame in reversed(traceback.extract_stack()[:-2]):
         if "course_utils" not in frame.filename.replace("\\", "/"):
             line = (frame.line or "").strip() or f"line {frame.lineno} of {frame.filename}"
+            line = line if len(line) <= 60 else line[:57] + "..."      # messages stay within 88 columns
             return f"{frame.name}(): {line}" if frame.name != "<module>" else line
     return "course_utils"
 
