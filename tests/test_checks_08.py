@@ -509,16 +509,6 @@ class Model(nn.Module):
         self.encoder, self.decoder = encoder, decoder
 
 
-@pytest.fixture
-def fresh_gate():
-    """The held-out gate as a notebook leaves it: restored after the test."""
-    saved = dict(heldout._state)
-    heldout._state.update(closed=False, attempts=[], seal=None)
-    yield
-    heldout._state.clear()
-    heldout._state.update(saved)
-
-
 def _vocabs():
     pairs = data.dates.date_split("train")
     sv = data.char_vocab(h for h, _ in pairs)

@@ -575,16 +575,6 @@ def test_most_wrong_not_done():
 # --- the trained model: sealed, a packed LSTM, padding invariant, accurate ------------------------------
 
 
-@pytest.fixture(autouse=True)
-def fresh_gate():
-    """Each test starts with the held-out gate as it found it (open, nothing sealed) and leaves it so."""
-    saved = dict(heldout._state)
-    heldout._state.update(closed=False, attempts=[], seal=None)
-    yield
-    heldout._state.clear()
-    heldout._state.update(saved)
-
-
 def _vocab_and_loader():
     reviews = cu.data.movie_reviews("train")
     vocab = cu.data.Vocab.build((cu.data.tokenize(r.text) for r in reviews), min_count=2)

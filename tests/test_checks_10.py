@@ -533,16 +533,6 @@ VOCAB = char_vocab(name for name, _ in surnames("train"))
 TEST_PAIRS = surnames("test")
 
 
-@pytest.fixture(autouse=True)
-def fresh_gate():
-    """Each test starts with the held-out gate as it found it (open, nothing sealed) and leaves it so."""
-    saved = dict(heldout._state)
-    heldout._state.update(closed=False, attempts=[], seal=None)
-    yield
-    heldout._state.clear()
-    heldout._state.update(saved)
-
-
 def _sealed_check(model, vocab, **kwargs):
     heldout.seal(model)
     nb10.check_trained_model(model, vocab, **kwargs)

@@ -491,16 +491,6 @@ def weather():
     return times, features
 
 
-@pytest.fixture(autouse=True)
-def fresh_gate():
-    """Each test seals its own model; the gate's state is put back afterwards."""
-    saved = dict(heldout._state)
-    heldout._state.update(closed=False, attempts=[], seal=None)
-    yield
-    heldout._state.clear()
-    heldout._state.update(saved)
-
-
 def sealed(model):
     heldout.seal(model)
     return model

@@ -616,17 +616,6 @@ def vocabularies():
     return tags.vocabularies(tags.tagged_reviews("train"))
 
 
-@pytest.fixture(autouse=True)
-def _heldout_state():
-    """Each test starts with the test split open and leaves the held-out gate as it found it."""
-    from course_utils import heldout
-    saved = {k: (list(v) if isinstance(v, list) else v) for k, v in heldout._state.items()}
-    heldout._state.update(what=None, closed=False, attempts=[], seal=None)
-    yield
-    heldout._state.clear()
-    heldout._state.update(saved)
-
-
 def _sealed(model):
     """As the notebook does: the test split closed from the setup cell, the trained model sealed."""
     from course_utils import heldout

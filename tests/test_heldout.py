@@ -9,14 +9,6 @@ from course_utils import heldout
 from course_utils.checks.common import CheckFailed
 
 
-@pytest.fixture(autouse=True)
-def fresh_gate():
-    saved = dict(heldout._state)
-    yield
-    heldout._state.clear()
-    heldout._state.update(saved)
-
-
 def _model():
     with torch.random.fork_rng():
         torch.manual_seed(0)
