@@ -167,8 +167,14 @@ def test_no_wrong_diagnosis_is_told_the_answer(number):
         nb13.check_diagnosis(number, right)
 
 
+def _unwritten():
+    raise NotImplementedError()
+
+
 @pytest.mark.parametrize("bad, start", [
-    (["c", [14, 7, 16, 22]], "CheckFailed: diagnosis_1 should be a dict"),
+    (_unwritten, "NotDoneYet: diagnosis_1() is not written yet"),      # the student copy's stub
+    (lambda: {"cause": "c", "steps": [14, 7, 16, 22]}, None),           # the function is called
+    (["c", [14, 7, 16, 22]], "CheckFailed: diagnosis_1() should return a dict"),
     ({"cause": "c"}, "CheckFailed: diagnosis_1 should have the keys ['cause', 'steps']; missing ['steps']"),
     ({"cause": "e", "steps": [14, 7, 16, 22]}, 'CheckFailed: diagnosis_1["cause"] should be one letter among'),
     ({"cause": "C", "steps": (14, 7, 16, 22)}, None),

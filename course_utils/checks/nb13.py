@@ -9,7 +9,7 @@ in another form, a fix of the symptom) and names each in its own message.
 Visible calls (no keyword arguments) try several sizes and both layouts where the task has them,
 prove that the learner's inputs come back unchanged, and check the types the task states.
 
-Before each repair the learner diagnoses the case (`diagnosis_N`, a dict: a letter among plausible
+Before each repair the learner diagnoses the case (`diagnosis_N()` returns a dict: a letter among plausible
 causes and one fact read from the symptom, e.g. a line, an axis, a step). A wrong letter gets the
 reason that cause is not it; a wrong fact gets what to look at again; neither gets the answer.
 """
@@ -708,7 +708,8 @@ def _right_value(number: int, key: str):
 
 
 def check_diagnosis(number: int, diagnosis) -> None:
-    """diagnosis_N = {"cause": a letter, <fact>: a value}: the cause of case N, and one fact that shows it.
+    """diagnosis_N() -> {"cause": a letter, <fact>: a value}: the cause of case N, and one fact that shows it.
+    (The learner's function is called; a dict is taken as what it returned.)
 
     A wrong letter is told why that cause is not it; a wrong fact, what to look at again. Neither
     message gives the answer.
@@ -719,8 +720,11 @@ def check_diagnosis(number: int, diagnosis) -> None:
     letters = sorted({spec.right, *spec.not_it})
     keys = ["cause", *spec.facts]
     form = "{" + ", ".join(['"cause": "<a letter>"'] + [f'"{k}": ...' for k in spec.facts]) + "}"
+    if callable(diagnosis):
+        with calling(name):
+            diagnosis = diagnosis()
     require(isinstance(diagnosis, dict),
-            f"{name} should be a dict, {form}; got {type(diagnosis).__name__}.")
+            f"{name}() should return a dict, {form}; got {type(diagnosis).__name__}.")
     missing = [k for k in keys if k not in diagnosis]
     extra = [k for k in diagnosis if k not in keys]
     require(not missing and not extra,

@@ -34,8 +34,8 @@
 # **How the clinic works.** Each case shows the broken code from a tutorial and runs it, so you see
 # its symptom: PyTorch's error, or numbers that are quietly wrong. Then two exercises:
 #
-# 1. **Diagnosis** (1 point): fill in `diagnosis_N`, a dict with the letter of the cause among a few
-#    plausible ones, and one fact you read from the symptom (a line, an axis, a step). Its check says
+# 1. **Diagnosis** (1 point): make `diagnosis_N()` return a dict with the letter of the cause among a
+#    few plausible ones, and one fact you read from the symptom (a line, an axis, a step). Its check says
 #    whether you are right; when you are not, it says why the cause you chose is not it, or what to
 #    look at again, never the answer.
 # 2. **Repair**: write the repaired function, run the *try it* cell, then the locked check. The check
@@ -113,11 +113,12 @@ print("equal to h_n[-1]:       ", [bool(torch.allclose(last[b], h_n[-1, b])) for
 # | `"steps"` | list of 4 int | for each review in order, the step of `out` (an index on its seq axis) holding its last real output |
 
 # %% nbgrader={"grade": false, "grade_id": "diagnosis_1", "locked": false, "schema_version": 3, "solution": true, "task": false}
-# Your diagnosis, in the form  diagnosis_1 = {"cause": "<a letter>", "steps": [<4 int>]}
-# Hint: compare lengths with the length of out's seq axis; an index on an axis counts from 0.
-### BEGIN SOLUTION
-diagnosis_1 = {"cause": "c", "steps": [14, 7, 16, 22]}
-### END SOLUTION
+def diagnosis_1():
+    """Your diagnosis of case 1: return {"cause": "<a letter>", "steps": [<4 int>]}."""
+    # Hint: compare lengths with the length of out's seq axis; an index on an axis counts from 0.
+    ### BEGIN SOLUTION
+    return {"cause": "c", "steps": [14, 7, 16, 22]}
+    ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "test_diagnosis_1", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 """diagnosis_1: why out[:, -1] gives zeros, and where each review's last real output is"""
@@ -199,12 +200,13 @@ print("broken(x)[0, 1]    =", broken_to_seq_first(x)[0, 1].tolist(), " (should b
 # | `"source"` | pair of int | `(b, t)`: the sequence and step of `x` whose numbers `broken_to_seq_first(x)[2, 0]` holds; work it out before you print it |
 
 # %% nbgrader={"grade": false, "grade_id": "diagnosis_2", "locked": false, "schema_version": 3, "solution": true, "task": false}
-# Your diagnosis, in the form  diagnosis_2 = {"cause": "<a letter>", "source": (<b>, <t>)}
-# Hint: view reads x's 12 numbers in the order they are stored, row by row, and refills the
-# new shape (3, 2, 2) in that same order.
-### BEGIN SOLUTION
-diagnosis_2 = {"cause": "a", "source": (1, 1)}
-### END SOLUTION
+def diagnosis_2():
+    """Your diagnosis of case 2: return {"cause": "<a letter>", "source": (<b>, <t>)}."""
+    # Hint: view reads x's 12 numbers in the order they are stored, row by row, and refills the
+    # new shape (3, 2, 2) in that same order.
+    ### BEGIN SOLUTION
+    return {"cause": "a", "source": (1, 1)}
+    ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "test_diagnosis_2", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 """diagnosis_2: what view did to the sequences"""
@@ -282,11 +284,12 @@ for name, half in [("out[-1, :, :5]", out_bi[-1, :, :5]), ("out[-1, :, 5:]", out
 # | `"rows"` | list of 2 int | the rows of `h_bi` above the sentence vector needs, the forward direction first |
 
 # %% nbgrader={"grade": false, "grade_id": "diagnosis_3", "locked": false, "schema_version": 3, "solution": true, "task": false}
-# Your diagnosis, in the form  diagnosis_3 = {"cause": "<a letter>", "rows": [<int>, <int>]}
-# Hint: which half of out equals h_n[-1], and what does that half hold (notebook 06 §3-4)?
-### BEGIN SOLUTION
-diagnosis_3 = {"cause": "d", "rows": [2, 3]}
-### END SOLUTION
+def diagnosis_3():
+    """Your diagnosis of case 3: return {"cause": "<a letter>", "rows": [<int>, <int>]}."""
+    # Hint: which half of out equals h_n[-1], and what does that half hold (notebook 06 §3-4)?
+    ### BEGIN SOLUTION
+    return {"cause": "d", "rows": [2, 3]}
+    ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "test_diagnosis_3", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 """diagnosis_3: what h_n[-1] of a bidirectional stack is"""
@@ -375,12 +378,13 @@ except RuntimeError as err:
 # | `"line"` | int | the line of `broken_train_in_chunks` (the `def` line is line 1) where the mistake is *made*, which need not be where PyTorch notices it |
 
 # %% nbgrader={"grade": false, "grade_id": "diagnosis_4", "locked": false, "schema_version": 3, "solution": true, "task": false}
-# Your diagnosis, in the form  diagnosis_4 = {"cause": "<a letter>", "line": <int>}
-# Hint: PyTorch notices the problem later than it is made: which line hands something from one
-# chunk on to the next?
-### BEGIN SOLUTION
-diagnosis_4 = {"cause": "b", "line": 4}
-### END SOLUTION
+def diagnosis_4():
+    """Your diagnosis of case 4: return {"cause": "<a letter>", "line": <int>}."""
+    # Hint: PyTorch notices the problem later than it is made: which line hands something from one
+    # chunk on to the next?
+    ### BEGIN SOLUTION
+    return {"cause": "b", "line": 4}
+    ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "test_diagnosis_4", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 """diagnosis_4: why the second chunk's backward() fails, and the line that causes it"""
@@ -485,11 +489,12 @@ except RuntimeError as err:
 # | `"wrong_batches"` | list of int | the batches (0, 1, 2) whose vectors would be wrong even if all three held 4 sentences, so that nothing raised |
 
 # %% nbgrader={"grade": false, "grade_id": "diagnosis_5", "locked": false, "schema_version": 3, "solution": true, "task": false}
-# Your diagnosis, in the form  diagnosis_5 = {"cause": "<a letter>", "wrong_batches": [<int>, ...]}
-# Hint: which batch starts from zeros, whatever the sizes?
-### BEGIN SOLUTION
-diagnosis_5 = {"cause": "c", "wrong_batches": [1, 2]}
-### END SOLUTION
+def diagnosis_5():
+    """Your diagnosis of case 5: return {"cause": "<a letter>", "wrong_batches": [<int>, ...]}."""
+    # Hint: which batch starts from zeros, whatever the sizes?
+    ### BEGIN SOLUTION
+    return {"cause": "c", "wrong_batches": [1, 2]}
+    ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "test_diagnosis_5", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 """diagnosis_5: why the last batch fails, and which batches are wrong without an error"""
@@ -575,11 +580,12 @@ print("targets:", targets6.tolist())
 # | `"padded_steps"` | int | how many (sequence, step) pairs the broken loss counts that it should not |
 
 # %% nbgrader={"grade": false, "grade_id": "diagnosis_6", "locked": false, "schema_version": 3, "solution": true, "task": false}
-# Your diagnosis, in the form  diagnosis_6 = {"cause": "<a letter>", "padded_steps": <int>}
-# Hint: count the real steps from lengths6, and compare with all the steps of the batch.
-### BEGIN SOLUTION
-diagnosis_6 = {"cause": "a", "padded_steps": 12}
-### END SOLUTION
+def diagnosis_6():
+    """Your diagnosis of case 6: return {"cause": "<a letter>", "padded_steps": <int>}."""
+    # Hint: count the real steps from lengths6, and compare with all the steps of the batch.
+    ### BEGIN SOLUTION
+    return {"cause": "a", "padded_steps": 12}
+    ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "test_diagnosis_6", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 """diagnosis_6: what the tagger's loss averages over"""
@@ -658,11 +664,12 @@ except RuntimeError as err:
 # | `"classes"` | int | how many classes `CrossEntropyLoss` therefore believed there are |
 
 # %% nbgrader={"grade": false, "grade_id": "diagnosis_7", "locked": false, "schema_version": 3, "solution": true, "task": false}
-# Your diagnosis, in the form  diagnosis_7 = {"cause": "<a letter>", "axis": <int>, "classes": <int>}
-# Hint: read the Shape section of nn.CrossEntropyLoss's documentation: where does it expect the classes?
-### BEGIN SOLUTION
-diagnosis_7 = {"cause": "d", "axis": 1, "classes": 7}
-### END SOLUTION
+def diagnosis_7():
+    """Your diagnosis of case 7: return {"cause": "<a letter>", "axis": <int>, "classes": <int>}."""
+    # Hint: read the Shape section of nn.CrossEntropyLoss's documentation: where does it expect the classes?
+    ### BEGIN SOLUTION
+    return {"cause": "d", "axis": 1, "classes": 7}
+    ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "test_diagnosis_7", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 """diagnosis_7: where CrossEntropyLoss looked for the classes"""
@@ -760,11 +767,12 @@ print("same predictions for other targets:         ", torch.equal(a1, b))
 # | `"line"` | int | the line of `broken_generate` (the `def` line is line 1) that makes the mistake |
 
 # %% nbgrader={"grade": false, "grade_id": "diagnosis_8", "locked": false, "schema_version": 3, "solution": true, "task": false}
-# Your diagnosis, in the form  diagnosis_8 = {"cause": "<a letter>", "line": <int>}
-# Hint: which line chooses what the decoder reads at the next step?
-### BEGIN SOLUTION
-diagnosis_8 = {"cause": "b", "line": 6}
-### END SOLUTION
+def diagnosis_8():
+    """Your diagnosis of case 8: return {"cause": "<a letter>", "line": <int>}."""
+    # Hint: which line chooses what the decoder reads at the next step?
+    ### BEGIN SOLUTION
+    return {"cause": "b", "line": 6}
+    ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "test_diagnosis_8", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 """diagnosis_8: why the predictions follow the targets"""
