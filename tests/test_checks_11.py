@@ -635,10 +635,10 @@ def test_forecast_refuses_a_model_trained_with_the_test_period_asked_for(recipe)
     """Asking for the test period while it is closed (even caught) costs the held-out grade."""
     from course_utils import data
 
-    heldout.hold_out("the test period")
+    heldout.hold_out("the test hours")
     with pytest.raises(heldout.TestSplitClosed):
         data.hourly_weather("JFK", "test")
-    with pytest.raises(CheckFailed, match="the test period were asked for before the model was trained"):
+    with pytest.raises(CheckFailed, match="the test hours were asked for before the model was trained"):
         nb11.check_forecast(sealed(recipe), seq=24)
 
 

@@ -124,7 +124,7 @@ def test_hourly_weather_test_period_held_out():
 
     saved = dict(heldout._state)
     try:
-        heldout.hold_out("the test period")
+        heldout.hold_out("the test hours")
         assert len(data.hourly_weather("JFK", "past")[0]) == 7294
         for split in ("test", "all"):
             with pytest.raises(heldout.TestSplitClosed, match=f"hourly_weather\\('{split}'\\)"):

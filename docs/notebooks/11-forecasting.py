@@ -61,7 +61,7 @@ import course_utils as cu
 
 cu.set_seed(0)
 device = cu.pick_device()
-cu.heldout.hold_out("the test period")      # November and December: closed until section 7 has trained the model
+cu.heldout.hold_out("the test hours")       # November and December: closed until section 7 has trained the model
 
 # %% [markdown]
 # ## 1. Ten months of hourly weather, and the hour of the day
