@@ -63,6 +63,7 @@ def _root(node: ast.AST) -> str | None:
 class _Scanner(ast.NodeVisitor):
     def __init__(self, modules: set[str]):
         self.modules = set(modules)  # names bound to modules (imports, aliases)
+        self.course_names = {"cu", "course_utils"}  # names bound to course_utils or its parts
         self.reasons: list[str] = []
 
     def flag(self, node: ast.AST, why: str) -> None:
@@ -75,6 +76,8 @@ class _Scanner(ast.NodeVisitor):
                 self.flag(node, f"imports {module}")
             elif parts[0] == "course_utils" and ("heldout" in parts or any(p.startswith("_") for p in parts)):
                 self.flag(node, f"imports {module}, which an answer has no use for")
+            elif parts[0] == "course_utils":
+                self.course_names.add(bound)  # from course_utils.data import text: text._x is private
             self.modules.add(bound)
 
     def visit_Import(self, node):
@@ -94,7 +97,7 @@ class _Scanner(ast.NodeVisitor):
     def visit_Attribute(self, node):
         if _dunder(node.attr):
             self.flag(node, f"reads .{node.attr}")
-        elif (node.attr == "heldout" or node.attr.startswith("_")) and _root(node) in {"cu", "course_utils"}:
+        elif node.attr == "heldout" or (node.attr.startswith("_") and _root(node) in self.course_names):
             self.flag(node, f"reaches {ast.unparse(node)}: the held-out gate or a private part of course_utils")
         if node.attr in FORBIDDEN_CALLS or node.attr in {"modules", "meta_path", "settrace", "setprofile"}:
             if _root(node) in self.modules | {"sys", "importlib", "builtins"}:

@@ -83,4 +83,7 @@ def test_the_gate_is_out_of_an_answer_s_reach():
     assert scan("from course_utils.heldout import seal")
     assert scan("reviews = cu.data.text._all_reviews()")
     assert scan("from course_utils.data.text import _all_reviews")
+    assert scan("from course_utils.data import text\ntext.heldout.seal(model)")      # through an alias
+    assert scan("from course_utils.data import text\nrows = text._all_reviews()")
     assert not scan("reviews = cu.data.movie_reviews('train')")
+    assert not scan("class M:\n    def f(self):\n        return self._cache")
