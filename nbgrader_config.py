@@ -19,7 +19,8 @@ c.CourseDirectory.autograded_directory = ".nbgrader/autograded"
 c.CourseDirectory.feedback_directory = ".nbgrader/feedback"
 c.CourseDirectory.solution_directory = ".nbgrader/solution"
 c.CourseDirectory.source_with_tests_directory = ".nbgrader/source_with_tests"
-c.CourseDirectory.db_url = "sqlite:///" + os.path.join(STATE, "gradebook.db")
+# One gradebook for several grading machines: LSTM_COURSE_DB_URL=postgresql://user:pw@host/db (INSTRUCTORS.md).
+c.CourseDirectory.db_url = os.environ.get("LSTM_COURSE_DB_URL") or "sqlite:///" + os.path.join(STATE, "gradebook.db")
 # Local exchange for instructors who use release_assignment / collect on one machine. It must exist
 # and be writable, or formgrader has no Release/Collect buttons and the student's Assignment List
 # says "Error fetching courses!" (the server logs CRITICAL "Unwritable directory").
@@ -65,6 +66,16 @@ c.GenerateFeedback.preprocessors = [
 # replaced by course_utils.executor.GuardedExecute, which restarts a kernel that ignores the
 # interrupt. The lists are nbgrader 0.9.6's defaults with these changes (tests/test_integrity.py
 # checks that); names, not classes, so that loading this file stays fast.
+# Every graded kernel runs in a sandbox (course_utils.grading.sandbox, bubblewrap): it sees only its
+# own submission, read-only, and a private scratch folder; no network, no gradebook, no other
+# student; limits on memory, CPU time, processes and file size. Only autograde is sandboxed (a
+# learner's Validate button runs their own code as themselves). Opting out is explicit, and loud:
+# LSTM_COURSE_SANDBOX=off. Limits: c.SandboxedKernelManager.memory_mib = 8192, and so on.
+if os.environ.get("LSTM_COURSE_SANDBOX", "on").lower() in ("off", "0", "no", "false"):
+    import sys
+    print("WARNING: LSTM_COURSE_SANDBOX=off: submissions run unsandboxed, with your rights.", file=sys.stderr)
+else:
+    c.GuardedExecute.kernel_manager_class = "course_utils.grading.sandbox.SandboxedKernelManager"
 NB = "nbgrader.preprocessors."
 c.Autograde.sanitize_preprocessors = [
     NB + "ClearOutput", NB + "DeduplicateIds", NB + "OverwriteKernelspec", NB + "OverwriteCells",

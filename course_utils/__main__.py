@@ -31,6 +31,8 @@ usage: python -m course_utils check NOTEBOOK.ipynb [--timeout SECONDS]
            run the notebook like the grader and print each graded test's points
        python -m course_utils data
            download the course's data sets (the same as `make data`)
+       python -m course_utils grade ASSIGNMENT [--jobs N] [--shard I/N] [--help]
+           (instructors) grade every submission of an assignment, N at a time, each in a sandbox
        python -m course_utils explain "ERROR TEXT"
            what a PyTorch error about LSTMs, embeddings, packing or losses means, and a fix"""
 
@@ -207,6 +209,10 @@ def main(argv: list[str] | None = None) -> int:
 
         fetch()
         return 0
+    if command == "grade":
+        from .grading.parallel import main as grade
+
+        return grade(rest)
     if command == "explain":
         if not rest or not " ".join(rest).strip():
             return _usage('`explain` takes the error text, in quotes: explain "Expected hidden[0] size ..."')

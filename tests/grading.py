@@ -175,3 +175,56 @@ def grading_tests(assignment: str, wrong_answers, points: dict):
 
     return course, test_solution_gets_every_point, test_blank_notebook_gets_zero, \
         test_wrong_answers_lose_exactly_their_points, test_student_notebook_is_ready
+
+
+# --- A course folder of its own, for the command-line graders (nbgrader autograde, course_utils grade) ---
+
+def nbgrader_env(**extra) -> dict:
+    """The environment a grading command runs in: the venv's bin/ first, as `make` arranges."""
+    return {**os.environ, "PATH": _BIN + os.pathsep + os.environ.get("PATH", ""), **extra}
+
+
+def course_folder(root: Path, assignment: str, **env) -> Path:
+    """A self-contained course in `root`: the repository's nbgrader_config.py, a copy of the
+    assignment's source (an attack on the source notebook hits this copy, never solutions/), and the
+    student version generated, which records the test cells in the gradebook (its db_url may come
+    from LSTM_COURSE_DB_URL in env)."""
+    import subprocess
+
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "nbgrader_config.py", root)
+    shutil.copytree(REPO / "solutions" / assignment, root / "solutions" / assignment)
+    subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", assignment],
+                   cwd=root, env=nbgrader_env(**env), check=True, capture_output=True)
+    return root
+
+
+def filled_in(root: Path, assignment: str, answers: dict | None = None) -> nbformat.NotebookNode:
+    """The student version with the solution typed into every answer cell, or `answers[grade_id]`."""
+    sources = {c.metadata["nbgrader"]["grade_id"]: c.source
+               for c in nbformat.read(root / "solutions" / assignment / f"{assignment}.ipynb", as_version=4).cells
+               if c.metadata.get("nbgrader", {}).get("solution")}
+    sources.update(answers or {})
+    nb = nbformat.read(root / "notebooks" / assignment / f"{assignment}.ipynb", as_version=4)
+    for cell in nb.cells:
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if gid in sources:
+            cell.source = sources[gid]
+    return nb
+
+
+def hand_in(root: Path, assignment: str, student: str, nb) -> Path:
+    folder = root / ".nbgrader" / "submitted" / student / assignment
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, folder / f"{assignment}.ipynb")
+    return folder
+
+
+def gradebook_scores(root: Path, assignment: str, db_url: str | None = None) -> dict[str, dict[str, float]]:
+    """{student: {test grade_id: score}} from the course's gradebook."""
+    from nbgrader.api import Gradebook
+
+    url = db_url or f"sqlite:///{root / '.nbgrader' / 'gradebook.db'}"
+    with Gradebook(url) as gb:
+        return {sub.student.id: {g.name: g.score for nb in sub.notebooks for g in nb.grades if g.cell_type == "code"}
+                for sub in gb.find_assignment(assignment).submissions}
