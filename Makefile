@@ -5,6 +5,7 @@
 #   make release   rebuild the student notebooks/ from solutions/ (nbgrader generate_assignment)
 #   make outputs   re-execute solutions/ and store the outputs CI compares
 #   make check NB=notebooks/01-tokens-embeddings/01-tokens-embeddings.ipynb   grade one notebook
+#   make grade A=01-tokens-embeddings [JOBS=4]   grade a whole class, in parallel, each student sandboxed
 #   make grade-demo  grade a class of fake students through nbgrader into .nbgrader/
 #   make bundle    the student bundle dist/lstm-course-student.zip (notebooks/ + course_utils, no answers)
 #   make mistakes  docs/mistakes.md: every mistake the checks are proven to catch, and the message shown
@@ -30,7 +31,7 @@ FIRST := notebooks/01-tokens-embeddings/01-tokens-embeddings.ipynb
 LAB_OPTS := --ServerApp.root_dir=. $(if $(filter 0,$(shell id -u)),--allow-root)
 PYTEST_NB := --nbval-lax --nbval-current-env --nbval-cell-timeout=300
 
-.PHONY: setup data lab lab-instructor test release outputs check grade-demo report lint lint-ruff lint-release lint-views views hooks clean hub-demo FORCE
+.PHONY: setup data lab lab-instructor test release outputs check grade grade-demo report lint lint-ruff lint-release lint-views views hooks clean hub-demo FORCE
 
 # The interpreter, checked on every run before anything is installed: one clear message if it is
 # missing, too old or without venv; .venv is rebuilt when it was made by another Python.
@@ -70,6 +71,10 @@ outputs: $(READY) data ## re-execute solutions/, keep the outputs CI compares
 
 check: setup           ## grade one notebook the way nbgrader would: make check NB=path.ipynb
 	$(BIN)/python -m course_utils check $(or $(NB),$(FIRST))
+
+grade: setup           ## grade every submission of A=ASSIGNMENT, JOBS at a time (default: cores), sandboxed; resumable
+	@[ -n "$(A)" ] || { echo "Name the assignment: make grade A=01-tokens-embeddings [JOBS=4]" >&2; exit 2; }
+	$(BIN)/python -m course_utils grade "$(A)" $(if $(JOBS),--jobs $(JOBS))
 
 grade-demo: setup      ## a class of fake students graded through real nbgrader
 	$(BIN)/python tools/grade_demo.py

@@ -1,7 +1,8 @@
 """Graders that cannot be fooled: find student code that reaches for the checks themselves.
 
-nbgrader runs a student's answer cells and the instructor's test cells in one Python process,
-with no sandbox: an answer cell could replace `nb01.check_pad_batch`, `torch.allclose` or a
+nbgrader runs a student's answer cells and the instructor's test cells in one Python process
+(the grading sandbox, course_utils.grading.sandbox, walls that process off from everything else,
+not the tests from the answers): an answer cell could replace `nb01.check_pad_batch`, `torch.allclose` or a
 builtin, and every test would pass. No runtime check inside that process can be trusted, so this
 module reads the code instead: every cell a student can edit (answer cells, and cells they added)
 is parsed, and the constructs that can reach or replace the grader's code are flagged:
@@ -200,7 +201,7 @@ class FlagTampering(Preprocessor):
     """Autograde, before anything runs: flag a submission that reaches for the grader's code.
 
     Its reasons go into the notebook's metadata, and each flagged cell is replaced by one that
-    raises, so the code never runs (it could write to the gradebook: there is no sandbox).
+    raises, so the code never runs (a cell that replaced a check would pass every test).
     nbgrader keeps the student's original in submitted/.
     """
 

@@ -256,7 +256,8 @@ def main(argv: list[str] | None = None) -> int:
 
     def work(number: int) -> None:
         nonlocal finished
-        grader = Worker(course, args.assignment, logs / f"worker{number}.log")
+        shard = f"shard{args.shard[0]}of{args.shard[1]}-" if args.shard[1] > 1 else ""
+        grader = Worker(course, args.assignment, logs / f"{shard}worker{number}.log")
         try:
             while True:
                 with lock:

@@ -50,7 +50,7 @@ HOME = "/home/student"         # inside: the scratch folder (HOME, TMPDIR)
 WORK = HOME + "/submission"    # inside: the submission's working copy, read-only
 # the only environment variables a kernel gets from the grader (tokens and paths stay outside)
 PASS_ENV = ("NBGRADER_EXECUTION", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "PYTHONHASHSEED",
-            "LANG", "LC_ALL", "TZ", "LSTM_COURSE_DATA")
+            "LANG", "LC_ALL", "TZ", "LSTM_COURSE_DATA", "LSTM_COURSE_SITE", "PYTHONPATH")
 # what a Python process needs from /etc (not passwd, shadow, ssh, ...)
 ETC = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime",
        "/etc/fonts", "/etc/alternatives", "/etc/nsswitch.conf", "/etc/mime.types")
@@ -80,8 +80,15 @@ def course_paths() -> list[str]:
 
 
 def python_paths() -> list[str]:
+    """The interpreter, its standard library and every package folder the grader's Python sees
+    (a JupyterHub image may add one through a .pth file or PYTHONPATH). A folder that holds an
+    nbgrader course (nbgrader_config.py: solutions, gradebook) is never among them."""
     exe = os.path.realpath(sys.executable)
-    return sorted({sys.prefix, sys.base_prefix, os.path.dirname(os.path.dirname(exe))})
+    paths = {sys.prefix, sys.base_prefix, os.path.dirname(os.path.dirname(exe))}
+    extra = [p for p in sys.path if "site-packages" in p or "dist-packages" in p]
+    extra += os.environ.get("PYTHONPATH", "").split(os.pathsep)
+    paths |= {p for p in extra if p and os.path.isdir(p) and not os.path.exists(os.path.join(p, "nbgrader_config.py"))}
+    return sorted(paths)
 
 
 def system_args() -> list[str]:
