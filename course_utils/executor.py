@@ -15,12 +15,34 @@ Used in nbgrader_config.py in place of nbgrader.preprocessors.Execute (its confi
 
 from __future__ import annotations
 
+import threading
+
 from jupyter_core.utils import ensure_async
 from nbgrader.preprocessors import Execute
 from traitlets import Bool
 
 
 class GuardedExecute(Execute):
+    def preprocess(self, nb, resources=None, km=None):
+        # A grading sandbox that cannot start stops the whole command-line run with one message
+        # (course_utils.grading.sandbox.StopGrading), before the first student's kernel.
+        # (nbconvert applies the configured kernel_manager_class only inside preprocess: read the config)
+        configured = self.config.get(type(self).__name__, {}).get("kernel_manager_class", "")
+        if "grading.sandbox" in str(configured) or getattr(configured, "sandboxed", False):
+            from course_utils.grading.sandbox import (
+                SandboxUnavailable,
+                StopGrading,
+                require_bubblewrap,
+            )
+
+            try:
+                require_bubblewrap()
+            except SandboxUnavailable as problem:
+                if threading.current_thread() is threading.main_thread():
+                    raise StopGrading(str(problem)) from None
+                raise
+        return super().preprocess(nb, resources, km)
+
     # A busy kernel must not fail the whole submission: it is restarted instead (module docstring).
     # nbclient then waits iopub_timeout seconds (4) for the interrupted cell to finish: the grace.
     raise_on_iopub_timeout = Bool(False).tag(config=True)

@@ -61,7 +61,8 @@ for path in [*glob.glob("{root}/../*"), "/etc/shadow"]:
     print("HOST", path, bytes(np.fromfile(path, dtype=np.uint8)[:100]) if path.endswith("shadow") else "")""",
     "leaves_a_process": """
 import asyncio
-await asyncio.create_subprocess_exec("sh", "-c", "sleep 900; : {mark}", start_new_session=True)
+await asyncio.create_subprocess_exec("python3", "-c", "import time; time.sleep(900)", "{mark}",
+                                     start_new_session=True)
 print("SPAWNED")""",
     "takes_6_gib": """
 import torch
@@ -194,7 +195,7 @@ def cleanup(mark: str) -> None:
     for path in glob.glob(f"/tmp/fill-{mark}-*"):
         os.remove(path)
     if processes_with(mark):
-        subprocess.run(["pkill", "-9", "-f", f"sleep 900; : {mark}"], check=False)
+        subprocess.run(["pkill", "-9", "-f", f"time.sleep\\(900\\) {mark}"], check=False)
 
 
 def make_class(root: Path, attacks, mark: str, port: int) -> list[str]:

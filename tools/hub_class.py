@@ -424,7 +424,11 @@ class Hub:
         """A formgrader call that answers {"success": ..., "log": ...}: fail loudly if it did not succeed."""
         out = self.server(user, "POST", path, timeout=timeout, **kw)
         if not (isinstance(out, dict) and out.get("success")):
-            raise SystemExit(f"{what} failed: {json.dumps(out)[:3000]}")
+            if not isinstance(out, dict):
+                raise SystemExit(f"{what} failed: {str(out)[:3000]}")
+            # the lines that say why, not the first 3000 characters of an INFO log
+            why = [line for line in str(out.get("log", "")).splitlines() if "ERROR" in line or "Error" in line]
+            raise SystemExit(f"{what} failed:\n" + "\n".join(why[-30:]) + "\n" + str(out.get("error"))[-1500:])
         return out
 
 

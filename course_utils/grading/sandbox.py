@@ -11,7 +11,7 @@ root-equivalent rights; nsjail is not packaged for Debian 12.
 Inside the sandbox the kernel has
   * its own submission's working copy, read-only, as its current folder (/home/student/submission);
   * read-only: /usr, the Python environment, the course_utils package and the course's data;
-  * one private scratch folder, /home/student (HOME and TMPDIR), a tmpfs of `scratch_mib`;
+  * two private scratch folders, /home/student (HOME) and /tmp, tmpfs of `scratch_mib` each;
   * no network (its own empty network namespace), its own process namespace, a new session, and
     none of the instructor's environment variables;
 and it talks to the grader over Unix sockets in a 1 MiB tmpfs of its own, which the grader reaches
@@ -31,7 +31,6 @@ stops with one message that says how to fix it (`SandboxUnavailable`).
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import select
@@ -60,23 +59,39 @@ FIX = ("Fix:  install bubblewrap (sudo apt install bubblewrap) and allow user na
        "LSTM_COURSE_SANDBOX=off (docs: INSTRUCTORS.md, 'The grading sandbox').")
 
 
-class SandboxUnavailable(KeyboardInterrupt):
-    """bubblewrap cannot start here. A KeyboardInterrupt, because nbgrader goes on to the next
-    student after any other exception (every student would fail, one by one): this one stops
-    the run, and the student being graded stays ungraded, to be graded again."""
+class SandboxUnavailable(RuntimeError):
+    """bubblewrap cannot start here (the message says why, and how to fix it)."""
+
+
+class StopGrading(KeyboardInterrupt):
+    """The same, raised on nbgrader's command line (course_utils.executor). A KeyboardInterrupt,
+    because nbgrader goes on to the next student after any Exception, and every student would fail
+    one by one: this stops the run, and the student being graded stays ungraded, to be graded again.
+    In a server (formgrader's Autograde button) the RuntimeError is kept: it becomes the error the
+    page shows, where a KeyboardInterrupt would stop the server's event loop."""
 
 
 def bwrap() -> str:
     return shutil.which("bwrap") or "/usr/bin/bwrap"
 
 
+_FIND = "import importlib.util as u; print(u.find_spec('course_utils').submodule_search_locations[0])"
+_found: dict[str, str] = {}
+
+
 def course_paths() -> list[str]:
-    """The course_utils package and the data folder, found without importing course_utils (its
-    __init__ imports torch). The data folder is course_utils.data.fetch.data_dir()'s."""
-    spec = importlib.util.find_spec("course_utils")
-    package = Path(spec.submodule_search_locations[0]).resolve()
-    data = os.environ.get("LSTM_COURSE_DATA") or str(package.parent / "data")
-    return [str(package), data]
+    """The course_utils package a kernel imports, and the data folder it reads
+    (course_utils.data.fetch.data_dir()'s). Asked of the kernel's Python itself, from a neutral
+    folder: the grader may have imported another copy (nbgrader puts the course folder on its
+    path), and importing course_utils here would import torch."""
+    if "package" not in _found:
+        done = subprocess.run([sys.executable, "-c", _FIND], cwd="/", capture_output=True, text=True)
+        _found["package"] = str(Path(done.stdout.strip()).resolve()) if done.returncode == 0 else ""
+    package = _found["package"]
+    if not package:
+        return []
+    data = os.environ.get("LSTM_COURSE_DATA") or str(Path(package).parent / "data")
+    return [package, data]
 
 
 def python_paths() -> list[str]:
@@ -105,28 +120,30 @@ def system_args() -> list[str]:
     return args
 
 
-def sandbox_argv(*, workdir: str, private: str, read_only=(), scratch_mib: int = 1024,
+def sandbox_argv(*, workdir: str, connection_fd: int, read_only=(), scratch_mib: int = 1024,
                  info_fd: int | None = None) -> list[str]:
     """bwrap's arguments up to `--`: the file system, namespaces and environment of one kernel.
 
     workdir: the submission's working copy (host path), bound read-only at WORK.
-    private: a host folder of the grader's that holds the kernel's connection file.
+    connection_fd: an open file holding the kernel's connection file, copied into the sandbox (the
+    kernel may rewrite it: ipykernel merges its own view into it).
     """
     args = [bwrap(), "--unshare-user", "--unshare-pid", "--unshare-net", "--unshare-ipc",
             "--unshare-uts", "--unshare-cgroup-try", "--disable-userns", "--die-with-parent",
             "--new-session", "--uid", "1000", "--gid", "1000", "--hostname", "sandbox"]
     args += system_args()
+    # the scratch folders first: a course or a Python that lives under /tmp is bound on top of them
+    args += ["--proc", "/proc", "--dev", "/dev",
+             "--size", str(scratch_mib << 20), "--tmpfs", "/tmp",
+             "--size", str(scratch_mib << 20), "--tmpfs", HOME]
     for path in [*python_paths(), *course_paths(), *read_only]:
         if not path.startswith("/usr/"):
             args += ["--ro-bind-try", path, path]
-    args += ["--proc", "/proc", "--dev", "/dev",
-             "--size", str(scratch_mib << 20), "--tmpfs", HOME,
-             "--dir", HOME + "/tmp", "--symlink", HOME + "/tmp", "/tmp",
-             "--ro-bind", workdir, WORK, "--chdir", WORK,
+    args += ["--ro-bind", workdir, WORK, "--chdir", WORK,
              "--size", str(1 << 20), "--tmpfs", RUN,
-             "--ro-bind", os.path.join(private, "connection.json"), RUN + "/connection.json",
+             "--file", str(connection_fd), RUN + "/connection.json",
              "--remount-ro", "/", "--clearenv",
-             "--setenv", "HOME", HOME, "--setenv", "TMPDIR", HOME + "/tmp", "--setenv", "USER", "student",
+             "--setenv", "HOME", HOME, "--setenv", "TMPDIR", "/tmp", "--setenv", "USER", "student",
              "--setenv", "PATH", f"{os.path.dirname(sys.executable)}:/usr/bin:/bin",
              "--setenv", "PYTHONDONTWRITEBYTECODE", "1", "--setenv", "MPLCONFIGDIR", HOME + "/.matplotlib"]
     for name in PASS_ENV:
@@ -152,15 +169,18 @@ def require_bubblewrap() -> None:
         return
     with tempfile.TemporaryDirectory(prefix="lstm-sandbox-probe-") as private:
         Path(private, "connection.json").write_text("{}")
-        argv = sandbox_argv(workdir=private, private=private, scratch_mib=1)
+        connection = os.open(os.path.join(private, "connection.json"), os.O_RDONLY)
+        argv = sandbox_argv(workdir=private, connection_fd=connection, scratch_mib=1)
         try:
-            run = subprocess.run([*argv, "--", sys.executable, "-c", "import ipykernel"],
+            run = subprocess.run([*argv, "--", sys.executable, "-c", "import ipykernel"], pass_fds=(connection,),
                                  capture_output=True, text=True, timeout=60)
             problem = run.stderr.strip().splitlines()[-1:] if run.returncode else None
         except FileNotFoundError:
             problem = ["bwrap is not installed"]
         except subprocess.TimeoutExpired:
             problem = ["a test sandbox did not finish in 60 s"]
+        finally:
+            os.close(connection)
     if problem:
         raise SandboxUnavailable(
             "The grading sandbox cannot start on this machine, so nothing was graded "
@@ -224,11 +244,13 @@ class SandboxedKernelManager(AsyncKernelManager):
     """A kernel manager whose kernels run in bubblewrap (module docstring). Configure it in
     nbgrader_config.py, e.g. c.SandboxedKernelManager.memory_mib = 8192."""
 
+    sandboxed = True  # what course_utils.executor looks for
+
     memory_mib = Int(4096, help="memory limit of each kernel process, MiB").tag(config=True)
     cpu_seconds = Int(1800, help="CPU time limit of each kernel process, seconds").tag(config=True)
     max_processes = Int(256, help="processes and threads a kernel may have at once").tag(config=True)
     max_file_mib = Int(1024, help="largest file a kernel may write, MiB").tag(config=True)
-    scratch_mib = Int(1024, help="size of the kernel's writable scratch folder, MiB").tag(config=True)
+    scratch_mib = Int(1024, help="size of each of the kernel's scratch folders (HOME, /tmp), MiB").tag(config=True)
     read_only = List(Unicode(), help="more host paths a kernel may read (same path inside)").tag(config=True)
 
     _private: str | None = None
@@ -240,17 +262,17 @@ class SandboxedKernelManager(AsyncKernelManager):
         cmd, kw = await super()._async_pre_start_kernel(**kw)
         self.kernel_spec.interrupt_mode = "message"   # a signal would reach bwrap, not the kernel
         self._private = self._private or tempfile.mkdtemp(prefix="lstm-sandbox-")  # kept over restarts
-        shutil.copy(self.connection_file, os.path.join(self._private, "connection.json"))
+        self._connection = os.open(self.connection_file, os.O_RDONLY)
         host_file = os.path.realpath(self.connection_file)
         cmd = [RUN + "/connection.json" if arg == host_file else arg for arg in cmd]
         workdir = os.path.abspath(kw.pop("cwd", None) or os.getcwd())
         self._info_r, info_w = os.pipe()
-        argv = sandbox_argv(workdir=workdir, private=self._private, read_only=self.read_only,
+        argv = sandbox_argv(workdir=workdir, connection_fd=self._connection, read_only=self.read_only,
                             scratch_mib=self.scratch_mib, info_fd=info_w)
         limits = limit_argv(memory_mib=self.memory_mib, cpu_seconds=self.cpu_seconds,
                             max_processes=self.max_processes, max_file_mib=self.max_file_mib)
         self._cgroups = Cgroups(os.path.basename(self._private), self.memory_mib, self.max_processes)
-        kw["pass_fds"] = (info_w,)
+        kw["pass_fds"] = (info_w, self._connection)
         kw["cwd"] = self._private
         self._info_w = info_w
         return self._cgroups.wrap([*argv, "--", *limits, *cmd]), kw
@@ -260,6 +282,7 @@ class SandboxedKernelManager(AsyncKernelManager):
             await super()._async_launch_kernel(kernel_cmd, **kw)
         finally:
             os.close(self._info_w)
+            os.close(self._connection)
         child = self._read_child_pid()
         # The grader reaches the kernel's sockets inside the sandbox's own file system, through
         # links in its private folder: a restarted kernel has a new PID, and the clients already
