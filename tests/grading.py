@@ -228,3 +228,18 @@ def gradebook_scores(root: Path, assignment: str, db_url: str | None = None) -> 
     with Gradebook(url) as gb:
         return {sub.student.id: {g.name: g.score for nb in sub.notebooks for g in nb.grades if g.cell_type == "code"}
                 for sub in gb.find_assignment(assignment).submissions}
+
+
+def processes_mentioning(text: str) -> list[str]:
+    """Command lines of running processes (other than pytest) that contain `text`."""
+    import glob
+
+    found = []
+    for cmdline in glob.glob("/proc/[0-9]*/cmdline"):
+        try:
+            line = Path(cmdline).read_bytes().replace(b"\0", b" ").decode(errors="ignore")
+        except OSError:
+            continue
+        if text in line and "pytest" not in line:
+            found.append(line)
+    return found

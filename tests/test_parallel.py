@@ -5,18 +5,23 @@ A real course folder, real nbgrader, the real sandbox; notebook 01 (the fastest)
 
 from __future__ import annotations
 
-import glob
 import re
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import nbformat
 import pytest
-from grading import course_folder, filled_in, gradebook_scores, hand_in, nbgrader_env
+from grading import (
+    course_folder,
+    filled_in,
+    gradebook_scores,
+    hand_in,
+    nbgrader_env,
+    processes_mentioning,
+)
 
 from course_utils.grading.parallel import _notebook_complete, in_shard, parse_shard
 
@@ -32,19 +37,6 @@ def grade_command(*args) -> list[str]:
 
 def graded_lines(text: str) -> dict[str, str]:
     return dict(LINE.findall(text))
-
-
-def workers_of(root: Path) -> list[str]:
-    """Grading processes (driver, workers, sandboxed kernels) that still mention this course."""
-    found = []
-    for cmdline in glob.glob("/proc/[0-9]*/cmdline"):
-        try:
-            text = Path(cmdline).read_bytes().replace(b"\0", b" ").decode(errors="ignore")
-        except OSError:
-            continue
-        if str(root) in text and "pytest" not in text:
-            found.append(text)
-    return found
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +57,7 @@ def killed_and_resumed(tmp_path_factory):
     first.wait(timeout=60)
     seen.append(first.stdout.read())
     time.sleep(2)  # the workers' parent-death signal, and their kernels' sandboxes, need a moment
-    leftovers = workers_of(root)
+    leftovers = processes_mentioning(str(root))  # driver, workers, sandboxed kernels
     second = subprocess.run(grade_command("--jobs", "2"), cwd=root, env=nbgrader_env(), text=True,
                             capture_output=True, timeout=600)
     third = subprocess.run(grade_command(), cwd=root, env=nbgrader_env(), text=True, capture_output=True,

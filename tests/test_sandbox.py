@@ -24,7 +24,15 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from grading import REPO, course_folder, filled_in, gradebook_scores, hand_in, nbgrader_env
+from grading import (
+    REPO,
+    course_folder,
+    filled_in,
+    gradebook_scores,
+    hand_in,
+    nbgrader_env,
+    processes_mentioning,
+)
 
 from course_utils.integrity import scan
 
@@ -137,18 +145,6 @@ def outputs(root: Path, student: str) -> str:
     return "\n".join(o.get("text", "") + o.get("evalue", "") for c in nb.cells for o in c.get("outputs", []))
 
 
-def processes_with(mark: str) -> list[str]:
-    found = []
-    for cmdline in glob.glob("/proc/[0-9]*/cmdline"):
-        try:
-            text = Path(cmdline).read_bytes().replace(b"\0", b" ").decode(errors="ignore")
-        except OSError:
-            continue
-        if mark in text and "pytest" not in text:
-            found.append(text)
-    return found
-
-
 def sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -169,7 +165,7 @@ def breached(attack: str, root: Path, student: str, mark: str, before: dict) -> 
     if attack == "reads_host_files":
         return "HOST /etc/shadow b'" in out or f"HOST {root}/../" in out
     if attack == "leaves_a_process":
-        return bool(processes_with(mark))
+        return bool(processes_mentioning(mark))
     if attack == "takes_6_gib":
         return "ALLOCATED 6.0 GiB" in out
     if attack == "fork_bomb":
@@ -194,7 +190,7 @@ def _gradebook_opens(root: Path) -> bool:
 def cleanup(mark: str) -> None:
     for path in glob.glob(f"/tmp/fill-{mark}-*"):
         os.remove(path)
-    if processes_with(mark):
+    if processes_mentioning(mark):
         subprocess.run(["pkill", "-9", "-f", f"time.sleep\\(900\\) {mark}"], check=False)
 
 

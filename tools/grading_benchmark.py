@@ -5,9 +5,10 @@
 
 A benchmark, not a test: run it on a quiet machine (OMP_NUM_THREADS=1, nothing else running). For
 each notebook it builds a course folder in a scratch directory with STUDENTS students who typed the
-solution, then grades the whole class with each number of workers, sandbox on and off (alternating,
-so that a drift of the machine does not favour one), and prints a Markdown table: wall time of the
-whole command (worker start-up included), students per minute, and what the sandbox costs.
+solution, then grades the whole class with each number of workers, sandbox off and then on (the
+second run of a pair may gain from warm file caches), and prints a Markdown table: wall time of the
+whole command (worker start-up included), students per minute, and what the sandbox costs; and,
+alone, what the sandbox adds to starting one kernel.
 """
 
 from __future__ import annotations
@@ -43,6 +44,29 @@ def grade_seconds(root: Path, assignment: str, jobs: int, sandbox: bool) -> floa
     return seconds
 
 
+def kernel_seconds(sandbox: bool, repeat: int) -> float:
+    """Median seconds to start a kernel, run `import course_utils`, and shut it down."""
+    import statistics
+
+    import nbformat
+    from jupyter_client.manager import AsyncKernelManager
+    from nbclient import NotebookClient
+
+    from course_utils.grading.sandbox import SandboxedKernelManager
+
+    times = []
+    with tempfile.TemporaryDirectory(prefix="lstm-benchmark-kernel-") as folder:
+        for _ in range(repeat):
+            nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import course_utils")])
+            nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
+            client = NotebookClient(nb, resources={"metadata": {"path": folder}},
+                                    kernel_manager_class=SandboxedKernelManager if sandbox else AsyncKernelManager)
+            start = time.monotonic()
+            client.execute()
+            times.append(time.monotonic() - start)
+    return statistics.median(times)
+
+
 def cpu_name() -> str:
     for line in Path("/proc/cpuinfo").read_text().splitlines():
         if line.startswith("model name"):
@@ -55,7 +79,14 @@ def main() -> None:
     parser.add_argument("--notebooks", nargs="+", default=["01", "08", "10"])
     parser.add_argument("--jobs", nargs="+", type=int, default=[1, 2])
     parser.add_argument("--students", type=int, default=4, help="students per class (default 4)")
+    parser.add_argument("--kernels", type=int, default=10, help="kernel starts timed each way (default 10)")
     args = parser.parse_args()
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    kernel = {sandbox: kernel_seconds(sandbox, args.kernels) for sandbox in (False, True)}
+    line = (f"One kernel (start, `import course_utils`, shut down; median of {args.kernels}): "
+            f"{kernel[False]:.2f} s without the sandbox, {kernel[True]:.2f} s with it "
+            f"({kernel[True] - kernel[False]:+.2f} s).")
+    print(line, flush=True)
     rows = ["| notebook | workers | sandbox off: s (students/min) | sandbox on: s (students/min) | sandbox costs |",
             "|---|---|---|---|---|"]
     with tempfile.TemporaryDirectory(prefix="lstm-benchmark-") as scratch:
@@ -73,7 +104,7 @@ def main() -> None:
                 print(rows[-1], flush=True)
     print(f"\n{args.students} students per class; {os.cpu_count()} cores ({cpu_name()}), "
           f"Python {platform.python_version()}, OMP_NUM_THREADS=1.\n")
-    print("\n".join(rows))
+    print("\n".join(rows) + "\n\n" + line)
 
 
 if __name__ == "__main__":

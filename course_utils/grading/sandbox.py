@@ -164,7 +164,7 @@ _probed: dict[str, str] = {}
 
 
 def require_bubblewrap() -> None:
-    """Start one empty sandbox (a few ms), once per process; SandboxUnavailable when it fails."""
+    """Start Python in one sandbox (about 60 ms), once per process; SandboxUnavailable when it fails."""
     if "ok" in _probed:
         return
     with tempfile.TemporaryDirectory(prefix="lstm-sandbox-probe-") as private:
@@ -172,7 +172,7 @@ def require_bubblewrap() -> None:
         connection = os.open(os.path.join(private, "connection.json"), os.O_RDONLY)
         argv = sandbox_argv(workdir=private, connection_fd=connection, scratch_mib=1)
         try:
-            run = subprocess.run([*argv, "--", sys.executable, "-c", "import ipykernel"], pass_fds=(connection,),
+            run = subprocess.run([*argv, "--", sys.executable, "-c", "pass"], pass_fds=(connection,),
                                  capture_output=True, text=True, timeout=60)
             problem = run.stderr.strip().splitlines()[-1:] if run.returncode else None
         except FileNotFoundError:
