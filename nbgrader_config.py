@@ -58,6 +58,17 @@ c.GenerateFeedback.preprocessors = [
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
 
+# Every graded kernel runs in a sandbox (course_utils.grading.sandbox, bubblewrap): it sees only its
+# own submission, read-only, and two private scratch folders (HOME, /tmp); no network, no gradebook,
+# no other student; limits on memory, CPU time, processes and file size. Only autograde is sandboxed
+# (a learner's Validate button runs their own code as themselves). Opting out is explicit, and
+# loud: LSTM_COURSE_SANDBOX=off. Limits: c.SandboxedKernelManager.memory_mib = 8192, and so on.
+if os.environ.get("LSTM_COURSE_SANDBOX", "on").lower() in ("off", "0", "no", "false"):
+    import sys
+    print("WARNING: LSTM_COURSE_SANDBOX=off: submissions run unsandboxed, with your rights.", file=sys.stderr)
+else:
+    c.GuardedExecute.kernel_manager_class = "course_utils.grading.sandbox.SandboxedKernelManager"
+
 # Graders that cannot be fooled (course_utils.integrity): before a submission runs, code in the
 # cells a student can edit that reaches for the grader's code (replacing a check or
 # torch.allclose, sys.modules, builtins, exec, the files) is flagged and not run; after it runs,
@@ -66,16 +77,6 @@ c.GenerateFeedback.preprocessors = [
 # replaced by course_utils.executor.GuardedExecute, which restarts a kernel that ignores the
 # interrupt. The lists are nbgrader 0.9.6's defaults with these changes (tests/test_integrity.py
 # checks that); names, not classes, so that loading this file stays fast.
-# Every graded kernel runs in a sandbox (course_utils.grading.sandbox, bubblewrap): it sees only its
-# own submission, read-only, and a private scratch folder; no network, no gradebook, no other
-# student; limits on memory, CPU time, processes and file size. Only autograde is sandboxed (a
-# learner's Validate button runs their own code as themselves). Opting out is explicit, and loud:
-# LSTM_COURSE_SANDBOX=off. Limits: c.SandboxedKernelManager.memory_mib = 8192, and so on.
-if os.environ.get("LSTM_COURSE_SANDBOX", "on").lower() in ("off", "0", "no", "false"):
-    import sys
-    print("WARNING: LSTM_COURSE_SANDBOX=off: submissions run unsandboxed, with your rights.", file=sys.stderr)
-else:
-    c.GuardedExecute.kernel_manager_class = "course_utils.grading.sandbox.SandboxedKernelManager"
 NB = "nbgrader.preprocessors."
 c.Autograde.sanitize_preprocessors = [
     NB + "ClearOutput", NB + "DeduplicateIds", NB + "OverwriteKernelspec", NB + "OverwriteCells",
