@@ -10,8 +10,8 @@
 #   make bundle    the student bundle dist/lstm-course-student.zip (notebooks/ + course_utils, no answers)
 #   make mistakes  docs/mistakes.md: every mistake the checks are proven to catch, and the message shown
 #   make report    item analysis after grading: per test cell, who passed, the commonest messages
-#   make lint      ruff, notebooks/ in sync with solutions/ and without outputs, current views (= pre-commit)
-#   make views     write the plain-text views docs/notebooks/*.py of the solution notebooks
+#   make lint      ruff, notebooks/ in sync with solutions/ and without outputs, solutions/ in step with lessons/ (= pre-commit)
+#   make sync      write solutions/NN-slug/NN-slug.ipynb from the source an author edits, lessons/NN-slug/NN-slug.py
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -31,7 +31,7 @@ FIRST := notebooks/01-tokens-embeddings/01-tokens-embeddings.ipynb
 LAB_OPTS := --ServerApp.root_dir=. $(if $(filter 0,$(shell id -u)),--allow-root)
 PYTEST_NB := --nbval-lax --nbval-current-env --nbval-cell-timeout=300
 
-.PHONY: setup data lab lab-instructor test release outputs check grade grade-demo report lint lint-ruff lint-release lint-views views hooks clean hub-demo FORCE
+.PHONY: setup data lab lab-instructor test release outputs check grade grade-demo report lint lint-ruff lint-release lint-lessons sync hooks clean hub-demo FORCE
 
 # The interpreter, checked on every run before anything is installed: one clear message if it is
 # missing, too old or without venv; .venv is rebuilt when it was made by another Python.
@@ -83,7 +83,7 @@ bundle: $(READY)       ## the student bundle dist/lstm-course-student.zip: noteb
 	$(BIN)/python tools/bundle.py
 
 mistakes: $(READY)     ## docs/mistakes.md <- the wrong-answer and error tests (the public catalogue)
-	$(BIN)/python tools/mistakes.py
+	$(BIN)/python -m course_utils.grading.catalogue
 
 hub-demo: setup        ## a class on JupyterHub: instructor + 3 students through nbgrader's exchange (root; docs/JUPYTERHUB.md)
 	$(BIN)/python tools/hub_class.py
@@ -91,19 +91,19 @@ hub-demo: setup        ## a class on JupyterHub: instructor + 3 students through
 report: $(READY)       ## item analysis of graded submissions: .nbgrader/report/ (table, CSV, plot)
 	$(BIN)/python tools/report.py
 
-lint: lint-ruff lint-release lint-views   ## what the pre-commit hooks run
+lint: lint-ruff lint-release lint-lessons   ## what the pre-commit hooks run
 
 lint-ruff: $(READY)
-	$(BIN)/ruff check course_utils tests tools solutions
+	$(BIN)/ruff check course_utils tests tools lessons
 
 lint-release: $(READY)  ## notebooks/ has no outputs, leaks nothing and matches solutions/
 	$(BIN)/python -m pytest -q tests/test_release.py
 
-lint-views: $(READY)
-	$(BIN)/python tools/notebook_views.py --check
+lint-lessons: $(READY)  ## solutions/ is in step with lessons/
+	$(BIN)/python tools/lessons.py check
 
-views: $(READY)         ## docs/notebooks/*.py <- solutions/ (plain-text views for review)
-	$(BIN)/python tools/notebook_views.py
+sync: $(READY)          ## solutions/*.ipynb <- lessons/*/NN-slug.py (keeps the stored outputs of unchanged cells)
+	$(BIN)/python tools/lessons.py sync
 
 hooks: $(READY)         ## install the pre-commit hooks into .git
 	$(BIN)/pre-commit install

@@ -50,11 +50,11 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 c.OverwriteCells.add_missing_cells = True
 
 # Feedback shows results, not the hidden tests: their source is removed and the tracebacks of
-# grade cells are cut to their last line (course_utils.feedback).
+# grade cells are cut to their last line (course_utils.grading.feedback).
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbgrader.preprocessors.ClearHiddenTests",
-    "course_utils.feedback.ShortenGradeCellTracebacks",
+    "course_utils.grading.feedback.ShortenGradeCellTracebacks",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
 
@@ -69,19 +69,19 @@ if os.environ.get("LSTM_COURSE_SANDBOX", "on").lower() in ("off", "0", "no", "fa
 else:
     c.GuardedExecute.kernel_manager_class = "course_utils.grading.sandbox.SandboxedKernelManager"
 
-# Graders that cannot be fooled (course_utils.integrity): before a submission runs, code in the
+# Graders that cannot be fooled (course_utils.grading.integrity): before a submission runs, code in the
 # cells a student can edit that reaches for the grader's code (replacing a check or
 # torch.allclose, sys.modules, builtins, exec, the files) is flagged and not run; after it runs,
 # a flagged notebook scores 0 in every test cell and `make report` lists it for manual review.
 # A loop that swallows KeyboardInterrupt would cost the student every grade: nbgrader's Execute is
-# replaced by course_utils.executor.GuardedExecute, which restarts a kernel that ignores the
+# replaced by course_utils.grading.executor.GuardedExecute, which restarts a kernel that ignores the
 # interrupt. The lists are nbgrader 0.9.6's defaults with these changes (tests/test_integrity.py
 # checks that); names, not classes, so that loading this file stays fast.
 NB = "nbgrader.preprocessors."
 c.Autograde.sanitize_preprocessors = [
     NB + "ClearOutput", NB + "DeduplicateIds", NB + "OverwriteKernelspec", NB + "OverwriteCells",
-    "course_utils.integrity.FlagTampering", NB + "CheckCellMetadata"]
+    "course_utils.grading.integrity.FlagTampering", NB + "CheckCellMetadata"]
 c.Autograde.autograde_preprocessors = [
-    "course_utils.executor.GuardedExecute", NB + "IgnorePattern", "nbconvert.preprocessors.ClearMetadataPreprocessor",
-    NB + "LimitOutput", "course_utils.integrity.ZeroFlagged", NB + "SaveAutoGrades",
+    "course_utils.grading.executor.GuardedExecute", NB + "IgnorePattern", "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    NB + "LimitOutput", "course_utils.grading.integrity.ZeroFlagged", NB + "SaveAutoGrades",
     NB + "AssignLatePenalties", NB + "CheckCellMetadata"]

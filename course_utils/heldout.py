@@ -16,7 +16,7 @@ was chosen by looking at the test split. Notebooks 08-12 therefore follow one pr
 nbgrader's autograde runs the notebook from the top, so a submission that trains on the test split,
 or chooses its epoch on it, loses the held-out points and is told why. This guards against mistakes
 and against the obvious shortcut, not against code written to get around it: reading the data files
-directly is the business of the grading sandbox (`course_utils.integrity` flags answers that name
+directly is the business of the grading sandbox (`course_utils.grading.integrity` flags answers that name
 this module).
 """
 

@@ -77,7 +77,7 @@ def test_a_new_run_forgets_the_last():
 
 
 def test_the_gate_is_out_of_an_answer_s_reach():
-    from course_utils.integrity import scan
+    from course_utils.grading.integrity import scan
     assert scan("cu.heldout.seal(model)")
     assert scan("from course_utils import heldout")
     assert scan("from course_utils.heldout import seal")

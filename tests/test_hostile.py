@@ -11,7 +11,8 @@ import time
 
 import nbformat
 import pytest
-from grading import Course
+
+from course_utils.grading.harness import Course
 
 A = "01-tokens-embeddings"
 FULL = {"test_build_vocab": 2, "test_encode": 2, "test_pad_batch": 2, "test_make_embedding": 2,
@@ -91,7 +92,7 @@ def test_an_endless_loop_costs_only_its_own_exercise(graded):
 
 
 def test_a_loop_that_swallows_the_interrupt_still_gets_a_grade(graded):
-    """The kernel is restarted (course_utils.executor); answers defined before it are lost."""
+    """The kernel is restarted (course_utils.grading.executor); answers defined before it are lost."""
     grades = graded["grades"]["swallows_interrupt"]
     assert grades["test_encode"] == 0 and grades["test_build_vocab"] == 2
     assert "The kernel ignored the interrupt" in graded["log"]

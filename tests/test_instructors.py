@@ -17,7 +17,8 @@ import zipfile
 from pathlib import Path
 
 import nbformat
-from grading import REPO, WrongAnswer, filled_in
+
+from course_utils.grading.harness import REPO, WrongAnswer, filled_in
 
 A = "01-tokens-embeddings"
 DOC = (REPO / "INSTRUCTORS.md").read_text()

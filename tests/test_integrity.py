@@ -1,10 +1,10 @@
-"""course_utils.integrity: answers that reach for the grader's code are flagged; real answers are not."""
+"""course_utils.grading.integrity: answers that reach for the grader's code are flagged; real answers are not."""
 
 import nbformat
 import pytest
-from grading import REPO
 
-from course_utils.integrity import (
+from course_utils.grading.harness import REPO
+from course_utils.grading.integrity import (
     MESSAGE,
     NOT_RUN,
     FlagTampering,
@@ -50,19 +50,14 @@ def test_tampering_is_flagged(name):
 
 def test_every_answer_of_the_course_passes_unflagged():
     """No false alarm: the instructor's answers (and their realistic wrong variants) are clean."""
-    import importlib
-    import sys
+    from course_utils.grading.lessons import mistakes
 
-    sys.path.insert(0, str(REPO / "tests"))
     count = 0
     for path in sorted(REPO.glob("solutions/*/*.ipynb")):
         nb = nbformat.read(path, as_version=4)
         assert notebook_flags(nb) == [], path.name
         number = path.parent.name[:2]
-        try:
-            wrong = importlib.import_module(f"test_grading_{number}").WRONG_ANSWERS
-        except ModuleNotFoundError:
-            continue
+        wrong = mistakes(number).WRONG_ANSWERS
         sources = {c.metadata.nbgrader["grade_id"]: c.source for c in nb.cells
                    if c.metadata.get("nbgrader", {}).get("solution")}
         for w in wrong:
@@ -107,13 +102,13 @@ def test_nbgrader_runs_the_integrity_steps_around_its_own_defaults():
     names = lambda classes: [f"{c.__module__.split('.')[0]}.preprocessors.{c.__name__}" for c in classes]  # noqa: E731
     cfg = PyFileConfigLoader("nbgrader_config.py", path=str(REPO)).load_config()
     sanitize = [p for p in cfg.Autograde.sanitize_preprocessors if not p.startswith("course_utils")]
-    autograde = [p.replace("course_utils.executor.GuardedExecute", "nbgrader.preprocessors.Execute")
-                 for p in cfg.Autograde.autograde_preprocessors if not p.startswith("course_utils.integrity")]
+    autograde = [p.replace("course_utils.grading.executor.GuardedExecute", "nbgrader.preprocessors.Execute")
+                 for p in cfg.Autograde.autograde_preprocessors if not p.startswith("course_utils.grading.integrity")]
     assert sanitize == names(defaults.sanitize_preprocessors)
     assert autograde == names(defaults.autograde_preprocessors)
-    assert cfg.Autograde.sanitize_preprocessors.index("course_utils.integrity.FlagTampering") == \
+    assert cfg.Autograde.sanitize_preprocessors.index("course_utils.grading.integrity.FlagTampering") == \
         cfg.Autograde.sanitize_preprocessors.index("nbgrader.preprocessors.OverwriteCells") + 1
-    assert cfg.Autograde.autograde_preprocessors.index("course_utils.integrity.ZeroFlagged") == \
+    assert cfg.Autograde.autograde_preprocessors.index("course_utils.grading.integrity.ZeroFlagged") == \
         cfg.Autograde.autograde_preprocessors.index("nbgrader.preprocessors.SaveAutoGrades") - 1
 
 
@@ -126,7 +121,7 @@ CHEATS = {
 
 
 def test_through_nbgrader_a_cheat_gets_nothing_and_the_others_are_unaffected(tmp_path):
-    from grading import Course
+    from course_utils.grading.harness import Course
 
     course = Course(tmp_path, "01-tokens-embeddings")
     honest = course.submit("ada", course.answers())
@@ -154,8 +149,9 @@ def test_through_nbgrader_a_cheat_gets_nothing_and_the_others_are_unaffected(tmp
 
 def test_without_the_integrity_steps_the_cheat_would_pass(tmp_path):
     """The attack is real: with nbgrader's defaults alone, replacing the check earns the points."""
-    from grading import Course
     from nbgrader.converters.autograde import Autograde
+
+    from course_utils.grading.harness import Course
 
     course = Course(tmp_path, "01-tokens-embeddings")
     course.api.config.Autograde.sanitize_preprocessors = Autograde().sanitize_preprocessors

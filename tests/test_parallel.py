@@ -14,7 +14,8 @@ import time
 
 import nbformat
 import pytest
-from grading import (
+
+from course_utils.grading.harness import (
     course_folder,
     filled_in,
     gradebook_scores,
@@ -22,7 +23,6 @@ from grading import (
     nbgrader_env,
     processes_mentioning,
 )
-
 from course_utils.grading.parallel import _notebook_complete, in_shard, parse_shard
 
 A = "01-tokens-embeddings"

@@ -30,10 +30,18 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from grading import course_folder, filled_in, gradebook_scores, hand_in, nbgrader_env
-from test_grading_01 import POINTS, WRONG_ANSWERS
 
+from course_utils.grading.harness import (
+    course_folder,
+    filled_in,
+    gradebook_scores,
+    hand_in,
+    nbgrader_env,
+)
+from course_utils.grading.lessons import mistakes
 from course_utils.grading.parallel import in_shard
+
+POINTS, WRONG_ANSWERS = mistakes("01").POINTS, mistakes("01").WRONG_ANSWERS
 
 A = "01-tokens-embeddings"
 # three students in each shard (sha256 of the id, mod 2)

@@ -4,7 +4,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from grading import Course, WrongAnswer
+
+from course_utils.grading.harness import Course, WrongAnswer
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tools"))

@@ -1,7 +1,7 @@
 """Hostile submissions against the grading sandbox (course_utils.grading.sandbox), through real nbgrader.
 
 Each attack is an answer that also holds the right solution and uses only what the course itself
-uses (numpy, torch, glob, urllib, asyncio), so course_utils.integrity lets it run. Every attack is
+uses (numpy, torch, glob, urllib, asyncio), so course_utils.grading.integrity lets it run. Every attack is
 graded three ways:
   * without the sandbox (LSTM_COURSE_SANDBOX=off), where it must succeed: this proves the test
     can see the breach it looks for;
@@ -24,7 +24,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from grading import (
+
+from course_utils.grading.harness import (
     REPO,
     course_folder,
     filled_in,
@@ -33,8 +34,7 @@ from grading import (
     nbgrader_env,
     processes_mentioning,
 )
-
-from course_utils.integrity import scan
+from course_utils.grading.integrity import scan
 
 A = "01-tokens-embeddings"
 FULL = {"test_build_vocab": 2, "test_encode": 2, "test_pad_batch": 2, "test_make_embedding": 2,

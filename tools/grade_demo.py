@@ -1,21 +1,19 @@
 """Grade a class of fake students through real nbgrader (`make grade-demo`).
 
 For every notebook: a student who typed the solution, one who left it blank, and one per group of
-the realistic wrong answers listed in tests/test_grading_NN.py. Everything goes to
+the realistic wrong answers listed in lessons/NN-slug/mistakes.py. Everything goes to
 .nbgrader/demo/ (git-ignored); the scores are printed and written to .nbgrader/demo/grades.csv.
 """
 
 import csv
-import importlib
 import os
 import shutil
-import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))
 
-from grading import Course, group_by_cell  # noqa: E402
+from course_utils.grading.harness import Course, group_by_cell  # noqa: E402
+from course_utils.grading.lessons import mistakes  # noqa: E402
 
 
 def main():
@@ -25,7 +23,7 @@ def main():
     rows = []
     for folder in sorted((REPO / "solutions").iterdir()):
         number = folder.name[:2]
-        module = importlib.import_module(f"test_grading_{number}")
+        module = mistakes(number)
         course = Course(out / folder.name, folder.name)
         students = {"solution": course.answers(), "blank": lambda nb: None}
         for i, group in enumerate(group_by_cell(module.WRONG_ANSWERS)):

@@ -23,9 +23,8 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))  # the course-folder helpers the grading tests use
 
-from grading import course_folder, filled_in, hand_in, nbgrader_env  # noqa: E402
+from course_utils.grading.harness import course_folder, filled_in, hand_in, nbgrader_env  # noqa: E402
 
 NAMES = {p.name[:2]: p.name for p in (REPO / "solutions").iterdir() if p.is_dir()}
 

@@ -24,8 +24,7 @@ import nbformat
 from nbconvert.preprocessors import ExecutePreprocessor
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))
-from grading import Course  # noqa: E402  (the fixture the grading tests use)
+from course_utils.grading.harness import Course  # noqa: E402  (the fixture the grading tests use)
 
 STUDENTS = 5
 CLASS_NOTEBOOK = "06-bidirectional"

@@ -28,7 +28,7 @@ instructor (formgrader has no export API), a probe of a student's Python, and th
 of the exchange.
 
 The three students type, in their fetched notebook, the solution, nothing, or the solution with two
-of the realistic mistakes of tests/test_grading_01.py; the scores they should get follow from those
+of the realistic mistakes of lessons/01-tokens-embeddings/mistakes.py; the scores they should get follow from those
 mistakes' `catches` and the notebook's points, and are checked in formgrader's scores, in the
 exported CSV and in each student's feedback. Exit status 0 when every check passed.
 """
@@ -57,13 +57,12 @@ from types import SimpleNamespace
 import requests
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))
 
 COURSE = "lstm-course"
 ASSIGNMENT = "01-tokens-embeddings"
 INSTRUCTOR = "lstm-instructor"
 KINDS = ("solution", "blank", "wrong")        # student i types KINDS[(i - 1) % 3]
-# the two mistakes the "wrong" student makes, by their `why` in tests/test_grading_01.py
+# the two mistakes the "wrong" student makes, by their `why` in lessons/01-tokens-embeddings/mistakes.py
 MISTAKES = ("KeyError on unknown words", "seq and batch swapped (no transpose)")
 MARK = "lstm-course hub demo (tools/hub_class.py)"   # GECOS of every user this script creates
 HUB = REPO / ".hub"                                   # cached installs (ignores itself)
@@ -466,15 +465,17 @@ def check_logins(base: str, users: list[str], password: str) -> None:
 # ---------------------------------------------------------------- what each student types
 
 def points() -> dict:
-    """{test grade_id: points} of the notebook, as its tasks state them (tests/test_grading_01.py)."""
-    import test_grading_01
-    return test_grading_01.POINTS
+    """{test grade_id: points} of the notebook, as its tasks state them (lessons/01-tokens-embeddings/mistakes.py)."""
+    from course_utils.grading.lessons import mistakes
+    return mistakes("01").POINTS
 
 
 def expected_scores(students: dict[str, str]):
     """{student: {test grade_id: points expected}} and each kind's answer sources."""
-    import test_grading_01 as t
-    from grading import Course
+    from course_utils.grading.harness import Course
+    from course_utils.grading.lessons import mistakes as catalogue
+
+    t = catalogue("01")
 
     pts = points()
     # Course.solution_sources reads the solution notebook's answer cells: {grade_id: source}

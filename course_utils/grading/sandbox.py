@@ -64,7 +64,7 @@ class SandboxUnavailable(RuntimeError):
 
 
 class StopGrading(KeyboardInterrupt):
-    """The same, raised on nbgrader's command line (course_utils.executor). A KeyboardInterrupt,
+    """The same, raised on nbgrader's command line (course_utils.grading.executor). A KeyboardInterrupt,
     because nbgrader goes on to the next student after any Exception, and every student would fail
     one by one: this stops the run, and the student being graded stays ungraded, to be graded again.
     In a server (formgrader's Autograde button) the RuntimeError is kept: it becomes the error the
@@ -244,7 +244,7 @@ class SandboxedKernelManager(AsyncKernelManager):
     """A kernel manager whose kernels run in bubblewrap (module docstring). Configure it in
     nbgrader_config.py, e.g. c.SandboxedKernelManager.memory_mib = 8192."""
 
-    sandboxed = True  # what course_utils.executor looks for
+    sandboxed = True  # what course_utils.grading.executor looks for
 
     memory_mib = Int(4096, help="memory limit of each kernel process, MiB").tag(config=True)
     cpu_seconds = Int(1800, help="CPU time limit of each kernel process, seconds").tag(config=True)

@@ -1,0 +1,16 @@
+"""Notebook 03 graded through real nbgrader: full marks, zero, and realistic wrong answers.
+
+Each answer cell of the instructor's solution computes what it needs itself (no call of another
+answer), so every wrong answer below loses the points of its own test cell and no others.
+"""
+from course_utils.grading.harness import grading_tests
+from course_utils.grading.lessons import mistakes
+
+catalogue = mistakes("03")
+A = catalogue.A
+WRONG_ANSWERS = catalogue.WRONG_ANSWERS
+POINTS = catalogue.POINTS
+
+course, test_solution_gets_every_point, test_blank_notebook_gets_zero, \
+    test_wrong_answers_lose_exactly_their_points, test_student_notebook_is_ready = \
+    grading_tests(A, WRONG_ANSWERS, POINTS)

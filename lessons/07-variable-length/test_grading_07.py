@@ -1,0 +1,13 @@
+"""Notebook 07 (variable-length sequences) graded through real nbgrader: full marks, zero, and
+realistic wrong answers, each written as a text edit of the solution."""
+from course_utils.grading.harness import grading_tests
+from course_utils.grading.lessons import mistakes
+
+catalogue = mistakes("07")
+A = catalogue.A
+WRONG_ANSWERS = catalogue.WRONG_ANSWERS
+POINTS = catalogue.POINTS
+
+course, test_solution_gets_every_point, test_blank_notebook_gets_zero, \
+    test_wrong_answers_lose_exactly_their_points, test_student_notebook_is_ready = \
+    grading_tests(A, WRONG_ANSWERS, POINTS)

@@ -1,0 +1,13 @@
+"""Notebook 13 (debugging clinic) graded through real nbgrader: full marks, zero, the wrong diagnoses
+and the half-fixes learners make, each losing exactly its cell's points."""
+from course_utils.grading.harness import grading_tests
+from course_utils.grading.lessons import mistakes
+
+catalogue = mistakes("13")
+A = catalogue.A
+WRONG_ANSWERS = catalogue.WRONG_ANSWERS
+POINTS = catalogue.POINTS
+
+course, test_solution_gets_every_point, test_blank_notebook_gets_zero, \
+    test_wrong_answers_lose_exactly_their_points, test_student_notebook_is_ready = \
+    grading_tests(A, WRONG_ANSWERS, POINTS)
