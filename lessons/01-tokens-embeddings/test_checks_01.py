@@ -2,44 +2,31 @@
 and shows the fix. Fast (no nbgrader); the same mistakes are graded through nbgrader in
 test_grading_01.py."""
 
-from collections import Counter
-
 import pytest
 import torch
 from torch import nn
 
 from course_utils.checks import nb01
 from course_utils.checks.common import NotDoneYet
-from course_utils.grading.lessons import mistakes
+from course_utils.grading.lessons import mistakes, solution
 from course_utils.grading.visible import run_visible, visible_failure, visible_part
 
 graded = mistakes("01")
+_solution = solution("01")
+build_vocab, encode, pad_batch = _solution["build_vocab"], _solution["encode"], _solution["pad_batch"]
+make_embedding, to_lstm_input = _solution["make_embedding"], _solution["to_lstm_input"]
 
 
-def build_vocab(token_lists, min_count=1):
-    counts = Counter(t for tokens in token_lists for t in tokens)
-    kept = sorted((t for t, n in counts.items() if n >= min_count), key=lambda t: (-counts[t], t))
-    vocab = {"<pad>": 0, "<unk>": 1}
-    for t in kept:
-        vocab[t] = len(vocab)
-    return vocab
+# other right ways, unlike the notebook's
 
 
-def encode(tokens, vocab):
-    return [vocab.get(t, vocab["<unk>"]) for t in tokens]
-
-
-def pad_batch(id_lists, pad_id):
+def pad_batch_with_pad_sequence(id_lists, pad_id):
     seqs = [torch.tensor(x) for x in id_lists]
     ids = nn.utils.rnn.pad_sequence(seqs, batch_first=True, padding_value=pad_id)
     return ids, torch.tensor([len(x) for x in id_lists])
 
 
-def make_embedding(vocab_size, emb_dim, pad_id):
-    return nn.Embedding(vocab_size, emb_dim, padding_idx=pad_id)
-
-
-def to_lstm_input(embedded, batch_first):
+def to_lstm_input_with_permute(embedded, batch_first):
     return embedded if batch_first else embedded.permute(1, 0, 2)
 
 
@@ -59,8 +46,10 @@ def message(check, fn, **kwargs):
     (nb01.check_encode, encode, {}),
     (nb01.check_encode, encode, dict(tokens=[])),
     (nb01.check_pad_batch, pad_batch, dict(pad_id=3)),
+    (nb01.check_pad_batch, pad_batch_with_pad_sequence, dict(pad_id=3)),
     (nb01.check_make_embedding, make_embedding, dict(vocab_size=7, emb_dim=5, pad_id=3)),
     (nb01.check_to_lstm_input, to_lstm_input, dict(batch=1, seq=5, emb=2)),
+    (nb01.check_to_lstm_input, to_lstm_input_with_permute, dict(batch=1, seq=5, emb=2)),
 ])
 def test_right_answers_pass(check, fn, kwargs, capsys):
     check(fn, **kwargs)
