@@ -8,23 +8,14 @@ import torch
 
 from course_utils.checks import nb02
 from course_utils.checks.common import NotDoneYet
+from course_utils.grading.lessons import solution
 from course_utils.shapes import ShapeError
 
-# --- right answers (written independently of the notebook's solution cells) --------------------
+# --- right answers: the notebook's own, and other right ways -----------------------------------
 
-
-def to_layout(x, src, dst):
-    src, dst = src.split(), dst.split()
-    return x.permute(*[src.index(a) for a in dst])
-
-
-def keras_lstm(lstm, x, return_sequences):
-    if not lstm.batch_first:
-        out, _ = lstm(x.transpose(0, 1))
-        out = out.transpose(0, 1)
-    else:
-        out, _ = lstm(x)
-    return out if return_sequences else out[:, -1]
+_solution = solution("02")
+to_layout, keras_lstm = _solution["to_layout"], _solution["keras_lstm"]
+make_windows, univariate_windows = _solution["make_windows"], _solution["univariate_windows"]
 
 
 def keras_lstm_h_n(lstm, x, return_sequences):
@@ -35,13 +26,15 @@ def keras_lstm_h_n(lstm, x, return_sequences):
     return h_n[-1]
 
 
-def make_windows(series, seq, horizon=1):
+def make_windows_with_unfold(series, seq, horizon=1):
+    """Also right: unfold instead of the notebook's stacked slices."""
     windows = series.unfold(0, seq, 1).transpose(1, 2)
     n = len(series) - seq - horizon + 1
     return windows[:n], series[seq + horizon - 1 :]
 
 
-def univariate_windows(series, seq):
+def univariate_windows_with_unfold(series, seq):
+    """Also right: unfold instead of the notebook's stacked slices."""
     n = len(series) - seq
     return series.unfold(0, seq, 1)[:n].unsqueeze(-1), series[seq:].unsqueeze(-1)
 
@@ -64,6 +57,15 @@ def test_right_answers_pass(capsys):
     assert out.count("PASSED") == 21  # the visible calls of to_layout and keras_lstm try two sizes
     assert "PASSED to_layout: (seq, batch, feature) -> (batch, seq, feature)" in out
     assert "PASSED make_windows: 23 windows (batch=23, seq=7, feature=3)" in out
+
+
+def test_other_right_ways_pass(capsys):
+    nb02.check_make_windows(make_windows_with_unfold)
+    nb02.check_make_windows(make_windows_with_unfold, hours=40, seq=5, feature=2, horizon=3)
+    nb02.check_make_windows(make_windows_with_unfold, hours=8, seq=7, feature=1)
+    nb02.check_univariate_windows(univariate_windows_with_unfold)
+    nb02.check_univariate_windows(univariate_windows_with_unfold, hours=9, seq=1)
+    assert capsys.readouterr().out.count("PASSED") == 5
 
 
 def blank(*args, **kwargs):
