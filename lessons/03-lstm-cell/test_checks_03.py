@@ -12,16 +12,19 @@ from torch import nn
 
 from course_utils.checks import nb03
 from course_utils.checks.common import NotDoneYet
+from course_utils.grading.lessons import cells, mistakes, solution
 from course_utils.shapes import ShapeError
 
-
-def lstm_gates(x_t, h_prev, W_ih, W_hh, b_ih, b_hh):
-    gates = x_t @ W_ih.T + b_ih + h_prev @ W_hh.T + b_hh
-    i, f, g, o = gates.chunk(4, dim=1)
-    return torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+_solution = solution("03")
+lstm_gates, lstm_cell = _solution["lstm_gates"], _solution["lstm_cell"]
+lstm_forward, set_forget_bias = _solution["lstm_forward"], _solution["set_forget_bias"]
 
 
-def lstm_cell(x_t, state, W_ih, W_hh, b_ih, b_hh):
+# the notebook computes the gates inline in lstm_cell and lstm_forward; these right versions call
+# the step before instead, for the wrong answers that change what is called
+
+
+def lstm_cell_via_gates(x_t, state, W_ih, W_hh, b_ih, b_hh):
     h_prev, c_prev = state
     i, f, g, o = lstm_gates(x_t, h_prev, W_ih, W_hh, b_ih, b_hh)
     c_t = f * c_prev + i * g
@@ -29,7 +32,7 @@ def lstm_cell(x_t, state, W_ih, W_hh, b_ih, b_hh):
     return h_t, c_t
 
 
-def lstm_forward(x, W_ih, W_hh, b_ih, b_hh, h0=None, c0=None):
+def lstm_forward_via_cell(x, W_ih, W_hh, b_ih, b_hh, h0=None, c0=None):
     seq, batch, _ = x.shape
     hidden = W_hh.shape[1]
     h = x.new_zeros(batch, hidden) if h0 is None else h0[0]
@@ -42,28 +45,26 @@ def lstm_forward(x, W_ih, W_hh, b_ih, b_hh, h0=None, c0=None):
     return out, (h.unsqueeze(0), c.unsqueeze(0))
 
 
-def set_forget_bias(lstm, value):
-    hidden = lstm.hidden_size
-    with torch.no_grad():
-        for name, p in lstm.named_parameters():
-            if name.startswith("bias_ih"):
-                p[hidden:2 * hidden] = value
-            elif name.startswith("bias_hh"):
-                p[hidden:2 * hidden] = 0.0
-    return lstm
-
-
 def blank(*args, **kwargs):
     raise NotImplementedError()
 
 
 def variant(fn, old, new, **names):
-    """fn with `old` replaced by `new` in its source: a realistic wrong answer."""
-    source = textwrap.dedent(inspect.getsource(fn))
+    """fn with `old` replaced by `new` in its source (for the notebook's own functions, the source of
+    their answer cell): a realistic wrong answer."""
+    if fn.__module__ == _solution["__name__"]:
+        source = cells("03")[fn.__code__.co_filename]
+    else:
+        source = textwrap.dedent(inspect.getsource(fn))
     assert old in source, old
     namespace = {"torch": torch, "nn": nn, "lstm_gates": lstm_gates, "lstm_cell": lstm_cell, **names}
     exec(source.replace(old, new), namespace)
     return namespace[fn.__name__]
+
+
+def forward_with(old):
+    """The notebook's lstm_forward, or lstm_forward_via_cell where the mistake is in the call of lstm_cell."""
+    return lstm_forward_via_cell if "= lstm_cell(" in old else lstm_forward
 
 
 def message(check, fn, **kwargs):
@@ -81,9 +82,12 @@ def message(check, fn, **kwargs):
     (nb03.check_lstm_gates, lstm_gates, dict(batch=1, feature=1, hidden=1, seed=2)),
     (nb03.check_lstm_cell, lstm_cell, {}),
     (nb03.check_lstm_cell, lstm_cell, dict(batch=1, feature=1, hidden=1, seed=2)),
+    (nb03.check_lstm_cell, lstm_cell_via_gates, {}),
     (nb03.check_lstm_forward, lstm_forward, {}),
     (nb03.check_lstm_forward, lstm_forward, dict(initial_state=False)),
     (nb03.check_lstm_forward, lstm_forward, dict(seq=1, batch=1, feature=2, hidden=3, seed=1)),
+    (nb03.check_lstm_forward, lstm_forward_via_cell, {}),
+    (nb03.check_lstm_forward, lstm_forward_via_cell, dict(initial_state=False)),
     (nb03.check_set_forget_bias, set_forget_bias, {}),
     (nb03.check_set_forget_bias, set_forget_bias, dict(num_layers=3, feature=1, hidden=1, value=-1.5)),
 ])
@@ -220,7 +224,7 @@ def test_cell_with_gates_in_wrong_order():
         i, f, o, g = (x_t @ W_ih.T + b_ih + h_prev @ W_hh.T + b_hh).chunk(4, dim=1)
         return torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
 
-    text = message(nb03.check_lstm_cell, variant(lstm_cell, "i, f, g, o = lstm_gates(", "i, f, g, o = wrong_gates(",
+    text = message(nb03.check_lstm_cell, variant(lstm_cell_via_gates, "i, f, g, o = lstm_gates(", "i, f, g, o = wrong_gates(",
                                                  wrong_gates=wrong_gates))
     assert text.startswith("c_t differs from nn.LSTMCell's: gates in the wrong order: your g reads rows 15:20 (PyTorch's o).")
 
@@ -233,7 +237,7 @@ def test_cell_with_sigmoid_candidate_or_missing_bias():
     def no_b_hh(x_t, h_prev, W_ih, W_hh, b_ih, b_hh):
         return lstm_gates(x_t, h_prev, W_ih, W_hh, b_ih, torch.zeros_like(b_hh))
 
-    text = message(nb03.check_lstm_cell, variant(lstm_cell, "= lstm_gates(", "= no_b_hh(", no_b_hh=no_b_hh))
+    text = message(nb03.check_lstm_cell, variant(lstm_cell_via_gates, "= lstm_gates(", "= no_b_hh(", no_b_hh=no_b_hh))
     assert text.startswith("c_t differs from nn.LSTMCell's: the bias b_hh is missing")
 
 
@@ -272,7 +276,7 @@ def test_isolating_one_gate_names_the_suspect():
         return i, f ** 3, g, o
 
     cell, (x, h, c) = nb03.make_cell(3, 5), nb03.cell_inputs()
-    wrong = variant(lstm_cell, "= lstm_gates(", "= odd_gates(", odd_gates=odd_gates)
+    wrong = variant(lstm_cell_via_gates, "= lstm_gates(", "= odd_gates(", odd_gates=odd_gates)
     assert nb03._isolate_cell(wrong, cell, x, h, c) == ["f"]
     assert "forget gate f is wrong" in message(nb03.check_lstm_cell, wrong)
 
@@ -309,7 +313,7 @@ def test_isolating_one_gate_names_the_suspect():
      "use h0 as it is: no .detach() or .data on it"),
 ])
 def test_forward_mistakes(old, new, start, fix):
-    text = message(nb03.check_lstm_forward, variant(lstm_forward, old, new))
+    text = message(nb03.check_lstm_forward, variant(forward_with(old), old, new))
     assert text.startswith(start)
     assert text.endswith(f"Fix:  {fix}")
 
@@ -336,7 +340,7 @@ def test_forward_without_initial_state():
 
 def test_forward_with_a_wrong_cell_points_at_exercise_2():
     wrong_cell = variant(lstm_cell, "o * torch.tanh(c_t)", "o * c_t")
-    text = message(nb03.check_lstm_forward, variant(lstm_forward, "lstm_cell(x_t", "wrong_cell(x_t", wrong_cell=wrong_cell))
+    text = message(nb03.check_lstm_forward, variant(lstm_forward_via_cell, "lstm_cell(x_t", "wrong_cell(x_t", wrong_cell=wrong_cell))
     assert text.startswith("out[0], the very first step, already differs from nn.LSTM's: the cell itself is wrong")
     assert "run the check of exercise 2 first" in text
 
@@ -386,7 +390,7 @@ def test_an_unfinished_helper_is_named():
     def lstm_gates(*args):
         raise NotImplementedError()
 
-    text = message(nb03.check_lstm_cell, variant(lstm_cell, "i, f, g, o = lstm_gates(", "i, f, g, o = lstm_gates(",
+    text = message(nb03.check_lstm_cell, variant(lstm_cell_via_gates, "i, f, g, o = lstm_gates(", "i, f, g, o = lstm_gates(",
                                                  lstm_gates=lstm_gates))
     assert text.startswith("lstm_cell() calls lstm_gates(), which is not written yet: write lstm_gates() first")
 
@@ -434,14 +438,15 @@ def test_forget_bias_on_weights_or_whole_biases():
                             "15:20 (output gate o) of the biases")
 
 
-@pytest.mark.parametrize("check, fn", [(nb03.check_lstm_gates, lstm_gates), (nb03.check_lstm_cell, lstm_cell)])
+@pytest.mark.parametrize("check, fn", [(nb03.check_lstm_gates, lstm_gates), (nb03.check_lstm_cell, lstm_cell),
+                                       (nb03.check_lstm_cell, lstm_cell_via_gates)])
 @pytest.mark.parametrize("old, new, which", [
     ("x_t @ W_ih.T", "x_t @ W_ih", "x_t (batch=4, feature=3) @ W_ih (gates=20, feature=3)"),
     ("h_prev @ W_hh.T", "h_prev @ W_hh", "h_prev (batch=4, hidden=5) @ W_hh (gates=20, hidden=5)"),
 ])
 def test_product_without_transpose(check, fn, old, new, which):
     text = message(check, variant(fn, "i, f, g, o = lstm_gates(", "i, f, g, o = bad(", bad=variant(lstm_gates, old, new))
-                   if fn is lstm_cell else variant(fn, old, new))
+                   if fn is lstm_cell_via_gates else variant(fn, old, new))
     assert "failed on a matrix product; PyTorch says: mat1 and mat2 shapes cannot be multiplied" in text
     assert f"That is {which}: PyTorch stores one ROW per gate output" in text
     assert text.endswith("Fix:  gates = x_t @ W_ih.T + b_ih + h_prev @ W_hh.T + b_hh")
@@ -470,7 +475,7 @@ def test_cell_returns_like_nn_lstm():
 
 
 def test_cell_gates_read_c_prev():
-    text = message(nb03.check_lstm_cell, variant(lstm_cell, "lstm_gates(x_t, h_prev,", "lstm_gates(x_t, c_prev,"))
+    text = message(nb03.check_lstm_cell, variant(lstm_cell_via_gates, "lstm_gates(x_t, h_prev,", "lstm_gates(x_t, c_prev,"))
     assert text.startswith("c_t differs from nn.LSTMCell's: the gates read c_prev where they read h_prev")
 
 
@@ -508,7 +513,7 @@ def test_forward_zeros_of_the_wrong_size():
      "notebook 04's business)"),
 ])
 def test_forward_more_mistakes(old, new, start, fix):
-    text = message(nb03.check_lstm_forward, variant(lstm_forward, old, new))
+    text = message(nb03.check_lstm_forward, variant(forward_with(old), old, new))
     assert text.startswith(start)
     assert text.endswith(f"Fix:  {fix}")
 
@@ -524,10 +529,9 @@ def test_visible_forward_check_covers_both_initial_states(capsys):
 
 # --- the visible check (default arguments) is what a self-paced learner sees ---------------------
 
-from course_utils.grading.lessons import mistakes  # noqa: E402
+from course_utils.grading.visible import visible_failure  # noqa: E402
 
 graded = mistakes("03")
-from course_utils.grading.visible import visible_failure  # noqa: E402
 
 
 @pytest.mark.parametrize("wrong", graded.WRONG_ANSWERS, ids=lambda w: w.why)
