@@ -6,13 +6,14 @@ import torch
 
 from course_utils.checks import nb04
 from course_utils.checks.common import CheckFailed, NotDoneYet
+from course_utils.grading.lessons import mistakes, solution
 from course_utils.shapes import ShapeError
 
+_solution = solution("04")
+last_output, final_hidden = _solution["last_output"], _solution["final_hidden"]
+init_state, run_in_chunks = _solution["init_state"], _solution["run_in_chunks"]
+
 # --- exercise 1: last_output ---------------------------------------------------------------------
-
-
-def last_output(out, batch_first):
-    return out[:, -1] if batch_first else out[-1]
 
 
 def test_last_output_right(capsys):
@@ -64,11 +65,6 @@ def test_last_output_not_a_tensor():
 
 
 # --- exercise 2: final_hidden --------------------------------------------------------------------
-
-
-def final_hidden(lstm, x):
-    _, (h_n, _) = lstm(x)
-    return h_n[-1]
 
 
 def test_final_hidden_right(capsys):
@@ -154,13 +150,6 @@ def test_final_hidden_transposed_input():
 
 
 # --- exercise 3: init_state ----------------------------------------------------------------------
-
-
-def init_state(lstm, batch):
-    d = 2 if lstm.bidirectional else 1
-    w = lstm.weight_ih_l0
-    shape = (lstm.num_layers * d, batch, lstm.hidden_size)
-    return torch.zeros(shape, dtype=w.dtype, device=w.device), torch.zeros(shape, dtype=w.dtype, device=w.device)
 
 
 def test_init_state_right(capsys):
@@ -276,7 +265,8 @@ def test_init_state_missing_batch_axis():
 # --- exercise 4: run_in_chunks -------------------------------------------------------------------
 
 
-def run_in_chunks(lstm, x, chunk, state=None):
+def run_in_chunks_detaching_before_each_chunk(lstm, x, chunk, state=None):
+    """Also right, unlike the notebook's: detaches the state as each chunk starts (the given one too)."""
     outs = []
     for start in range(0, x.shape[1], chunk):
         if state is not None:
@@ -314,6 +304,8 @@ def test_run_in_chunks_right(capsys):
     nb04.check_run_in_chunks(run_in_chunks, batch=2, seq=3, chunk=8)
     nb04.check_run_in_chunks(run_in_chunks, chunk=3)
     nb04.check_run_in_chunks(make_chunks(split=True))      # x.split(chunk, dim=1) is right
+    nb04.check_run_in_chunks(run_in_chunks_detaching_before_each_chunk)
+    nb04.check_run_in_chunks(run_in_chunks_detaching_before_each_chunk, with_state=True)
     out = capsys.readouterr().out
     assert "PASSED run_in_chunks: 4 chunks (chunk=2) == one full run (batch=4, seq=7, hidden=5)" in out
 
@@ -515,10 +507,9 @@ def test_checks_leave_the_learners_random_state_alone():
 
 # --- the visible check (default arguments) is what a self-paced learner sees ---------------------
 
-from course_utils.grading.lessons import mistakes  # noqa: E402
+from course_utils.grading.visible import visible_failure  # noqa: E402
 
 graded = mistakes("04")
-from course_utils.grading.visible import visible_failure  # noqa: E402
 
 
 @pytest.mark.parametrize("wrong", graded.WRONG_ANSWERS, ids=lambda w: w.why)
