@@ -7,19 +7,17 @@ from torch import nn
 
 from course_utils.checks import nb05
 from course_utils.checks.common import NotDoneYet
+from course_utils.grading.lessons import mistakes, solution
 from course_utils.shapes import ShapeError
 
 PARAMS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 
+_solution = solution("05")
+copy_layer, manual_stack = _solution["copy_layer"], _solution["manual_stack"]
+layer_state, top_layer, StackedLSTM = _solution["layer_state"], _solution["top_layer"], _solution["StackedLSTM"]
+
 
 # --- exercise 1: copy_layer -------------------------------------------------------------------
-
-
-def copy_layer(stacked, layer, single):
-    with torch.no_grad():
-        for name in PARAMS:
-            getattr(single, f"{name}_l0").copy_(getattr(stacked, f"{name}_l{layer}"))
-    return single
 
 
 def copy_layer_from(src_layer, names=PARAMS):
@@ -119,9 +117,10 @@ def test_copy_layer_not_done():
 # --- exercise 2: manual_stack -----------------------------------------------------------------
 
 
-def manual_stack(layers, x, state=None, *, feed_x=False, h_dim=0, stack=False, reverse=False,
+def manual_stack_with(layers, x, state=None, *, feed_x=False, h_dim=0, stack=False, reverse=False,
                  whole_state=False, row_state=False, ignore_state=False, only_top=False,
                  return_layer0=False):
+    """A family of wrong answers, one per flag; right with no flag set."""
     h_list, c_list = [], []
     out = x
     outs = []
@@ -152,7 +151,7 @@ def manual_stack(layers, x, state=None, *, feed_x=False, h_dim=0, stack=False, r
 
 
 def variant(**flags):
-    return lambda layers, x, state=None: manual_stack(layers, x, state, **flags)
+    return lambda layers, x, state=None: manual_stack_with(layers, x, state, **flags)
 
 
 @pytest.mark.parametrize("kwargs", [
@@ -163,6 +162,12 @@ def variant(**flags):
 ])
 def test_manual_stack_right(kwargs, capsys):
     nb05.check_manual_stack(manual_stack, **kwargs)
+    assert capsys.readouterr().out.startswith("PASSED manual_stack")
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"with_state": True}])
+def test_manual_stack_with_no_flag_is_right(kwargs, capsys):
+    nb05.check_manual_stack(variant(), **kwargs)
     assert capsys.readouterr().out.startswith("PASSED manual_stack")
 
 
@@ -215,14 +220,6 @@ def test_manual_stack_not_done():
 # --- exercise 3: layer_state, top_layer --------------------------------------------------------
 
 
-def layer_state(h_n, layer):
-    return h_n[layer]
-
-
-def top_layer(h_n):
-    return h_n[-1]
-
-
 @pytest.mark.parametrize("kwargs", [
     {}, {"batch_first": True}, {"num_layers": 4, "batch": 4, "seq": 5, "feature": 2, "hidden": 6},
     {"num_layers": 4, "batch": 4, "seq": 3, "batch_first": True}, {"num_layers": 1, "batch": 1, "seq": 1},
@@ -264,6 +261,7 @@ def test_layer_state_not_done():
 
 def make_stacked(*, sizes="right", container="modulelist", drop_where="between", training="mode",
                  per_layer_dropout=False):
+    """A family of wrong answers, one per flag; right with no flag set."""
     class StackedLSTM(nn.Module):
         def __init__(self, input_size, hidden_size, num_layers, dropout=0.0):
             super().__init__()
@@ -303,7 +301,12 @@ def make_stacked(*, sizes="right", container="modulelist", drop_where="between",
     {"num_layers": 1, "dropout": 0.0, "seq": 1, "batch": 1},
 ])
 def test_stacked_lstm_right(kwargs, capsys):
-    nb05.check_stacked_lstm(make_stacked(), **kwargs)
+    nb05.check_stacked_lstm(StackedLSTM, **kwargs)
+    assert capsys.readouterr().out.startswith("PASSED StackedLSTM")
+
+
+def test_stacked_lstm_with_no_flag_is_right(capsys):
+    nb05.check_stacked_lstm(make_stacked())
     assert capsys.readouterr().out.startswith("PASSED StackedLSTM")
 
 
@@ -354,7 +357,7 @@ def test_stacked_lstm_not_done():
     with pytest.raises(NotDoneYet, match="StackedLSTM"):
         nb05.check_stacked_lstm(Blank)
 
-    class BlankForward(make_stacked()):
+    class BlankForward(StackedLSTM):
         def forward(self, x):
             raise NotImplementedError()
     with pytest.raises(NotDoneYet, match="StackedLSTM.forward"):
@@ -463,7 +466,7 @@ def test_layer_state_one_sequence_only():
 
 
 def test_stacked_lstm_drops_the_states_too():
-    class StackedLSTM(make_stacked()):
+    class DropsStates(StackedLSTM):
         def forward(self, x):
             hs, cs, out = [], [], x
             for i, layer in enumerate(self.layers):
@@ -475,7 +478,7 @@ def test_stacked_lstm_drops_the_states_too():
                 cs.append(c)
             return out, (torch.cat(hs), torch.cat(cs))
     with pytest.raises(AssertionError) as info:
-        nb05.check_stacked_lstm(StackedLSTM)
+        nb05.check_stacked_lstm(DropsStates)
     msg = str(info.value)
     assert "in train mode h_n was dropped too" in msg
     assert "x itself was dropped" not in msg
@@ -483,7 +486,7 @@ def test_stacked_lstm_drops_the_states_too():
 
 
 def test_stacked_lstm_fixed_p():
-    class StackedLSTM(make_stacked()):
+    class FixedP(StackedLSTM):
         def forward(self, x):
             hs, cs, out = [], [], x
             for i, layer in enumerate(self.layers):
@@ -493,14 +496,14 @@ def test_stacked_lstm_fixed_p():
                 if i < len(self.layers) - 1:
                     out = nn.functional.dropout(out, p=0.5, training=self.training)
             return out, (torch.cat(hs), torch.cat(cs))
-    nb05.check_stacked_lstm(StackedLSTM, dropout=0.5)
+    nb05.check_stacked_lstm(FixedP, dropout=0.5)
     with pytest.raises(AssertionError) as info:   # the visible check builds the stack with p = 0.4
-        nb05.check_stacked_lstm(StackedLSTM)
+        nb05.check_stacked_lstm(FixedP)
     msg = str(info.value)
     assert "in train mode your stack drops with p=0.5, but it was built with dropout=0.4" in msg
     assert msg.endswith("Fix:  nn.functional.dropout(out, p=self.dropout, training=self.training)")
     with pytest.raises(AssertionError) as info:
-        nb05.check_stacked_lstm(StackedLSTM, dropout=0.0)
+        nb05.check_stacked_lstm(FixedP, dropout=0.0)
     msg = str(info.value)
     assert "built with dropout=0.0, yet in train mode two runs give different outputs" in msg
     assert msg.endswith("Fix:  nn.functional.dropout(out, p=self.dropout, training=self.training)")
@@ -508,10 +511,9 @@ def test_stacked_lstm_fixed_p():
 
 # --- the visible check (default arguments) is what a self-paced learner sees ---------------------
 
-from course_utils.grading.lessons import mistakes  # noqa: E402
+from course_utils.grading.visible import visible_failure  # noqa: E402
 
 graded = mistakes("05")
-from course_utils.grading.visible import visible_failure  # noqa: E402
 
 
 @pytest.mark.parametrize("wrong", graded.WRONG_ANSWERS, ids=lambda w: w.why)
