@@ -258,6 +258,7 @@ def test_sentence_vector_fix_line_runs(batch_first):
 
 def classifier(*, sentence="torch.cat([h_n[-2], h_n[-1]], dim=-1)", bidirectional=True, padding=True,
                post="logits"):
+    """A family of wrong answers, one per argument; right with the defaults."""
     class BiClassifier(nn.Module):
         def __init__(self, vocab_size, emb_dim, hidden_size, num_classes, pad_id, num_layers=1):
             super().__init__()
@@ -309,6 +310,7 @@ def test_bi_classifier_fix_line_runs():
 
 
 def splitter(*, no_grad=True, share=False, swap=False, into_layer=False, bidirectional=False, copy=None):
+    """A family of wrong answers, one per argument; right with the defaults."""
     def split_bidirectional(bi):
         result = ([], [])
         for layer in range(bi.num_layers):
@@ -336,7 +338,7 @@ def splitter(*, no_grad=True, share=False, swap=False, into_layer=False, bidirec
 def test_split_bidirectional_own_right_answer_and_fix_line_pass(capsys):
     nb06.check_split_bidirectional(splitter())
     nb06.check_split_bidirectional(splitter(copy=nb06.FIX_COPY))
-    nb06.check_split_bidirectional(lambda bi: tuple(nn.ModuleList(m) for m in splitter()(bi)))
+    nb06.check_split_bidirectional(lambda bi: tuple(nn.ModuleList(m) for m in solution("split_bidirectional")(bi)))
     assert capsys.readouterr().out.count("PASSED") == 3
 
 
@@ -347,8 +349,9 @@ def test_split_bidirectional_own_right_answer_and_fix_line_pass(capsys):
                            "Fix:  getattr(single, f'{name}_l0').copy_(getattr(bi, f'{name}_l{l}'))"]),
     (splitter(into_layer=True), ["does not exist", "has no attribute 'weight_ih_l1'", "_reverse"]),
     (splitter(bidirectional=True), ["should be a plain one-layer", "one-direction nn.LSTM"]),
-    (lambda bi: splitter()(bi)[0], ["two lists of one-layer LSTMs"]),
-    (lambda bi: (splitter()(bi)[0][:1], splitter()(bi)[1]), ["layers_fw holds 1 LSTMs", "2 layers"]),
+    (lambda bi: solution("split_bidirectional")(bi)[0], ["two lists of one-layer LSTMs"]),
+    (lambda bi: (solution("split_bidirectional")(bi)[0][:1], solution("split_bidirectional")(bi)[1]),
+     ["layers_fw holds 1 LSTMs", "2 layers"]),
 ])
 def test_split_bidirectional_wrong(fn, words):
     message = failure(nb06.check_split_bidirectional, fn)
@@ -358,7 +361,7 @@ def test_split_bidirectional_wrong(fn, words):
 
 def test_split_bidirectional_wrong_layer_when_feature_is_2_hidden():
     def off_by_one(bi):
-        fw, bw = splitter()(bi)
+        fw, bw = solution("split_bidirectional")(bi)
         with torch.no_grad():
             fw[1].weight_ih_l0.copy_(bi.weight_ih_l0)      # (4 x hidden, feature) == (4 x hidden, 2 x hidden)
         return fw, bw
@@ -369,7 +372,7 @@ def test_split_bidirectional_wrong_layer_when_feature_is_2_hidden():
 
 def test_split_bidirectional_leaves_bi_alone():
     def overwrite(bi):
-        fw, bw = splitter()(bi)
+        fw, bw = solution("split_bidirectional")(bi)
         with torch.no_grad():
             bi.weight_ih_l0.zero_()
         return fw, bw
@@ -382,6 +385,7 @@ def test_split_bidirectional_leaves_bi_alone():
 def manual(*, join_h="cat", top_only=False, swap_hc=False, one_step_h=False, state_rows="slice",
            flip_axis=None, one_direction=False, up_reads_fw=False, no_flip=False, pairs_swapped=False,
            state_swapped=False):
+    """A family of wrong answers, one per flag; right with none set."""
     def manual_bidirectional(layers_fw, layers_bw, x, state=None):
         t = 1 if layers_fw[0].batch_first else 0
         f = t if flip_axis is None else flip_axis
@@ -452,13 +456,13 @@ def test_manual_bidirectional_wrong(flags, words):
 
 
 def test_manual_bidirectional_returns_only_out():
-    message = failure(nb06.check_manual_bidirectional, lambda *args: manual()(*args)[0])
+    message = failure(nb06.check_manual_bidirectional, lambda *args: solution("manual_bidirectional")(*args)[0])
     assert "out, (h_n, c_n)" in message
 
 
 def test_manual_bidirectional_h_n_as_list():
     def as_list(*args):
-        out, (h_n, c_n) = manual()(*args)
+        out, (h_n, c_n) = solution("manual_bidirectional")(*args)
         return out, (list(h_n.split(1)), c_n)
     assert "not joined yet" in failure(nb06.check_manual_bidirectional, as_list)
 
