@@ -89,7 +89,7 @@ hub-demo: setup        ## a class on JupyterHub: instructor + 3 students through
 	$(BIN)/python tools/hub_class.py
 
 report: $(READY)       ## item analysis of graded submissions: .nbgrader/report/ (table, CSV, plot)
-	$(BIN)/python tools/report.py
+	$(BIN)/python -m course_utils.grading.report
 
 lint: lint-ruff lint-release lint-lessons   ## what the pre-commit hooks run
 

@@ -1,6 +1,6 @@
 """Command line: check your notebook the way the grader will, or fetch the data.
 
-    python -m course_utils check notebooks/01-tokens-and-embeddings/01-tokens-and-embeddings.ipynb
+    python -m course_utils check notebooks/01-tokens-embeddings/01-tokens-embeddings.ipynb
     python -m course_utils data
     python -m course_utils explain "RuntimeError: input.size(-1) must be equal to input_size. Expected 10, got 3"
 
@@ -21,26 +21,48 @@ likely cause and a fix; exit status 1 when it is not an error the course knows.
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import sys
 from pathlib import Path
 
-USAGE = """\
-usage: python -m course_utils check NOTEBOOK.ipynb [--timeout SECONDS]
-           run the notebook like the grader and print each graded test's points
-       python -m course_utils data
-           download the course's data sets (the same as `make data`)
-       python -m course_utils grade ASSIGNMENT [--jobs N] [--shard I/N] [--help]
-           (instructors) grade every submission of an assignment, N at a time, each in a sandbox
-       python -m course_utils explain "ERROR TEXT"
-           what a PyTorch error about LSTMs, embeddings, packing or losses means, and a fix"""
-
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
-def _usage(problem: str) -> int:
-    print(f"error: {problem}\n{USAGE}", file=sys.stderr)
+class _Usage(Exception):
+    """Bad usage: main() prints the problem and the usage, and returns 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse would exit; main() returns 2 instead
+        raise _Usage(message, self.format_usage())
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m course_utils", description=__doc__.split("\n\n", 1)[0],
+                     epilog=__doc__.split("\n\n", 1)[1], formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    check = commands.add_parser("check", help="run a notebook like the grader and print each graded test's points")
+    check.add_argument("notebook", metavar="NOTEBOOK.ipynb")
+    check.add_argument("--timeout", metavar="SECONDS", default="120",
+                       help="the longest one cell may run (default 120)")
+    commands.add_parser("data", help="download the course's data sets (the same as `make data`)")
+    commands.add_parser("grade", add_help=False, prefix_chars="\0",
+                        help="(instructors) grade every submission of an assignment in parallel, each in a "
+                             "sandbox: python -m course_utils grade --help"
+                        ).add_argument("rest", nargs=argparse.REMAINDER)
+    explain = commands.add_parser("explain", help="what a PyTorch error about LSTMs, embeddings, packing or "
+                                                  "losses means, and a fix")
+    explain.add_argument("error", nargs="*", metavar='"ERROR TEXT"')
+    return parser
+
+
+CHECK_USAGE = "usage: python -m course_utils check [-h] [--timeout SECONDS] NOTEBOOK.ipynb\n"
+
+
+def _usage(problem: str, usage: str | None = None) -> int:
+    print(f"error: {problem}\n{usage or _parser().format_usage()}", file=sys.stderr)
     return 2
 
 
@@ -198,27 +220,28 @@ def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if not args:
         return _usage("no command given")
-    command, rest = args[0], args[1:]
-    if command in ("-h", "--help", "help"):
-        print(USAGE)
+    if args[0] in ("-h", "--help", "help"):
+        _parser().print_help()
         return 0
-    if command == "data":
-        if rest:
-            return _usage(f"`data` takes no arguments, got {' '.join(rest)}")
+    try:
+        ns = _parser().parse_args(args)
+    except _Usage as problem:
+        return _usage(*problem.args)
+    if ns.command == "data":
         from .data import fetch
 
         fetch()
         return 0
-    if command == "grade":
+    if ns.command == "grade":
         from .grading.parallel import main as grade
 
-        return grade(rest)
-    if command == "explain":
-        if not rest or not " ".join(rest).strip():
+        return grade(ns.rest)
+    if ns.command == "explain":
+        text = " ".join(ns.error).strip()
+        if not text:
             return _usage('`explain` takes the error text, in quotes: explain "Expected hidden[0] size ..."')
         from .explain import explain
 
-        text = " ".join(rest).strip()
         explanation = explain(text)
         if explanation is None:
             print("course_utils knows no explanation for this error. Its own message, and the line of\n"
@@ -226,26 +249,18 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print(explanation)
         return 0
-    if command == "check":
-        timeout = 120
-        if "--timeout" in rest:
-            k = rest.index("--timeout")
-            try:
-                timeout = int(rest[k + 1])
-                if timeout < 1:
-                    raise ValueError
-            except (IndexError, ValueError):
-                return _usage("--timeout needs a whole number of seconds, e.g. --timeout 60")
-            rest = rest[:k] + rest[k + 2 :]
-        if len(rest) != 1:
-            return _usage("`check` takes one notebook path")
-        path = rest[0]
-        if not path.endswith(".ipynb"):
-            return _usage(f"{path} is not a notebook (.ipynb)")
-        if not Path(path).is_file():
-            return _usage(f"no such notebook: {path}")
-        return check(path, timeout)
-    return _usage(f"unknown command {command!r}")
+    try:
+        timeout = int(ns.timeout)
+        if timeout < 1:
+            raise ValueError
+    except ValueError:
+        return _usage("--timeout needs a whole number of seconds, e.g. --timeout 60", CHECK_USAGE)
+    path = ns.notebook
+    if not path.endswith(".ipynb"):
+        return _usage(f"{path} is not a notebook (.ipynb)", CHECK_USAGE)
+    if not Path(path).is_file():
+        return _usage(f"no such notebook: {path}", CHECK_USAGE)
+    return check(path, timeout)
 
 
 if __name__ == "__main__":

@@ -92,17 +92,18 @@ def test_check_exits_0_when_everything_passes(tmp_path):
 def test_bad_usage_exits_2_with_the_usage(tmp_path):
     result = run_cli("frobnicate")
     assert result.returncode == 2
-    assert "unknown command 'frobnicate'" in result.stderr
-    assert "usage: python -m course_utils check NOTEBOOK.ipynb" in result.stderr
+    assert "invalid choice: 'frobnicate' (choose from 'check', 'data', 'grade', 'explain')" in result.stderr
+    assert "usage: python -m course_utils [-h] COMMAND ..." in result.stderr
 
 
 @pytest.mark.parametrize("args, problem", [
     ([], "no command given"),
-    (["check"], "`check` takes one notebook path"),
+    (["check"], "the following arguments are required: NOTEBOOK.ipynb"),
     (["check", "missing.ipynb"], "no such notebook: missing.ipynb"),
     (["check", "README.md"], "is not a notebook (.ipynb)"),
     (["check", "x.ipynb", "--timeout", "soon"], "--timeout needs a whole number"),
-    (["data", "now"], "`data` takes no arguments"),
+    (["data", "now"], "unrecognized arguments: now"),
+    (["explain"], "`explain` takes the error text, in quotes"),
 ])
 def test_usage_errors(args, problem, capsys):
     assert main(args) == 2
@@ -123,7 +124,15 @@ def test_notebook_without_grade_cells_or_unreadable(tmp_path, capsys):
 
 def test_help_and_data(monkeypatch, capsys):
     assert main(["--help"]) == 0
-    assert capsys.readouterr().out.startswith("usage:")
+    assert capsys.readouterr().out.startswith("usage: python -m course_utils [-h] COMMAND ...")
+    with pytest.raises(SystemExit) as info:   # each command has its own --help (argparse)
+        main(["check", "--help"])
+    assert info.value.code == 0
+    assert "--timeout SECONDS" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as info:
+        main(["grade", "--help"])
+    assert info.value.code == 0
+    assert "--jobs" in capsys.readouterr().out
     calls = []
     monkeypatch.setattr(course_utils.data, "fetch", lambda: calls.append("fetch"))
     assert main(["data"]) == 0

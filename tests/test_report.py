@@ -1,6 +1,5 @@
-"""`make report` (tools/report.py): item analysis of a class graded through real nbgrader."""
+"""`make report` (course_utils.grading.report): item analysis of a class graded through real nbgrader."""
 
-import sys
 from pathlib import Path
 
 import pytest
@@ -8,8 +7,7 @@ import pytest
 from course_utils.grading.harness import Course, WrongAnswer
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tools"))
-import report  # noqa: E402
+from course_utils.grading import report  # noqa: E402
 
 A = "01-tokens-embeddings"
 PAD = WrongAnswer("pad_batch", "int(lengths.max())), pad_id", "int(lengths.max())), 0", "test_pad_batch",

@@ -11,8 +11,8 @@ tests/test_bundle.py opens the zip and looks.
 
 from __future__ import annotations
 
+import argparse
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -48,6 +48,8 @@ def build(out: Path = DEFAULT) -> Path:
 
 
 if __name__ == "__main__":
-    path = build(Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("out", nargs="?", type=Path, default=DEFAULT, help=f"the zip to write (default {DEFAULT.relative_to(REPO)})")
+    path = build(parser.parse_args().out)
     with zipfile.ZipFile(path) as z:
         print(f"{path.relative_to(REPO) if path.is_relative_to(REPO) else path}: {len(z.namelist())} files")

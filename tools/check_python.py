@@ -12,6 +12,7 @@ Keep this file runnable by old interpreters (no f-strings, no walrus): its job i
 they are too old.
 """
 
+import argparse
 import os
 import shutil
 import subprocess
@@ -98,11 +99,14 @@ def record_python(venv):
 
 
 def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("venv", nargs="?", help="the virtual environment to check and record this Python in")
+    venv = parser.parse_args().venv
     check_version()
     check_venv()
-    if len(sys.argv) > 1:
-        check_existing_venv(sys.argv[1])
-        record_python(sys.argv[1])
+    if venv:
+        check_existing_venv(venv)
+        record_python(venv)
 
 
 if __name__ == "__main__":

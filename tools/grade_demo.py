@@ -5,6 +5,7 @@ the realistic wrong answers listed in lessons/NN-slug/mistakes.py. Everything go
 .nbgrader/demo/ (git-ignored); the scores are printed and written to .nbgrader/demo/grades.csv.
 """
 
+import argparse
 import csv
 import os
 import shutil
@@ -45,4 +46,5 @@ def main():
 
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(description=__doc__.split("\n\n")[0]).parse_args()
     main()

@@ -14,6 +14,7 @@ Prints a markdown table and writes it to .artifacts/grading-speed.md.
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
 import tempfile
@@ -101,4 +102,6 @@ def main(names: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("assignments", nargs="*", help="e.g. 01-tokens-embeddings (default: every one)")
+    main(parser.parse_args().assignments)

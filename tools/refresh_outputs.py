@@ -7,8 +7,8 @@ is dropped, which keeps solutions/ small and its diffs readable.
     python tools/refresh_outputs.py solutions/01-tokens-embeddings/01-tokens-embeddings.ipynb ...
 """
 
+import argparse
 import os
-import sys
 import time
 from pathlib import Path
 
@@ -50,6 +50,8 @@ def refresh(path: Path) -> float:
 
 
 if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("notebooks", nargs="+", type=Path, help="solution notebooks to execute and store")
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-    for arg in sys.argv[1:]:
-        print(f"{arg}: executed in {refresh(Path(arg)):.1f} s")
+    for path in parser.parse_args().notebooks:
+        print(f"{path}: executed in {refresh(path):.1f} s")

