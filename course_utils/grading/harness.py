@@ -9,7 +9,9 @@ Each notebook has a tests/test_grading_NN.py that lists realistic wrong answers 
 
 Wrong answers in different answer cells are graded in one submission: test cells build their own
 fixtures and never call another answer, so one wrong answer cannot change another cell's score
-(a submission that breaks this fails the test). That keeps the number of autogrades small.
+(a submission that breaks this fails the test). That keeps the number of submissions small, and the
+whole class (solution, blank, every submission of wrong answers) is graded by ONE autograde call,
+as an instructor grades a class: nbgrader's start-up is paid once per notebook, not per student.
 
 Everything nbgrader writes (release, submissions, autograded, gradebook) goes to tmp; the
 repository's notebooks/ and .nbgrader/ are untouched.
@@ -24,7 +26,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
-import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 # nbgrader runs alembic and jupyter by name: the environment's bin/ must be on the PATH, as
@@ -80,10 +81,8 @@ class Course:
         return {c.metadata["nbgrader"]["grade_id"]: c.source for c in nb.cells
                 if c.metadata.get("nbgrader", {}).get("solution")}
 
-    def submit(self, student: str, edit) -> dict[str, tuple]:
-        """Copy the release, apply edit(nb), autograde; return {grade_id: (score, max_score)}."""
-        from nbgrader.api import Gradebook
-
+    def hand_in(self, student: str, edit) -> None:
+        """Copy the release into submitted/student and apply edit(nb) to it."""
         dest = self.tmp / "submitted" / student / self.assignment
         if dest.exists():
             shutil.rmtree(dest)
@@ -92,11 +91,25 @@ class Course:
         nb = nbformat.read(path, as_version=4)
         edit(nb)
         nbformat.write(nb, path)
+
+    def autograde(self, student: str = "*") -> None:
+        """One nbgrader autograde call: one student, or every submission handed in ("*")."""
         result = self.api.autograde(self.assignment, student)
         assert result["success"], result.get("error") or result.get("log")
+
+    def grades(self, student: str) -> dict[str, tuple]:
+        """{grade_id: (score, max_score)} of a graded student, from the gradebook."""
+        from nbgrader.api import Gradebook
+
         with Gradebook(self.api.coursedir.db_url) as gb:
             sub = gb.find_submission_notebook(self.notebook, self.assignment, student)
             return {g.name: (g.score, g.max_score) for g in sub.grades if g.cell_type == "code"}
+
+    def submit(self, student: str, edit) -> dict[str, tuple]:
+        """Hand in edit(release), autograde that student alone; return {grade_id: (score, max_score)}."""
+        self.hand_in(student, edit)
+        self.autograde(student)
+        return self.grades(student)
 
     def answers(self, wrong=()):
         """An edit that types the solution into every answer cell, with the given wrong answers."""
@@ -132,25 +145,33 @@ def grading_tests(assignment: str, wrong_answers, points: dict):
 
     points: {test grade_id: points}, as the notebook's tasks state them.
     """
+    import pytest
+
     groups = group_by_cell(wrong_answers)
 
     @pytest.fixture(scope="module")
     def course(tmp_path_factory):
-        return Course(tmp_path_factory.mktemp("course"), assignment)
+        course = Course(tmp_path_factory.mktemp("course"), assignment)
+        course.hand_in("solution", course.answers())
+        course.hand_in("blank", lambda nb: None)
+        for i, group in enumerate(groups):
+            course.hand_in(f"wrong{i}", course.answers(group))
+        course.autograde()  # the whole class in one call
+        return course
 
     def test_solution_gets_every_point(course):
-        grades = course.submit("solution", course.answers())
+        grades = course.grades("solution")
         assert grades, "no graded cells found"
         for gid, (score, max_score) in grades.items():
             assert score == max_score, f"{gid}: {score}/{max_score} with the instructor's solution"
 
     def test_blank_notebook_gets_zero(course):
-        grades = course.submit("blank", lambda nb: None)
+        grades = course.grades("blank")
         assert sum(score for score, _ in grades.values()) == 0, grades
 
     @pytest.mark.parametrize("group", groups, ids=[f"submission{i}" for i in range(len(groups))])
     def test_wrong_answers_lose_exactly_their_points(course, group):
-        grades = course.submit(f"wrong{groups.index(group)}", course.answers(group))
+        grades = course.grades(f"wrong{groups.index(group)}")
         caught = set().union(*(w.caught_by for w in group))
         problems = []
         for gid, (score, max_score) in grades.items():
