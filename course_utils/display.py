@@ -16,29 +16,13 @@ disagree, ...), its explanation follows in named axes, with the likely cause and
 
 from __future__ import annotations
 
-import textwrap
-
-from .checks.common import CheckFailed, NotDoneYet, not_written_yet
-from .data.fetch import DataMissingError
+from .errors import CheckFailed, DataMissingError, NotDoneYet, PaddingError, ShapeError
 from .explain import HEADER, explain_exception
-from .shapes import PaddingError, ShapeError
+from .messages import WIDTH, not_written_yet, wrap  # noqa: F401  (display.WIDTH and display.wrap, as before)
 
 COURSE_ERRORS = (ShapeError, PaddingError, CheckFailed, NotDoneYet, DataMissingError)
 # The kinds of error PyTorch raises that course_utils.explain may know; others are not touched.
 EXPLAINED = (RuntimeError, ValueError, IndexError, TypeError, AttributeError)
-
-
-WIDTH = 88  # JupyterLab wraps longer output lines anywhere, even mid-word
-
-
-def wrap(text: str, width: int = WIDTH) -> str:
-    """Wrap each line of a message at word boundaries; continuation lines keep the indent."""
-    lines = []
-    for line in str(text).splitlines() or [""]:
-        indent = line[: len(line) - len(line.lstrip())]
-        lines.extend(textwrap.wrap(line, width, subsequent_indent=indent + "  ",
-                                   break_long_words=False, break_on_hyphens=False) or [line])
-    return "\n".join(lines)
 
 
 def _message_only(shell, etype, value, tb, tb_offset=None):

@@ -14,9 +14,13 @@ from __future__ import annotations
 
 import difflib
 import textwrap
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 import torch
+
+from .errors import PaddingError, ShapeError
+from .messages import fmt as _fmt  # noqa: F401  (the old private names, still imported elsewhere)
+from .messages import named as _named
 
 # One axis vocabulary for prose, specs, messages and tests.
 AXES = {
@@ -35,23 +39,6 @@ AXES = {
 }
 
 __all__ = ["AXES", "PaddingError", "ShapeError", "check_shape", "describe", "show_shapes"]
-
-
-class ShapeError(AssertionError):
-    """A tensor has the wrong shape. The message says which axis, the likely cause and a fix."""
-
-
-class PaddingError(AssertionError):
-    """The shape is right, but rows that should hold data hold padding."""
-
-
-def _fmt(shape) -> str:
-    shape = tuple(shape)
-    return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
-
-
-def _named(axes: Sequence[str], sizes: Sequence) -> str:
-    return "(" + ", ".join(f"{a}={s}" for a, s in zip(axes, sizes, strict=True)) + ")"
 
 
 def describe(tensor: torch.Tensor, spec: str) -> str:

@@ -6,21 +6,15 @@ import contextlib
 
 import torch
 
-from ..shapes import _fmt
+from ..errors import CheckFailed, NotDoneYet
+from ..messages import fmt as _fmt
+from ..messages import not_written_yet, quote_error
 
-
-class CheckFailed(AssertionError):
-    """An answer is wrong; the message says what and how to fix it."""
-
-
-class NotDoneYet(AssertionError):
-    """The exercise still raises NotImplementedError."""
-
-
-def not_written_yet(fn_name: str, next_step: str = "then run this check again") -> str:
-    """What a learner reads wherever an exercise still raises NotImplementedError."""
-    return (f"{fn_name}() is not written yet: replace `raise NotImplementedError()` in its cell "
-            f"with your code, run that cell, {next_step}.")
+__all__ = [  # CheckFailed, NotDoneYet, not_written_yet and quote_error are imported from here too
+    "ATOL", "ATOL_EXACT", "CheckFailed", "NotDoneYet", "calling", "close", "keep", "max_difference", "not_written_yet",
+    "on_gpu", "passed", "quote_error", "require", "require_close", "require_tensor", "require_unchanged",
+    "seeded", "seeded_lstm", "seeded_randn",
+]
 
 
 @contextlib.contextmanager
@@ -60,6 +54,17 @@ def require_tensor(value, name: str) -> torch.Tensor:
 # --- fixtures: seeded modules and inputs that leave the learner's random state alone ---------------
 
 
+@contextlib.contextmanager
+def seeded(seed: int):
+    """Inside the block torch's global generator starts from `seed`; after it, the learner's state is
+    back as it was. For fixtures drawn from the global generator (nn.Linear, nn.LSTM, torch.randn
+    without a generator) and for dropout that must draw the same masks for two modules in a row.
+    """
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        yield
+
+
 def seeded_lstm(input_size: int, hidden_size: int, *, seed: int = 0, **kwargs) -> torch.nn.LSTM:
     """An nn.LSTM with weights fixed by `seed`; the learner's random state is left untouched.
 
@@ -81,7 +86,8 @@ def seeded_randn(*shape: int, seed: int = 1, dtype=torch.float32) -> torch.Tenso
 
 # --- comparisons ------------------------------------------------------------------------------------
 
-ATOL = 1e-5
+ATOL = 1e-5        # the learner computes it their own way: float sums in another order
+ATOL_EXACT = 1e-6  # the check copied the weights itself (nb05): the numbers agree to float rounding
 
 
 def close(got, want: torch.Tensor, atol: float = ATOL) -> bool:
@@ -116,16 +122,6 @@ def require_close(got, want: torch.Tensor, name: str, *, explain=(), fix: str = 
         f"{name} has the right shape {tuple(want.shape)} but other values: off by up to "
         f"{max_difference(got, want)}.{fix_line}"
     )
-
-
-def quote_error(err: Exception, first_sentence: bool = False) -> str:
-    """PyTorch's error as message lines: '  RuntimeError: ...', wrapped to fit 88 characters."""
-    import textwrap
-
-    said = str(err).split(". ")[0].rstrip(".") + "." if first_sentence else str(err)
-    text = f"{type(err).__name__}: {said}".strip()
-    return "\n".join(textwrap.wrap(text, width=86, initial_indent="  ", subsequent_indent="    ",
-                                   break_on_hyphens=False))
 
 
 # --- a stand-in for lengths that live on a GPU ------------------------------------------------------

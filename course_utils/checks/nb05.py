@@ -8,24 +8,39 @@ Keyword arguments let hidden tests vary sizes, the layer, batch_first, the initi
 
 from __future__ import annotations
 
+import functools
 import warnings
 
 import torch
 from torch import nn
 
-from ..shapes import _fmt, check_shape
-from .common import CheckFailed, calling, keep, passed, require, require_tensor, require_unchanged
+from ..messages import fmt as _fmt
+from ..shapes import check_shape
+from .common import (
+    ATOL_EXACT,
+    CheckFailed,
+    calling,
+    close,
+    keep,
+    passed,
+    require,
+    require_tensor,
+    require_unchanged,
+    seeded,
+    seeded_lstm,
+    seeded_randn,
+)
 
 PARAMS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
-ATOL = 1e-6
-
-
-def _close(a, b) -> bool:
-    return isinstance(a, torch.Tensor) and a.shape == b.shape and torch.allclose(a, b, atol=ATOL)
+ATOL = ATOL_EXACT  # the check copies the weights itself: the numbers agree to float rounding
+_close = functools.partial(close, atol=ATOL)
 
 
 def _lstm(*args, **kwargs) -> nn.LSTM:
-    """nn.LSTM without the num_layers=1 + dropout warning (the checks build such fixtures on purpose)."""
+    """nn.LSTM without the num_layers=1 + dropout warning (the checks build such fixtures on purpose).
+
+    Its weights come from torch's global generator: build it inside `seeded(...)`.
+    """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         return nn.LSTM(*args, **kwargs)
@@ -60,7 +75,14 @@ def check_copy_layer(copy_layer, *, num_layers: int = 3, layer: int = 1, feature
                      hidden: int = 5) -> None:
     """copy_layer(stacked, layer, single) -> single, holding stacked's layer `layer` as its _l0."""
     __tracebackhide__ = True
-    torch.manual_seed(50 + 7 * layer + num_layers)
+    with seeded(50 + 7 * layer + num_layers):
+        _check_copy_layer(copy_layer, num_layers, layer, feature, hidden)
+    passed(f"copy_layer: layer {layer} of a {num_layers}-layer LSTM -> single (4 tensors copied)")
+
+
+def _check_copy_layer(copy_layer, num_layers, layer, feature, hidden) -> None:
+    """Fixture, call, compare; the fixtures and the last input come from torch's seeded generator."""
+    __tracebackhide__ = True
     stacked = nn.LSTM(feature, hidden, num_layers=num_layers)
     in_size = feature if layer == 0 else hidden
     single = nn.LSTM(in_size, hidden)
@@ -171,7 +193,6 @@ def check_copy_layer(copy_layer, *, num_layers: int = 3, layer: int = 1, feature
         "  nn.LSTM reads its weights through the registered parameters; replace values in place.\n"
         f"  Fix:  {fix}",
     )
-    passed(f"copy_layer: layer {layer} of a {num_layers}-layer LSTM -> single (4 tensors copied)")
 
 
 # --- exercises 2 and 4: comparing a hand-made stack with nn.LSTM(num_layers=k) ----------------
@@ -363,7 +384,17 @@ def _check_manual_stack_once(manual_stack, *, num_layers: int = 3, seq: int = 7,
                              feature: int = 3, hidden: int = 5, with_state: bool = False,
                              batch_first: bool = False) -> None:
     __tracebackhide__ = True
-    torch.manual_seed(500 + 11 * num_layers + seq + batch + feature)
+    with seeded(500 + 11 * num_layers + seq + batch + feature):
+        _check_manual_stack_seeded(manual_stack, num_layers, seq, batch, feature, hidden, with_state,
+                                   batch_first)
+    layout = "batch_first " if batch_first else ""
+    passed(f"manual_stack: {num_layers} one-layer LSTMs == nn.LSTM(num_layers={num_layers}) "
+           f"({layout}out, h_n, c_n{', from h0, c0' if with_state else ''})")
+
+
+def _check_manual_stack_seeded(manual_stack, num_layers, seq, batch, feature, hidden, with_state,
+                               batch_first) -> None:
+    __tracebackhide__ = True
     stacked = nn.LSTM(feature, hidden, num_layers=num_layers, batch_first=batch_first)
     layers = _singles(stacked)
     x = torch.randn((batch, seq, feature) if batch_first else (seq, batch, feature))
@@ -404,9 +435,6 @@ def _check_manual_stack_once(manual_stack, *, num_layers: int = 3, seq: int = 7,
     _compare_stack(result, fn="manual_stack()", ref=(ref_out, ref_h, ref_c), num_layers=num_layers,
                    batch=batch, seq=seq, hidden=hidden, batch_first=batch_first,
                    alternatives=alternatives, with_state=with_state)
-    layout = "batch_first " if batch_first else ""
-    passed(f"manual_stack: {num_layers} one-layer LSTMs == nn.LSTM(num_layers={num_layers}) "
-           f"({layout}out, h_n, c_n{', from h0, c0' if with_state else ''})")
 
 
 def _run_alone(layer: nn.LSTM, x: torch.Tensor) -> torch.Tensor:
@@ -427,34 +455,49 @@ def check_layer_state(layer_state, top_layer, *, num_layers: int = 3, batch: int
                       feature: int = 3, hidden: int = 5, batch_first: bool = False) -> None:
     """layer_state(h_n, layer) -> (batch, hidden) of that layer; top_layer(h_n) -> the top layer's."""
     __tracebackhide__ = True
-    torch.manual_seed(900 + 13 * num_layers + batch + seq)
-    stacked = nn.LSTM(feature, hidden, num_layers=num_layers, batch_first=batch_first)
-    x = torch.randn((batch, seq, feature) if batch_first else (seq, batch, feature))
-    with torch.no_grad():
-        out, (h_n, c_n) = stacked(x)
-        # The final hidden state of layer l is the last step of the output of the first l + 1 layers:
-        # a truncated copy of the stack, whose top layer is layer l.
-        per_layer = []
-        for layer in range(num_layers):
-            part = nn.LSTM(feature, hidden, num_layers=layer + 1, batch_first=batch_first)
-            part.load_state_dict({k: v for k, v in stacked.state_dict().items()
-                                  if int(k.rsplit("_l", 1)[1]) <= layer})
-            part_out, _ = part(x)
-            per_layer.append(_last_step(part_out, batch_first))
+    with seeded(900 + 13 * num_layers + batch + seq):
+        stacked = nn.LSTM(feature, hidden, num_layers=num_layers, batch_first=batch_first)
+        x = torch.randn((batch, seq, feature) if batch_first else (seq, batch, feature))
+        with torch.no_grad():
+            out, (h_n, c_n) = stacked(x)
+            per_layer = _per_layer_states(stacked, x)
     where = "out[:, -1]" if batch_first else "out[-1]"
+    _check_layer_state(layer_state, h_n, per_layer, num_layers, batch, hidden)
+    _check_top_layer(top_layer, h_n, _last_step(out, batch_first), where, num_layers, batch, hidden)
+    layout = ", batch_first" if batch_first else ""
+    passed(f"layer_state and top_layer: h_n[l] is layer l, h_n[-1] == {where} ({num_layers} layers{layout})")
 
-    def ask(fn, name, *args):
-        __tracebackhide__ = True
-        given = h_n.clone()
-        kept = keep(h_n=given)
-        with calling(name):
-            got = fn(given, *args)
-        require_unchanged(f"{name}(h_n{''.join(', ' + repr(a) for a in args)})", kept, h_n=given)
-        require_tensor(got, "result")
-        return got
 
+def _per_layer_states(stacked: nn.LSTM, x: torch.Tensor) -> list[torch.Tensor]:
+    """The final hidden state of each layer l, computed without h_n: the last step of the output of
+    a truncated copy of the stack (its first l + 1 layers), whose top layer is layer l."""
+    per_layer = []
+    for layer in range(stacked.num_layers):
+        part = nn.LSTM(stacked.input_size, stacked.hidden_size, num_layers=layer + 1,
+                       batch_first=stacked.batch_first)
+        part.load_state_dict({k: v for k, v in stacked.state_dict().items()
+                              if int(k.rsplit("_l", 1)[1]) <= layer})
+        part_out, _ = part(x)
+        per_layer.append(_last_step(part_out, stacked.batch_first))
+    return per_layer
+
+
+def _ask(fn, name, h_n, *args):
+    """The learner's fn on a copy of h_n, which must come back unchanged; the result is a tensor."""
+    __tracebackhide__ = True
+    given = h_n.clone()
+    kept = keep(h_n=given)
+    with calling(name):
+        got = fn(given, *args)
+    require_unchanged(f"{name}(h_n{''.join(', ' + repr(a) for a in args)})", kept, h_n=given)
+    require_tensor(got, "result")
+    return got
+
+
+def _check_layer_state(layer_state, h_n, per_layer, num_layers, batch, hidden) -> None:
+    __tracebackhide__ = True
     for layer in range(num_layers):
-        got = ask(layer_state, "layer_state", layer)
+        got = _ask(layer_state, "layer_state", h_n, layer)
         _state_shape(got, f"layer_state(h_n, {layer})", num_layers, batch, hidden, f"h_n[{layer}]")
         if _close(got, per_layer[layer]):
             continue
@@ -473,9 +516,13 @@ def check_layer_state(layer_state, top_layer, *, num_layers: int = 3, batch: int
             f"(batch={batch}, hidden={hidden}), but it holds other numbers.\n"
             "  Fix:  return h_n[layer]"
         )
-    top = ask(top_layer, "top_layer")
+
+
+def _check_top_layer(top_layer, h_n, last_out, where, num_layers, batch, hidden) -> None:
+    __tracebackhide__ = True
+    top = _ask(top_layer, "top_layer", h_n)
     _state_shape(top, "top_layer(h_n)", num_layers, batch, hidden, "h_n[-1]")
-    if not _close(top, _last_step(out, batch_first)):
+    if not _close(top, last_out):
         if num_layers > 1 and _close(top, h_n[0]):
             raise CheckFailed(
                 "top_layer(h_n) returned h_n[0], the BOTTOM layer (the one that reads x).\n"
@@ -497,7 +544,7 @@ def check_layer_state(layer_state, top_layer, *, num_layers: int = 3, batch: int
             "  Fix:  return h_n[-1]"
         )
     # the same function on the h_n of a taller stack: a row number fixed in the code shows up here
-    taller = torch.randn(num_layers + 1, batch, hidden, generator=torch.Generator().manual_seed(num_layers))
+    taller = seeded_randn(num_layers + 1, batch, hidden, seed=num_layers)
     given = taller.clone()
     kept = keep(h_n=given)
     with calling("top_layer"):
@@ -518,8 +565,6 @@ def check_layer_state(layer_state, top_layer, *, num_layers: int = 3, batch: int
             f"{num_layers + 1}-layer stack: it should return its last row.\n"
             "  Fix:  return h_n[-1]"
         )
-    layout = ", batch_first" if batch_first else ""
-    passed(f"layer_state and top_layer: h_n[l] is layer l, h_n[-1] == {where} ({num_layers} layers{layout})")
 
 
 def _looks_dropped(got: torch.Tensor, clean: torch.Tensor, p: float) -> bool:
@@ -568,9 +613,52 @@ def check_stacked_lstm(StackedLSTM, *, input_size: int = 3, hidden_size: int = 5
                        dropout: float = 0.4, seq: int = 7, batch: int = 4) -> None:
     """StackedLSTM(input_size, hidden_size, num_layers, dropout) behaves as nn.LSTM(..., dropout=dropout)."""
     __tracebackhide__ = True
-    torch.manual_seed(1300 + 17 * num_layers + input_size)
-    with calling("StackedLSTM"):
-        model = StackedLSTM(input_size, hidden_size, num_layers, dropout)
+    with seeded(1300 + 17 * num_layers + input_size):
+        with calling("StackedLSTM"):
+            model = StackedLSTM(input_size, hidden_size, num_layers, dropout)
+        layers = _require_layers(model, input_size, hidden_size, num_layers)
+        reference = _lstm(input_size, hidden_size, num_layers=num_layers, dropout=dropout)
+        x = torch.randn(seq, batch, input_size)
+    with torch.no_grad():
+        for i, layer in enumerate(layers):
+            for name in PARAMS:
+                getattr(layer, f"{name}_l0").copy_(getattr(reference, f"{name}_l{i}"))
+    run = functools.partial(_run_stack, model, x, input_size, hidden_size)
+    first = _check_eval_mode(run, reference, x, num_layers=num_layers, batch=batch, seq=seq,
+                             hidden=hidden_size)
+    # train mode: nn.LSTM draws its dropout masks with torch's generator, layer by layer; the same
+    # seed gives the same masks when the stack drops the same tensors with nn.functional.dropout.
+    reference.train()
+    with seeded(7), torch.no_grad():
+        t_ref_out, (t_ref_h, t_ref_c) = reference(x)
+    got = run(True, 7)
+    out, h_n, c_n = _unpack(got, STACK_FORWARD)
+    check_shape(out, "seq batch hidden", seq=seq, batch=batch, hidden=hidden_size, name="out")
+    if _close(out, t_ref_out) and _close(h_n, t_ref_h) and _close(c_n, t_ref_c):
+        model.train()
+        passed(f"StackedLSTM: == nn.LSTM({input_size}, {hidden_size}, num_layers={num_layers}, "
+               f"dropout={dropout}) in eval and train mode")
+        return
+    _, h_eval, c_eval = _unpack(first, STACK_FORWARD)
+    _explain_train_mode(run, layers, out, h_n, c_n, (h_eval, c_eval), (t_ref_out, t_ref_h), dropout,
+                        num_layers)
+    _explain_fixed_p(out, reference, x, dropout, num_layers)
+    raise CheckFailed(
+        f"in train mode the stack differs from nn.LSTM({input_size}, {hidden_size}, num_layers={num_layers}, "
+        f"dropout={dropout}) run with the same seed.\n"
+        "  nn.LSTM applies nn.functional.dropout(out, p=dropout) to the output of each layer except the top "
+        "one, in order; done the same way, your stack draws the same random masks.\n"
+        "  Fix:  for l >= 1:  out = nn.functional.dropout(out, p=self.dropout, training=self.training);  "
+        "out, (h, c) = self.layers[l](out)"
+    )
+
+
+STACK_FORWARD = "StackedLSTM.forward()"
+
+
+def _require_layers(model, input_size: int, hidden_size: int, num_layers: int) -> nn.ModuleList:
+    """model.layers: an nn.ModuleList of num_layers plain one-layer nn.LSTMs of the right sizes."""
+    __tracebackhide__ = True
     require(
         isinstance(model, nn.Module),
         f"StackedLSTM(...) should build an nn.Module, but it is a {type(model).__name__}.",
@@ -599,60 +687,64 @@ def check_stacked_lstm(StackedLSTM, *, input_size: int = 3, hidden_size: int = 5
         "  Fix:  one nn.LSTM per layer, range(num_layers)",
     )
     for i, layer in enumerate(layers):
-        require(
-            isinstance(layer, nn.LSTM) and layer.num_layers == 1,
-            f"self.layers[{i}] should be a ONE-layer nn.LSTM, but it is "
-            f"{layer if not isinstance(layer, nn.LSTM) else 'nn.LSTM(num_layers=' + str(layer.num_layers) + ')'}.\n"
-            "  Fix:  nn.LSTM(in_size, hidden_size)    (num_layers=1 is the default)",
-        )
-        want_in = input_size if i == 0 else hidden_size
-        require(
-            layer.input_size == want_in,
-            f"self.layers[{i}] reads input_size={layer.input_size}, but layer {i} reads "
-            + ("x, which has input_size="
-               f"{input_size} features" if i == 0 else
-               f"the output of layer {i - 1}, which has hidden_size={hidden_size} features")
-            + ".\n  Fix:  nn.LSTM(input_size if l == 0 else hidden_size, hidden_size)",
-        )
-        require(
-            layer.hidden_size == hidden_size,
-            f"self.layers[{i}] has hidden_size={layer.hidden_size}, but every layer of "
-            f"nn.LSTM(..., hidden_size={hidden_size}) has {hidden_size}.",
-        )
-        require(
-            not layer.batch_first and not layer.bidirectional and layer.proj_size == 0,
-            f"self.layers[{i}] should be a plain nn.LSTM(in_size, hidden_size): no batch_first, "
-            "bidirectional or proj_size here.",
-        )
-    reference = _lstm(input_size, hidden_size, num_layers=num_layers, dropout=dropout)
-    with torch.no_grad():
-        for i, layer in enumerate(layers):
-            for name in PARAMS:
-                getattr(layer, f"{name}_l0").copy_(getattr(reference, f"{name}_l{i}"))
-    x = torch.randn(seq, batch, input_size)
-    fn = "StackedLSTM.forward()"
+        _require_layer(i, layer, input_size, hidden_size)
+    return layers
 
-    def run(mode_train: bool, seed: int):
-        __tracebackhide__ = True
-        model.train(mode_train)
-        torch.manual_seed(seed)
-        try:
+
+def _require_layer(i: int, layer, input_size: int, hidden_size: int) -> None:
+    __tracebackhide__ = True
+    require(
+        isinstance(layer, nn.LSTM) and layer.num_layers == 1,
+        f"self.layers[{i}] should be a ONE-layer nn.LSTM, but it is "
+        f"{layer if not isinstance(layer, nn.LSTM) else 'nn.LSTM(num_layers=' + str(layer.num_layers) + ')'}.\n"
+        "  Fix:  nn.LSTM(in_size, hidden_size)    (num_layers=1 is the default)",
+    )
+    want_in = input_size if i == 0 else hidden_size
+    require(
+        layer.input_size == want_in,
+        f"self.layers[{i}] reads input_size={layer.input_size}, but layer {i} reads "
+        + ("x, which has input_size="
+           f"{input_size} features" if i == 0 else
+           f"the output of layer {i - 1}, which has hidden_size={hidden_size} features")
+        + ".\n  Fix:  nn.LSTM(input_size if l == 0 else hidden_size, hidden_size)",
+    )
+    require(
+        layer.hidden_size == hidden_size,
+        f"self.layers[{i}] has hidden_size={layer.hidden_size}, but every layer of "
+        f"nn.LSTM(..., hidden_size={hidden_size}) has {hidden_size}.",
+    )
+    require(
+        not layer.batch_first and not layer.bidirectional and layer.proj_size == 0,
+        f"self.layers[{i}] should be a plain nn.LSTM(in_size, hidden_size): no batch_first, "
+        "bidirectional or proj_size here.",
+    )
+
+
+def _run_stack(model, x, input_size: int, hidden_size: int, mode_train: bool, seed: int):
+    """model(x) in train or eval mode, its dropout drawn from `seed`; x must come back unchanged."""
+    __tracebackhide__ = True
+    model.train(mode_train)
+    try:
+        with seeded(seed):
             given = x.clone()
             kept = keep(x=given)
             with calling("StackedLSTM.forward"), torch.no_grad():
                 result = model(given)
             require_unchanged("StackedLSTM.forward(x)", kept, x=given)
             return result
-        except RuntimeError as err:
-            _explain_runtime_error(err, fn, input_size, hidden_size)
+    except RuntimeError as err:
+        _explain_runtime_error(err, STACK_FORWARD, input_size, hidden_size)
 
-    # eval mode: no dropout at all, exactly nn.LSTM
+
+def _check_eval_mode(run, reference, x, *, num_layers, batch, seq, hidden):
+    """In eval mode no dropout at all: the stack is exactly nn.LSTM. Returns the first run's result."""
+    __tracebackhide__ = True
     reference.eval()
     with torch.no_grad():
         ref_out, (ref_h, ref_c) = reference(x)
     first, second = run(False, 1), run(False, 2)
-    out1, _, _ = _unpack(first, fn)
-    out2, _, _ = _unpack(second, fn)
+    out1, _, _ = _unpack(first, STACK_FORWARD)
+    out2, _, _ = _unpack(second, STACK_FORWARD)
     if out1.shape == out2.shape and not torch.equal(out1, out2):
         raise CheckFailed(
             "in eval mode (model.eval()) two runs on the same x give different outputs: dropout is still on.\n"
@@ -660,23 +752,16 @@ def check_stacked_lstm(StackedLSTM, *, input_size: int = 3, hidden_size: int = 5
             "otherwise (training=True is its default).\n"
             "  Fix:  nn.functional.dropout(out, p=self.dropout, training=self.training)    or an nn.Dropout module"
         )
-    _compare_stack(first, fn=fn + " in eval mode", ref=(ref_out, ref_h, ref_c), num_layers=num_layers,
-                   batch=batch, seq=seq, hidden=hidden_size, batch_first=False)
-    # train mode: nn.LSTM draws its dropout masks with torch's generator, layer by layer; the same
-    # seed gives the same masks when the stack drops the same tensors with nn.functional.dropout.
-    reference.train()
-    torch.manual_seed(7)
-    with torch.no_grad():
-        t_ref_out, (t_ref_h, t_ref_c) = reference(x)
-    got = run(True, 7)
-    out, h_n, c_n = _unpack(got, fn)
-    check_shape(out, "seq batch hidden", seq=seq, batch=batch, hidden=hidden_size, name="out")
-    if _close(out, t_ref_out) and _close(h_n, t_ref_h) and _close(c_n, t_ref_c):
-        model.train()
-        passed(f"StackedLSTM: == nn.LSTM({input_size}, {hidden_size}, num_layers={num_layers}, "
-               f"dropout={dropout}) in eval and train mode")
-        return
-    _, h_eval, c_eval = _unpack(first, fn)
+    _compare_stack(first, fn=STACK_FORWARD + " in eval mode", ref=(ref_out, ref_h, ref_c),
+                   num_layers=num_layers, batch=batch, seq=seq, hidden=hidden, batch_first=False)
+    return first
+
+
+def _explain_train_mode(run, layers, out, h_n, c_n, eval_state, train_ref, dropout: float,
+                        num_layers: int) -> None:
+    """The train-mode output differs from nn.LSTM's: name the known mistake that explains it, if any."""
+    __tracebackhide__ = True
+    (h_eval, c_eval), (t_ref_out, t_ref_h) = eval_state, train_ref
     dropped = [name for name, got_s, clean in (("h_n", h_n, h_eval), ("c_n", c_n, c_eval))
                if dropout > 0 and got_s.shape == clean.shape and _looks_dropped(got_s[0], clean[0], dropout)]
     if _close(out, t_ref_out) or dropped:
@@ -698,7 +783,26 @@ def check_stacked_lstm(StackedLSTM, *, input_size: int = 3, hidden_size: int = 5
             "  Fix:  drop only between layers, e.g.  if l > 0: out = nn.functional.dropout(out, ...)"
             "  before running layer l"
         )
-    other, _, _ = _unpack(run(True, 8), fn)
+    other, _, _ = _unpack(run(True, 8), STACK_FORWARD)
+    _explain_same_twice(other, out, layers, dropout, num_layers)
+    if not _close(h_n[0], h_eval[0]):
+        raise CheckFailed(
+            "in train mode the final state of layer 0 (h_n[0]) changes: x itself was dropped before layer 0.\n"
+            "  nn.LSTM's dropout acts BETWEEN layers only: layer 0 reads x untouched (Keras's dropout= "
+            "argument drops inputs; PyTorch's does not).\n"
+            "  Fix:  drop the output of layer l - 1 before layer l, for l >= 1 only"
+        )
+    if not _close(h_n[-1], out[-1]):
+        raise CheckFailed(
+            "in train mode h_n[-1] differs from out[-1]: out was changed after the top layer ran.\n"
+            "  What the top layer returns is what the stack returns: out[-1] == h_n[-1] in every mode.\n"
+            "  Fix:  return the top layer's out as it comes"
+        )
+
+
+def _explain_same_twice(other, out, layers, dropout: float, num_layers: int) -> None:
+    """Two train-mode runs with other seeds: they differ without dropout, or agree with it."""
+    __tracebackhide__ = True
     if dropout == 0 and not torch.equal(other, out):
         raise CheckFailed(
             "this stack was built with dropout=0.0, yet in train mode two runs give different outputs: "
@@ -716,26 +820,17 @@ def check_stacked_lstm(StackedLSTM, *, input_size: int = 3, hidden_size: int = 5
             "  Fix:  out = nn.functional.dropout(out, p=self.dropout, training=self.training)    "
             "between layer l - 1 and layer l"
         )
-    if not _close(h_n[0], h_eval[0]):
-        raise CheckFailed(
-            "in train mode the final state of layer 0 (h_n[0]) changes: x itself was dropped before layer 0.\n"
-            "  nn.LSTM's dropout acts BETWEEN layers only: layer 0 reads x untouched (Keras's dropout= "
-            "argument drops inputs; PyTorch's does not).\n"
-            "  Fix:  drop the output of layer l - 1 before layer l, for l >= 1 only"
-        )
-    if not _close(h_n[-1], out[-1]):
-        raise CheckFailed(
-            "in train mode h_n[-1] differs from out[-1]: out was changed after the top layer ran.\n"
-            "  What the top layer returns is what the stack returns: out[-1] == h_n[-1] in every mode.\n"
-            "  Fix:  return the top layer's out as it comes"
-        )
+
+
+def _explain_fixed_p(out, reference: nn.LSTM, x, dropout: float, num_layers: int) -> None:
+    """The stack drops with a p written in the code: nn.LSTM with that p, same seed, gives its out."""
+    __tracebackhide__ = True
     for other_p in (0.5, 0.1, 0.2, 0.25, 0.3, 0.4):
         if other_p == dropout or num_layers == 1:
             continue
-        twin = _lstm(input_size, hidden_size, num_layers=num_layers, dropout=other_p)
+        twin = seeded_lstm(reference.input_size, reference.hidden_size, num_layers=num_layers, dropout=other_p)
         twin.load_state_dict(reference.state_dict())
-        torch.manual_seed(7)
-        with torch.no_grad():
+        with seeded(7), torch.no_grad():
             twin_out, _ = twin(x)
         if _close(out, twin_out):
             raise CheckFailed(
@@ -744,11 +839,3 @@ def check_stacked_lstm(StackedLSTM, *, input_size: int = 3, hidden_size: int = 5
                 "  Use the p the stack was built with, kept in self.dropout.\n"
                 "  Fix:  nn.functional.dropout(out, p=self.dropout, training=self.training)"
             )
-    raise CheckFailed(
-        f"in train mode the stack differs from nn.LSTM({input_size}, {hidden_size}, num_layers={num_layers}, "
-        f"dropout={dropout}) run with the same seed.\n"
-        "  nn.LSTM applies nn.functional.dropout(out, p=dropout) to the output of each layer except the top "
-        "one, in order; done the same way, your stack draws the same random masks.\n"
-        "  Fix:  for l >= 1:  out = nn.functional.dropout(out, p=self.dropout, training=self.training);  "
-        "out, (h, c) = self.layers[l](out)"
-    )

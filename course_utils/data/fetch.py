@@ -17,6 +17,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import DataMissingError
+
 FIX_COMMAND = "make data      (or: python -m course_utils.data fetch)"
 
 
@@ -42,10 +44,6 @@ ARCHIVES = {
         "d9ef2f5cf1bebca7e30b4daf69dcd7a8fd71f25b7196f5dc489879ad7e3e8a37",
     ),
 }
-
-
-class DataMissingError(FileNotFoundError):
-    """A data set is not on this machine (or is damaged). The message gives the command to run."""
 
 
 def data_dir() -> Path:
