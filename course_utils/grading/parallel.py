@@ -1,7 +1,7 @@
 """Grade a whole class of one assignment with several workers, and lose nothing when interrupted.
 
-    python -m course_utils grade 10-classify-names --jobs 2
-    python -m course_utils grade 10-classify-names --shard 0/4   (one of four machines, one gradebook)
+    python -m course_utils grade 10-surnames --jobs 2
+    python -m course_utils grade 10-surnames --shard 0/4   (one of four machines, one gradebook)
 
 Run it in the course folder (where nbgrader_config.py is). N worker processes each grade one
 student at a time through nbgrader's own API (what `nbgrader autograde ASSIGNMENT --student ID
