@@ -14,63 +14,35 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence, pad_sequence
 
+from course_utils import heldout
 from course_utils.checks import nb12
 from course_utils.checks.common import NotDoneYet
-
-# --- right answers (written here, not imported from the notebook) ------------------------------------
-
-
-def tag_batch(examples, pad_label=-100):
-    words = [torch.as_tensor(w, dtype=torch.long) for w, _, _ in examples]
-    spellings = [torch.as_tensor(s, dtype=torch.long) for _, s, _ in examples]
-    tags = [torch.as_tensor(t, dtype=torch.long) for _, _, t in examples]
-    lengths = torch.tensor([len(w) for w in words])
-    return (pad_sequence(words, batch_first=True, padding_value=0),
-            pad_sequence(spellings, batch_first=True, padding_value=0),
-            lengths,
-            pad_sequence(tags, batch_first=True, padding_value=pad_label))
+from course_utils.grading.lessons import mistakes, solution
 
 
-class Tagger(nn.Module):
-    def __init__(self, n_words, n_spellings, n_tags, word_dim=48, spelling_dim=16, hidden=48, dropout=0.3):
-        super().__init__()
-        self.words = nn.Embedding(n_words, word_dim, padding_idx=0)
-        self.spellings = nn.Embedding(n_spellings, spelling_dim, padding_idx=0)
-        self.lstm = nn.LSTM(word_dim + spelling_dim, hidden, batch_first=True, bidirectional=True)
-        self.head = nn.Linear(2 * hidden, n_tags)
-        self.dropout = nn.Dropout(dropout)
+def _gate_left_open(lesson):
+    """solution(lesson), leaving course_utils.heldout as it was: the setup cell closes the test split."""
+    saved = {k: (list(v) if isinstance(v, list) else v) for k, v in heldout._state.items()}
+    try:
+        return solution(lesson)
+    finally:
+        heldout._state.clear()
+        heldout._state.update(saved)
+
+
+# --- right answers: the notebook's own ------------------------------------------------------------------
+
+_solution = _gate_left_open("12")
+tag_batch, Tagger, masked_loss = _solution["tag_batch"], _solution["Tagger"], _solution["masked_loss"]
+token_accuracy, most_frequent_tag_baseline = _solution["token_accuracy"], _solution["most_frequent_tag_baseline"]
+
+
+class TaggerWithEmbed(Tagger):
+    """The notebook's Tagger, with the first line of its forward as a method of its own: the wrong
+    answers below rewrite the rest of forward."""
 
     def embed(self, words, spellings):
         return self.dropout(torch.cat([self.words(words), self.spellings(spellings)], dim=-1))
-
-    def forward(self, words, spellings, lengths):
-        x = self.embed(words, spellings)
-        packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
-        packed_out, _ = self.lstm(packed)
-        out, _ = pad_packed_sequence(packed_out, batch_first=True, total_length=words.size(1))
-        return self.head(self.dropout(out))
-
-
-def masked_loss(logits, tags, pad_label=-100):
-    return nn.functional.cross_entropy(logits.reshape(-1, logits.size(-1)), tags.reshape(-1),
-                                       ignore_index=pad_label)
-
-
-def token_accuracy(logits, tags, pad_label=-100):
-    real = tags != pad_label
-    right = (logits.argmax(dim=-1) == tags) & real
-    return right.sum().item() / real.sum().item()
-
-
-def most_frequent_tag_baseline(train, test):
-    per_word, overall = defaultdict(Counter), Counter()
-    for words, tags in train:
-        for word, tag in zip(words, tags):
-            per_word[word][tag] += 1
-            overall[tag] += 1
-    best = {word: c.most_common(1)[0][0] for word, c in per_word.items()}
-    fallback = overall.most_common(1)[0][0]
-    return [[best.get(word, fallback) for word in words] for words in test]
 
 
 def _fails(check, fn, *words, **kwargs):
@@ -186,7 +158,7 @@ def test_tagger_transposed_loss_layout_and_no_dropout_pass():
 
 
 def _tagger_variant(kind):
-    class Wrong(Tagger):
+    class Wrong(TaggerWithEmbed):
         def __init__(self, n_words, n_spellings, n_tags, word_dim=48, spelling_dim=16, hidden=48, dropout=0.3):
             super().__init__(n_words, n_spellings, n_tags, word_dim, spelling_dim, hidden, dropout)
             if kind == "half":
@@ -251,7 +223,7 @@ def test_tagger_unpack_fix_line_works():
     msg = _fails(nb12.check_tagger, _tagger_variant("no_total_length"))
     assert nb12.UNPACK_FIX in msg
 
-    class Fixed(Tagger):
+    class Fixed(TaggerWithEmbed):
         def forward(self, words, spellings, lengths):
             x = self.embed(words, spellings)
             packed_out, _ = self.lstm(pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False))
@@ -729,10 +701,9 @@ def test_tagging_fails_an_untrained_model_and_leaves_its_mode(vocabularies):
 
 # --- the visible check (default arguments) is what a self-paced learner sees ---------------------
 
-from course_utils.grading.lessons import mistakes  # noqa: E402
+from course_utils.grading.visible import run_visible, visible_failure  # noqa: E402
 
 graded = mistakes("12")
-from course_utils.grading.visible import run_visible, visible_failure  # noqa: E402
 
 OWN_CHECK = {"tag_batch": "test_tag_batch", "Tagger": "test_tagger", "masked_loss": "test_masked_loss",
              "token_accuracy": "test_token_accuracy", "most_frequent_tag_baseline": "test_baseline"}
