@@ -8,10 +8,11 @@ import io
 import pytest
 import torch
 
-from course_utils.grading.lessons import mistakes
-from course_utils.grading.visible import _cells, run_visible, visible_failure
+from course_utils.grading.lessons import cells, mistakes, solution
+from course_utils.grading.visible import run_visible, visible_failure
 
 graded = mistakes("13")
+diagnosis_1 = solution("13")["diagnosis_1"]
 
 # the first words of the message each half-fix gets (pins the wording the learner reads)
 MESSAGES = {
@@ -79,10 +80,10 @@ def test_every_half_fix_has_a_pinned_message():
 
 
 def test_the_repairs_pass_the_visible_checks():
-    cells = _cells(graded.A)
+    sources = cells(graded.A)
     for test_id in graded.POINTS:
         answer = test_id.removeprefix("test_")
-        assert run_visible(graded.A, answer, cells[answer], test_id) is None, test_id
+        assert run_visible(graded.A, answer, sources[answer], test_id) is None, test_id
 
 
 @pytest.mark.parametrize("wrong", graded.WRONG_ANSWERS, ids=[w.why for w in graded.WRONG_ANSWERS])
@@ -130,12 +131,9 @@ def _run_quietly(code: str, ns: dict, name: str) -> None:
 @pytest.mark.parametrize("test_id", list(graded.POINTS))
 def test_a_check_leaves_the_learners_random_state_alone(test_id):
     """Running a check (visible and hidden part) does not move torch's global generator."""
-    cells = _cells(graded.A)
-    ns: dict = {}
-    _run_quietly(cells["setup"], ns, "setup")
-    _run_quietly(cells[test_id.removeprefix("test_")], ns, "answer")
+    ns = solution(graded.A)
     before = torch.random.get_rng_state()
-    _run_quietly(cells[test_id].replace("### BEGIN HIDDEN TESTS", "").replace("### END HIDDEN TESTS", ""),
+    _run_quietly(cells(graded.A)[test_id].replace("### BEGIN HIDDEN TESTS", "").replace("### END HIDDEN TESTS", ""),
                  ns, test_id)
     assert torch.equal(torch.random.get_rng_state(), before), f"{test_id} changed torch's global random state"
 
@@ -177,7 +175,7 @@ def _unwritten():
 
 @pytest.mark.parametrize("bad, start", [
     (_unwritten, "NotDoneYet: diagnosis_1() is not written yet"),      # the student copy's stub
-    (lambda: {"cause": "c", "steps": [14, 7, 16, 22]}, None),           # the function is called
+    (diagnosis_1, None),                                                # the function is called
     (["c", [14, 7, 16, 22]], "CheckFailed: diagnosis_1() should return a dict"),
     ({"cause": "c"}, "CheckFailed: diagnosis_1 should have the keys ['cause', 'steps']; missing ['steps']"),
     ({"cause": "e", "steps": [14, 7, 16, 22]}, 'CheckFailed: diagnosis_1["cause"] should be one letter among'),
