@@ -8,7 +8,7 @@ from torch import nn
 
 from course_utils.checks import nb01
 from course_utils.checks.common import NotDoneYet
-from course_utils.grading.lessons import mistakes, solution
+from course_utils.grading.lessons import cells, mistakes, solution
 from course_utils.grading.visible import run_visible, visible_failure, visible_part
 
 graded = mistakes("01")
@@ -165,8 +165,7 @@ def test_visible_checks_pass_the_solution():
     for answer, test_id in [("build_vocab", "test_build_vocab"), ("encode", "test_encode"),
                             ("pad_batch", "test_pad_batch"), ("make_embedding", "test_make_embedding"),
                             ("to_lstm_input", "test_to_lstm_input")]:
-        from course_utils.grading.visible import _cells
-        assert run_visible(graded.A, answer, _cells(graded.A)[answer], test_id) is None, test_id
+        assert run_visible(graded.A, answer, cells(graded.A)[answer], test_id) is None, test_id
 
 
 def test_visible_calls_use_default_arguments():

@@ -17,7 +17,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence, pad_se
 from course_utils import heldout
 from course_utils.checks import nb12
 from course_utils.checks.common import NotDoneYet
-from course_utils.grading.lessons import mistakes, solution
+from course_utils.grading.lessons import cells, mistakes, solution
 
 
 def _gate_left_open(lesson):
@@ -741,5 +741,5 @@ def test_each_graded_wrong_answer_has_its_own_message():
 
 def test_solution_cells_pass_their_visible_checks():
     for cell, check in OWN_CHECK.items():
-        source = visible_failure.__globals__["_cells"](graded.A)[cell]
+        source = cells(graded.A)[cell]
         assert run_visible(graded.A, cell, source, check) is None, cell
