@@ -1,7 +1,8 @@
 # LSTMs in PyTorch, autograded. Thin wrappers; every target sets up what it needs first.
 #   make lab       set up, then open the course in JupyterLab at notebook 01 (as a learner sees it)
 #   make lab-instructor   the same with nbgrader's instructor tools, opening the formgrader
-#   make test      set up, then run every test (course_utils, grading through nbgrader, notebooks)
+#   make test      set up, then run every test (course_utils, grading through nbgrader, notebooks), on every core
+#   make test-lesson L=07   one lesson's tests: its checks, its graded wrong answers, its notebooks
 #   make release   rebuild the student notebooks/ from solutions/ (nbgrader generate_assignment)
 #   make outputs   re-execute solutions/ and store the outputs CI compares
 #   make check NB=notebooks/01-tokens-embeddings/01-tokens-embeddings.ipynb   grade one notebook
@@ -30,8 +31,12 @@ FIRST := notebooks/01-tokens-embeddings/01-tokens-embeddings.ipynb
 # which nbgrader tools show, the page it opens (student: notebook 01, instructor: the formgrader).
 LAB_OPTS := --ServerApp.root_dir=. $(if $(filter 0,$(shell id -u)),--allow-root)
 PYTEST_NB := --nbval-lax --nbval-current-env --nbval-cell-timeout=300
+# pytest-xdist: one worker per core; a file's tests stay in one worker and in order (a notebook's
+# cells under nbval, a grading module's class of fake students graded once).
+TEST_JOBS ?= auto
+PYTEST_PAR = -n $(TEST_JOBS) --dist loadfile
 
-.PHONY: setup data lab lab-instructor test release outputs check grade grade-demo report lint lint-ruff lint-release lint-lessons sync hooks clean hub-demo FORCE
+.PHONY: setup data lab lab-instructor test test-lesson release outputs check grade grade-demo report lint lint-ruff lint-release lint-lessons sync hooks clean hub-demo FORCE
 
 # The interpreter, checked on every run before anything is installed: one clear message if it is
 # missing, too old or without venv; .venv is rebuilt when it was made by another Python.
@@ -60,7 +65,11 @@ lab-instructor: setup  ## JupyterLab with formgrader and Create Assignment, open
 	JUPYTER_CONFIG_DIR="$(CURDIR)/jupyter/instructor" $(BIN)/jupyter lab $(LAB_OPTS)
 
 test: setup            ## every test: unit, messages, packaging, release, grading, notebooks
-	$(BIN)/python -m pytest -q $(PYTEST_NB) tests solutions notebooks
+	$(BIN)/python -m pytest -q $(PYTEST_PAR) $(PYTEST_NB) tests lessons solutions notebooks
+
+test-lesson: setup     ## one lesson's tests, e.g. make test-lesson L=07 (its folder in lessons/, its two notebooks)
+	@[ -n "$(L)" ] && ls -d lessons/$(L)-* >/dev/null 2>&1 || { echo "Name a lesson: make test-lesson L=07 (lessons: $$(ls lessons | cut -c1-2 | tr '\n' ' '))" >&2; exit 2; }
+	$(BIN)/python -m pytest -q $(PYTEST_PAR) $(PYTEST_NB) lessons/$(L)-* solutions/$(L)-* notebooks/$(L)-*
 
 release: $(READY)      ## notebooks/ <- solutions/ (refuses to overwrite uncommitted edits in notebooks/)
 	@git diff --quiet -- notebooks 2>/dev/null || { echo "notebooks/ has uncommitted edits that a release would overwrite. Commit or move them first (or: make release FORCE=1)."; [ "$(FORCE)" = 1 ]; }

@@ -155,14 +155,27 @@ def pip_dry_run(lock_text: str, python: str, tmp_path: Path) -> subprocess.Compl
         capture_output=True, text=True, timeout=600)
 
 
-@pytest.mark.parametrize("python", [VERSIONS[0], VERSIONS[-1]])
-def test_pip_resolves_the_lock_for_the_oldest_and_newest_python(python, tmp_path):
+RESOLVED = [VERSIONS[0], VERSIONS[-1]]
+
+
+@pytest.fixture(scope="module")
+def dry_runs(tmp_path_factory):
+    """pip's resolver for the oldest and the newest Python, both at once: each mostly waits on PyPI."""
     try:
         index_files("pip")
     except urllib.error.URLError as err:
         _need_pypi(err)
     text = LOCK.read_text()
-    result = pip_dry_run(text, python, tmp_path)
+    folders = {python: tmp_path_factory.mktemp(f"dry-run-{python}") for python in RESOLVED}
+    with ThreadPoolExecutor(len(RESOLVED)) as pool:
+        results = list(pool.map(lambda python: pip_dry_run(text, python, folders[python]), RESOLVED))
+    return text, dict(zip(RESOLVED, results))
+
+
+@pytest.mark.parametrize("python", RESOLVED)
+def test_pip_resolves_the_lock_for_the_oldest_and_newest_python(python, dry_runs):
+    text, results = dry_runs
+    result = results[python]
     errors = [line for line in (result.stdout + result.stderr).splitlines() if line.startswith("ERROR")]
     assert result.returncode == 0, f"pip cannot install the lock on Python {python}:\n" + "\n".join(errors)
     line = next(x for x in result.stdout.splitlines() if x.startswith("Would install"))
