@@ -4,7 +4,8 @@ Each check builds its own fixtures (seeded nn.LSTM, padded batches with unsorted
 include a length of 1 and one at full length), calls the learner's function, and compares with
 PyTorch itself (pack_padded_sequence, a packed nn.LSTM) or with a property: padding invariance,
 what each sequence gives when it is run alone, without any padding. Failures name the suspect and
-end with a `Fix:` line. Keyword arguments let hidden tests vary lengths, sizes and seeds.
+end with a `Fix:` line. Keyword arguments let hidden tests vary lengths, sizes and seeds; a
+check that runs several batches takes them as `configs`, one dict of named sizes per batch.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from ..shapes import _fmt, check_shape
 from .common import (
+    ATOL,
     CUDA_LENGTHS_ERROR,
     CheckFailed,
     calling,
@@ -32,7 +34,6 @@ from .common import (
 
 LENGTHS_A = (3, 7, 1, 5)  # batch 4, seq 7: unsorted, a length of 1, one at full length
 LENGTHS_B = (4, 1, 8, 6, 2, 6)  # batch 6: a tie (6, 6); the longest (8) is shorter than seq 9
-ATOL = 1e-5
 
 
 def _layout(batch_first: bool) -> str:
@@ -177,34 +178,44 @@ def _check_mask_device(length_mask, lengths_t, seq):
 # --- exercise 2: pack_by_hand ---------------------------------------------------------------------------
 
 
-def check_pack_by_hand(pack_by_hand, *, configs=((LENGTHS_A, 7), (LENGTHS_B, 9)), feature: int = 3,
-                       seed: int = 70) -> None:
-    """pack_by_hand(padded, lengths, batch_first) -> (data, batch_sizes), as pack_padded_sequence."""
+PACK_CONFIGS = (dict(lengths=LENGTHS_A, seq=7), dict(lengths=LENGTHS_B, seq=9))
+
+
+def check_pack_by_hand(pack_by_hand, *, configs=PACK_CONFIGS, feature: int = 3, seed: int = 70) -> None:
+    """pack_by_hand(padded, lengths, batch_first) -> (data, batch_sizes), as pack_padded_sequence.
+
+    configs: one dict(lengths=..., seq=...) per batch; batch k is drawn with seed + k.
+    """
     __tracebackhide__ = True
-    for k, (lengths, seq) in enumerate(configs):
+    for k, config in enumerate(configs):
         for batch_first in (False, True):
-            x_bf = _padded(lengths, seq, feature, seed=seed + k)
-            padded = _to_layout(x_bf, batch_first)
-            lengths_t = torch.tensor(lengths)
-            given_padded, given_lengths = padded.clone(), lengths_t.clone()
-            kept = keep(padded=given_padded, lengths=given_lengths)
-            try:
-                with calling("pack_by_hand"):
-                    result = pack_by_hand(given_padded, given_lengths, batch_first)
-            except IndexError as err:
-                raise CheckFailed(
-                    f"pack_by_hand() indexed past the end of padded, {_fmt(padded.shape)} = "
-                    f"({_spec(batch_first, 'feature').replace(' ', ', ')}):\n"
-                    f"{quote_error(err)}\n"
-                    f"  With {_layout(batch_first)} the steps are axis {1 if batch_first else 0}; "
-                    "reading seq-first keeps it simple.\n"
-                    "  Fix:  x = padded.transpose(0, 1) if batch_first else padded"
-                ) from None
-            require_unchanged(f"pack_by_hand(padded, lengths, batch_first={batch_first})", kept,
-                              padded=given_padded, lengths=given_lengths)
-            _compare_pack(result, x_bf, padded, lengths, batch_first)
+            _check_pack_once(pack_by_hand, **config, batch_first=batch_first, feature=feature,
+                             seed=seed + k)
     passed(f"pack_by_hand: data and batch_sizes equal PyTorch's for {len(configs)} batches, "
            "both layouts")
+
+
+def _check_pack_once(pack_by_hand, *, lengths, seq: int, batch_first: bool, feature: int, seed: int):
+    __tracebackhide__ = True
+    x_bf = _padded(lengths, seq, feature, seed=seed)
+    padded = _to_layout(x_bf, batch_first)
+    given_padded, given_lengths = padded.clone(), torch.tensor(lengths)
+    kept = keep(padded=given_padded, lengths=given_lengths)
+    try:
+        with calling("pack_by_hand"):
+            result = pack_by_hand(given_padded, given_lengths, batch_first)
+    except IndexError as err:
+        raise CheckFailed(
+            f"pack_by_hand() indexed past the end of padded, {_fmt(padded.shape)} = "
+            f"({_spec(batch_first, 'feature').replace(' ', ', ')}):\n"
+            f"{quote_error(err)}\n"
+            f"  With {_layout(batch_first)} the steps are axis {1 if batch_first else 0}; "
+            "reading seq-first keeps it simple.\n"
+            "  Fix:  x = padded.transpose(0, 1) if batch_first else padded"
+        ) from None
+    require_unchanged(f"pack_by_hand(padded, lengths, batch_first={batch_first})", kept,
+                      padded=given_padded, lengths=given_lengths)
+    _compare_pack(result, x_bf, padded, lengths, batch_first)
 
 
 STEP_FIX = "  Fix:  torch.cat([x[t, order[:n]] for t, n in enumerate(batch_sizes)])  # x seq-first"
@@ -355,42 +366,53 @@ def _compare_batch_sizes(batch_sizes, want, lengths, seq):
 # --- exercise 3: last_valid -----------------------------------------------------------------------------
 
 
-LAST_CONFIGS = ((LENGTHS_A, 7, 5), (LENGTHS_B, 9, 4))  # lengths, seq (total_length), hidden
+LAST_CONFIGS = (dict(lengths=LENGTHS_A, seq=7, hidden=5), dict(lengths=LENGTHS_B, seq=9, hidden=4))
 
 
 def check_last_valid(last_valid, *, configs=LAST_CONFIGS, feature: int = 3, seed: int = 71) -> None:
-    """last_valid(out, lengths, batch_first, bidirectional) -> (batch, directions x hidden)."""
+    """last_valid(out, lengths, batch_first, bidirectional) -> (batch, directions x hidden).
+
+    configs: one dict(lengths=..., seq=..., hidden=...) per batch (seq: the padded length, as
+    total_length gives it); batch k uses seed + k for the LSTM, seed + 10 + k for the steps.
+    """
     __tracebackhide__ = True
-    for k, (lengths, seq, hidden) in enumerate(configs):
+    for k, config in enumerate(configs):
         for bidirectional in (False, True):
             for batch_first in (False, True):
-                lstm = seeded_lstm(feature, hidden, seed=seed + k, batch_first=batch_first,
-                                   bidirectional=bidirectional, num_layers=2 if bidirectional else 1)
-                x = _to_layout(_padded(lengths, seq, feature, seed=seed + 10 + k), batch_first)
-                with torch.no_grad():
-                    packed_out, (h_n, _) = lstm(pack_padded_sequence(
-                        x, torch.tensor(lengths), batch_first=batch_first, enforce_sorted=False))
-                    out, _ = pad_packed_sequence(packed_out, batch_first=batch_first, total_length=seq)
-                want = torch.cat([h_n[-2], h_n[-1]], dim=-1) if bidirectional else h_n[-1]
-                given_out, given_lengths = out.clone(), torch.tensor(lengths)
-                kept = keep(out=given_out, lengths=given_lengths)
-                try:
-                    with calling("last_valid"):
-                        got = last_valid(given_out, given_lengths, batch_first, bidirectional)
-                except (IndexError, RuntimeError) as err:
-                    if not any(w in str(err) for w in ("out of bounds", "out of range", "shape mismatch")):
-                        raise
-                    raise CheckFailed(
-                        f"last_valid() indexed out {_fmt(out.shape)} ({_layout(batch_first)}) wrongly:\n"
-                        f"{quote_error(err)}\n"
-                        "  Steps count from 0: the last valid step of a sequence of length n is n - 1,\n"
-                        f"  and the steps are axis {1 if batch_first else 0} of out here.\n"
-                        f"  Fix:  {_last_fix(batch_first)}"
-                    ) from None
-                require_unchanged(f"last_valid(out, lengths, {batch_first}, {bidirectional})", kept,
-                                  out=given_out, lengths=given_lengths)
-                _compare_last(got, want, out, lengths, hidden, batch_first, bidirectional)
+                _check_last_once(last_valid, **config, batch_first=batch_first,
+                                 bidirectional=bidirectional, feature=feature, seed=seed + k)
     passed(f"last_valid: equals h_n for {len(configs)} batches, both layouts, 1 and 2 directions")
+
+
+def _check_last_once(last_valid, *, lengths, seq: int, hidden: int, batch_first: bool,
+                     bidirectional: bool, feature: int, seed: int):
+    __tracebackhide__ = True
+    lstm = seeded_lstm(feature, hidden, seed=seed, batch_first=batch_first,
+                       bidirectional=bidirectional, num_layers=2 if bidirectional else 1)
+    x = _to_layout(_padded(lengths, seq, feature, seed=seed + 10), batch_first)
+    with torch.no_grad():
+        packed_out, (h_n, _) = lstm(pack_padded_sequence(
+            x, torch.tensor(lengths), batch_first=batch_first, enforce_sorted=False))
+        out, _ = pad_packed_sequence(packed_out, batch_first=batch_first, total_length=seq)
+    want = torch.cat([h_n[-2], h_n[-1]], dim=-1) if bidirectional else h_n[-1]
+    given_out, given_lengths = out.clone(), torch.tensor(lengths)
+    kept = keep(out=given_out, lengths=given_lengths)
+    try:
+        with calling("last_valid"):
+            got = last_valid(given_out, given_lengths, batch_first, bidirectional)
+    except (IndexError, RuntimeError) as err:
+        if not any(w in str(err) for w in ("out of bounds", "out of range", "shape mismatch")):
+            raise
+        raise CheckFailed(
+            f"last_valid() indexed out {_fmt(out.shape)} ({_layout(batch_first)}) wrongly:\n"
+            f"{quote_error(err)}\n"
+            "  Steps count from 0: the last valid step of a sequence of length n is n - 1,\n"
+            f"  and the steps are axis {1 if batch_first else 0} of out here.\n"
+            f"  Fix:  {_last_fix(batch_first)}"
+        ) from None
+    require_unchanged(f"last_valid(out, lengths, {batch_first}, {bidirectional})", kept,
+                      out=given_out, lengths=given_lengths)
+    _compare_last(got, want, out, lengths, hidden, batch_first, bidirectional)
 
 
 def _last_fix(batch_first: bool) -> str:
@@ -490,35 +512,49 @@ def _compare_last(got, want, out, lengths, hidden, batch_first, bidirectional):
 
 
 ENCODE_CONFIGS = (
-    # lengths, seq, num_layers, bidirectional, batch_first, hidden, padding
-    (LENGTHS_A, 7, 1, False, False, 5, "zeros"),
-    (LENGTHS_B, 9, 2, True, True, 4, "garbage"),
-    (LENGTHS_B, 10, 3, False, True, 3, "garbage"),      # one direction, stacked, batch-first
-    (LENGTHS_A, 8, 1, True, False, 4, "zeros"),         # two directions, seq-first, extra padding
+    dict(lengths=LENGTHS_A, seq=7, num_layers=1, bidirectional=False, batch_first=False, hidden=5,
+         padding="zeros"),
+    dict(lengths=LENGTHS_B, seq=9, num_layers=2, bidirectional=True, batch_first=True, hidden=4,
+         padding="garbage"),
+    dict(lengths=LENGTHS_B, seq=10, num_layers=3, bidirectional=False, batch_first=True, hidden=3,
+         padding="garbage"),      # one direction, stacked, batch-first
+    dict(lengths=LENGTHS_A, seq=8, num_layers=1, bidirectional=True, batch_first=False, hidden=4,
+         padding="zeros"),        # two directions, seq-first, extra padding
 )
 
 
 def check_encode_packed(encode_packed, *, configs=ENCODE_CONFIGS, feature: int = 3, seed: int = 72) -> None:
-    """encode_packed(lstm, padded, lengths) -> out, (h_n, c_n): each sequence as if run alone."""
+    """encode_packed(lstm, padded, lengths) -> out, (h_n, c_n): each sequence as if run alone.
+
+    configs: one dict per batch: lengths, seq, the LSTM's num_layers, bidirectional, batch_first
+    and hidden, and padding ("zeros", or "garbage": random numbers after each sequence's end);
+    batch k uses seed + k for the LSTM, seed + 10 + k for the steps.
+    """
     __tracebackhide__ = True
-    for k, (lengths, seq, num_layers, bidirectional, batch_first, hidden, fill) in enumerate(configs):
-        lstm = seeded_lstm(feature, hidden, seed=seed + k, num_layers=num_layers,
-                           bidirectional=bidirectional, batch_first=batch_first)
-        x_bf = _padded(lengths, seq, feature, seed=seed + 10 + k, fill=fill)
-        padded = _to_layout(x_bf, batch_first)
-        before = {n: p.detach().clone() for n, p in lstm.named_parameters()}
-        given_padded, given_lengths = padded.clone(), on_gpu(torch.tensor(lengths))
-        kept = keep(padded=given_padded, lengths=given_lengths)
-        result = _call_encode(encode_packed, lstm, given_padded, given_lengths, lengths, batch_first)
-        require_unchanged("encode_packed(lstm, padded, lengths)", kept, padded=given_padded,
-                          lengths=given_lengths)
-        for n, p in lstm.named_parameters():
-            require(torch.equal(p.detach().cpu(), before[n]),
-                    f"encode_packed() changed the LSTM's {n}: it should only run it.\n"
-                    "  Fix:  packed_out, (h_n, c_n) = lstm(packed)")
-        _compare_encode(result, lstm, x_bf, padded, lengths, seq, batch_first, fill)
+    for k, config in enumerate(configs):
+        _check_encode_once(encode_packed, **config, feature=feature, seed=seed + k)
     passed("encode_packed: each sequence gives what it gives alone, in the batch's order;\n"
            "  1 and 2 directions, 1 to 3 layers, both layouts, extra padding, lengths on the GPU")
+
+
+def _check_encode_once(encode_packed, *, lengths, seq: int, num_layers: int, bidirectional: bool,
+                       batch_first: bool, hidden: int, padding: str, feature: int, seed: int):
+    __tracebackhide__ = True
+    lstm = seeded_lstm(feature, hidden, seed=seed, num_layers=num_layers,
+                       bidirectional=bidirectional, batch_first=batch_first)
+    x_bf = _padded(lengths, seq, feature, seed=seed + 10, fill=padding)
+    padded = _to_layout(x_bf, batch_first)
+    before = {n: p.detach().clone() for n, p in lstm.named_parameters()}
+    given_padded, given_lengths = padded.clone(), on_gpu(torch.tensor(lengths))
+    kept = keep(padded=given_padded, lengths=given_lengths)
+    result = _call_encode(encode_packed, lstm, given_padded, given_lengths, lengths, batch_first)
+    require_unchanged("encode_packed(lstm, padded, lengths)", kept, padded=given_padded,
+                      lengths=given_lengths)
+    for n, p in lstm.named_parameters():
+        require(torch.equal(p.detach().cpu(), before[n]),
+                f"encode_packed() changed the LSTM's {n}: it should only run it.\n"
+                "  Fix:  packed_out, (h_n, c_n) = lstm(packed)")
+    _compare_encode(result, lstm, x_bf, padded, lengths, seq, batch_first, padding)
 
 
 PACK_FIX = "  Fix:  pack_padded_sequence(padded, lengths.cpu(), ..., enforce_sorted=False)"
@@ -681,39 +717,49 @@ def _compare_encode(result, lstm, x_bf, padded, lengths, seq, batch_first, fill)
 # --- exercise 5: masked_pool ----------------------------------------------------------------------------
 
 
-POOL_CONFIGS = ((LENGTHS_B, 9, 4, "garbage"), (LENGTHS_A, 7, 5, "zeros"))  # junk first: own messages
+POOL_CONFIGS = (dict(lengths=LENGTHS_B, seq=9, hidden=4, padding="garbage"),  # junk first: own messages
+                dict(lengths=LENGTHS_A, seq=7, hidden=5, padding="zeros"))
 
 
 def check_masked_pool(masked_pool, *, configs=POOL_CONFIGS, seed: int = 73) -> None:
-    """masked_pool(out, mask, batch_first) -> (mean, max), each (batch, hidden), over real steps only."""
+    """masked_pool(out, mask, batch_first) -> (mean, max), each (batch, hidden), over real steps only.
+
+    configs: one dict(lengths=..., seq=..., hidden=..., padding=...) per batch of LSTM outputs
+    (padding: "zeros", as unpacking leaves, or "garbage"); batch k is drawn with seed + k.
+    """
     __tracebackhide__ = True
-    for k, (lengths, seq, hidden, fill) in enumerate(configs):
-        out_bf = _padded(lengths, seq, hidden, seed=seed + k, fill=fill)
-        short = min(range(len(lengths)), key=lambda b: lengths[b] if lengths[b] > 1 else 99)
-        out_bf[short, :lengths[short]] = -out_bf[short, :lengths[short]].abs() - 0.1  # all negative
-        mask_bf = _want_mask(lengths, seq)
-        for batch_first in (False, True):
-            out = _to_layout(out_bf, batch_first)
-            mask = mask_bf if batch_first else mask_bf.T.contiguous()
-            given_out, given_mask = out.clone(), mask.clone()
-            kept = keep(out=given_out, mask=given_mask)
-            try:
-                with calling("masked_pool"):
-                    result = masked_pool(given_out, given_mask, batch_first)
-            except RuntimeError as err:
-                if "must match the size of tensor" not in str(err):
-                    raise
-                raise CheckFailed(
-                    f"masked_pool() combined out {_fmt(out.shape)} with the mask {_fmt(mask.shape)} "
-                    f"as they are:\n{quote_error(err)}\n"
-                    "  out has a hidden axis that the mask lacks; give the mask one of size 1, so it\n"
-                    "  broadcasts over the hidden numbers.\n"
-                    "  Fix:  m = mask[..., None]    then    out * m    or    out.masked_fill(~m, ...)"
-                ) from None
-            require_unchanged(f"masked_pool(out, mask, batch_first={batch_first})", kept,
-                              out=given_out, mask=given_mask)
-            _compare_pool(result, out_bf, mask_bf, lengths, short, batch_first, fill)
+    for k, config in enumerate(configs):
+        _check_pool_once(masked_pool, **config, seed=seed + k)
     passed("masked_pool: mean and max over real steps only; both layouts, zeros and junk padding")
+
+
+def _check_pool_once(masked_pool, *, lengths, seq: int, hidden: int, padding: str, seed: int):
+    __tracebackhide__ = True
+    out_bf = _padded(lengths, seq, hidden, seed=seed, fill=padding)
+    short = min(range(len(lengths)), key=lambda b: lengths[b] if lengths[b] > 1 else 99)
+    out_bf[short, :lengths[short]] = -out_bf[short, :lengths[short]].abs() - 0.1  # all negative
+    mask_bf = _want_mask(lengths, seq)
+    for batch_first in (False, True):
+        out = _to_layout(out_bf, batch_first)
+        mask = mask_bf if batch_first else mask_bf.T.contiguous()
+        given_out, given_mask = out.clone(), mask.clone()
+        kept = keep(out=given_out, mask=given_mask)
+        try:
+            with calling("masked_pool"):
+                result = masked_pool(given_out, given_mask, batch_first)
+        except RuntimeError as err:
+            if "must match the size of tensor" not in str(err):
+                raise
+            raise CheckFailed(
+                f"masked_pool() combined out {_fmt(out.shape)} with the mask {_fmt(mask.shape)} "
+                f"as they are:\n{quote_error(err)}\n"
+                "  out has a hidden axis that the mask lacks; give the mask one of size 1, so it\n"
+                "  broadcasts over the hidden numbers.\n"
+                "  Fix:  m = mask[..., None]    then    out * m    or    out.masked_fill(~m, ...)"
+            ) from None
+        require_unchanged(f"masked_pool(out, mask, batch_first={batch_first})", kept,
+                          out=given_out, mask=given_mask)
+        _compare_pool(result, out_bf, mask_bf, lengths, short, batch_first, padding)
 
 
 def _compare_pool(result, out_bf, mask_bf, lengths, short, batch_first, fill):

@@ -360,9 +360,17 @@ from course_utils.checks import nb07
 
 nb07.check_pack_by_hand(pack_by_hand)
 ### BEGIN HIDDEN TESTS
-nb07.check_pack_by_hand(pack_by_hand, configs=(((2, 2, 2), 2), ((5,), 6)), feature=2, seed=5)
-nb07.check_pack_by_hand(pack_by_hand, configs=(((1, 6, 3, 3, 6, 2, 1), 8),), feature=4, seed=6)
-nb07.check_pack_by_hand(pack_by_hand, configs=(((4, 9, 1, 7, 2), 9), ((1, 1), 3)), feature=1, seed=7)
+nb07.check_pack_by_hand(pack_by_hand, feature=2, seed=5, configs=(
+    dict(lengths=(2, 2, 2), seq=2),
+    dict(lengths=(5,), seq=6),
+))
+nb07.check_pack_by_hand(pack_by_hand, feature=4, seed=6, configs=(
+    dict(lengths=(1, 6, 3, 3, 6, 2, 1), seq=8),
+))
+nb07.check_pack_by_hand(pack_by_hand, feature=1, seed=7, configs=(
+    dict(lengths=(4, 9, 1, 7, 2), seq=9),
+    dict(lengths=(1, 1), seq=3),
+))
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -514,9 +522,16 @@ from course_utils.checks import nb07
 
 nb07.check_last_valid(last_valid)
 ### BEGIN HIDDEN TESTS
-nb07.check_last_valid(last_valid, configs=(((1, 1, 2), 2, 3),), feature=2, seed=3)
-nb07.check_last_valid(last_valid, configs=(((6, 2, 9, 4, 1, 9), 11, 2),), feature=4, seed=4)
-nb07.check_last_valid(last_valid, configs=(((5,), 5, 6), ((2, 8), 8, 1)), feature=1, seed=5)
+nb07.check_last_valid(last_valid, feature=2, seed=3, configs=(
+    dict(lengths=(1, 1, 2), seq=2, hidden=3),
+))
+nb07.check_last_valid(last_valid, feature=4, seed=4, configs=(
+    dict(lengths=(6, 2, 9, 4, 1, 9), seq=11, hidden=2),
+))
+nb07.check_last_valid(last_valid, feature=1, seed=5, configs=(
+    dict(lengths=(5,), seq=5, hidden=6),
+    dict(lengths=(2, 8), seq=8, hidden=1),
+))
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -605,10 +620,16 @@ from course_utils.checks import nb07
 
 nb07.check_encode_packed(encode_packed)
 ### BEGIN HIDDEN TESTS
-nb07.check_encode_packed(encode_packed, configs=(((2, 5, 1), 6, 3, True, False, 2, "garbage"),
-                                                 ((4,), 4, 1, False, True, 3, "zeros")), feature=2, seed=9)
-nb07.check_encode_packed(encode_packed, configs=(((3, 3, 8, 1, 6), 10, 2, False, True, 5, "garbage"),),
-                         feature=4, seed=11)
+nb07.check_encode_packed(encode_packed, feature=2, seed=9, configs=(
+    dict(lengths=(2, 5, 1), seq=6, num_layers=3, bidirectional=True, batch_first=False, hidden=2,
+         padding="garbage"),
+    dict(lengths=(4,), seq=4, num_layers=1, bidirectional=False, batch_first=True, hidden=3,
+         padding="zeros"),
+))
+nb07.check_encode_packed(encode_packed, feature=4, seed=11, configs=(
+    dict(lengths=(3, 3, 8, 1, 6), seq=10, num_layers=2, bidirectional=False, batch_first=True, hidden=5,
+         padding="garbage"),
+))
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -676,8 +697,13 @@ from course_utils.checks import nb07
 
 nb07.check_masked_pool(masked_pool)
 ### BEGIN HIDDEN TESTS
-nb07.check_masked_pool(masked_pool, configs=(((2, 1, 2), 3, 2, "garbage"), ((5,), 6, 3, "zeros")), seed=8)
-nb07.check_masked_pool(masked_pool, configs=(((6, 2, 9, 4, 1, 9), 11, 3, "garbage"),), seed=9)
+nb07.check_masked_pool(masked_pool, seed=8, configs=(
+    dict(lengths=(2, 1, 2), seq=3, hidden=2, padding="garbage"),
+    dict(lengths=(5,), seq=6, hidden=3, padding="zeros"),
+))
+nb07.check_masked_pool(masked_pool, seed=9, configs=(
+    dict(lengths=(6, 2, 9, 4, 1, 9), seq=11, hidden=3, padding="garbage"),
+))
 ### END HIDDEN TESTS
 
 # %% [markdown]

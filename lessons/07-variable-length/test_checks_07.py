@@ -11,48 +11,17 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from course_utils.checks import nb07
 from course_utils.checks.common import NotDoneYet
+from course_utils.grading.lessons import solution
 
-# --- right answers (written here, not imported from the notebook) ------------------------------------
+# --- right answers: the instructor's own, the solution notebook's answer cells ------------------------
 
-
-def length_mask(lengths, seq, batch_first=False):
-    steps = torch.arange(seq, device=lengths.device)
-    mask = steps[None, :] < lengths[:, None]
-    return mask if batch_first else mask.T
-
-
-def pack_by_hand(padded, lengths, batch_first=False):
-    x = padded.transpose(0, 1) if batch_first else padded
-    order = torch.sort(lengths.cpu(), descending=True).indices
-    batch_sizes = torch.tensor([int((lengths > t).sum()) for t in range(int(lengths.max()))])
-    rows = [x[t, order[:n].to(x.device)] for t, n in enumerate(batch_sizes.tolist())]
-    return torch.cat(rows), batch_sizes
-
-
-def last_valid(out, lengths, batch_first=False, bidirectional=False):
-    x = out if batch_first else out.transpose(0, 1)
-    rows = torch.arange(x.size(0), device=x.device)
-    last = x[rows, lengths.to(x.device) - 1]
-    if not bidirectional:
-        return last
-    hidden = x.size(-1) // 2
-    return torch.cat([last[:, :hidden], x[:, 0, hidden:]], dim=-1)
-
-
-def encode_packed(lstm, padded, lengths):
-    seq = padded.size(1 if lstm.batch_first else 0)
-    packed = pack_padded_sequence(padded, lengths.cpu(), batch_first=lstm.batch_first, enforce_sorted=False)
-    packed_out, (h_n, c_n) = lstm(packed)
-    out, _ = pad_packed_sequence(packed_out, batch_first=lstm.batch_first, total_length=seq)
-    return out, (h_n, c_n)
-
-
-def masked_pool(out, mask, batch_first=False):
-    dim = 1 if batch_first else 0
-    m = mask[..., None]
-    mean = (out * m).sum(dim) / m.sum(dim)
-    max_ = out.masked_fill(~m, float("-inf")).amax(dim)
-    return mean, max_
+with torch.random.fork_rng(devices=[]):     # the setup cell seeds torch (cu.set_seed): not for the tests
+    _s = solution("07")
+length_mask = _s["length_mask"]
+pack_by_hand = _s["pack_by_hand"]
+last_valid = _s["last_valid"]
+encode_packed = _s["encode_packed"]
+masked_pool = _s["masked_pool"]
 
 
 def _fails(check, fn, *words, **kwargs):
@@ -160,8 +129,8 @@ def test_length_mask_fix_lines_work():
 
 def test_pack_by_hand_right(capsys):
     nb07.check_pack_by_hand(pack_by_hand)
-    nb07.check_pack_by_hand(pack_by_hand, configs=(((2, 2, 2), 2), ((5,), 6), ((1, 6, 3, 3, 6), 6)),
-                            feature=2, seed=5)
+    nb07.check_pack_by_hand(pack_by_hand, feature=2, seed=5, configs=(
+        dict(lengths=(2, 2, 2), seq=2), dict(lengths=(5,), seq=6), dict(lengths=(1, 6, 3, 3, 6), seq=6)))
     assert capsys.readouterr().out.count("PASSED pack_by_hand") == 2
 
 
@@ -259,8 +228,9 @@ def test_pack_by_hand_not_done():
 
 def test_last_valid_right(capsys):
     nb07.check_last_valid(last_valid)
-    nb07.check_last_valid(last_valid, configs=(((1, 1, 2), 2, 3),), feature=2, seed=3)
-    nb07.check_last_valid(last_valid, configs=(((6, 2, 9, 4, 1, 9), 11, 2), ((5,), 5, 6)), feature=4, seed=4)
+    nb07.check_last_valid(last_valid, feature=2, seed=3, configs=(dict(lengths=(1, 1, 2), seq=2, hidden=3),))
+    nb07.check_last_valid(last_valid, feature=4, seed=4, configs=(
+        dict(lengths=(6, 2, 9, 4, 1, 9), seq=11, hidden=2), dict(lengths=(5,), seq=5, hidden=6)))
     assert capsys.readouterr().out.count("PASSED last_valid") == 3
 
 
@@ -339,9 +309,11 @@ def test_last_valid_not_done():
 
 def test_encode_packed_right(capsys):
     nb07.check_encode_packed(encode_packed)
-    nb07.check_encode_packed(encode_packed, configs=(((2, 5, 1), 6, 3, True, False, 2, "garbage"),
-                                                     ((4,), 4, 1, False, True, 3, "zeros")),
-                             feature=2, seed=9)
+    nb07.check_encode_packed(encode_packed, feature=2, seed=9, configs=(
+        dict(lengths=(2, 5, 1), seq=6, num_layers=3, bidirectional=True, batch_first=False, hidden=2,
+             padding="garbage"),
+        dict(lengths=(4,), seq=4, num_layers=1, bidirectional=False, batch_first=True, hidden=3,
+             padding="zeros")))
     assert capsys.readouterr().out.count("PASSED encode_packed") == 2
 
 
@@ -460,8 +432,9 @@ def test_encode_packed_not_done():
 
 def test_masked_pool_right(capsys):
     nb07.check_masked_pool(masked_pool)
-    nb07.check_masked_pool(masked_pool, configs=(((2, 1, 2), 3, 2, "garbage"), ((5,), 6, 3, "zeros")),
-                           seed=8)
+    nb07.check_masked_pool(masked_pool, seed=8, configs=(
+        dict(lengths=(2, 1, 2), seq=3, hidden=2, padding="garbage"),
+        dict(lengths=(5,), seq=6, hidden=3, padding="zeros")))
     assert capsys.readouterr().out.count("PASSED masked_pool") == 2
 
 
@@ -510,7 +483,7 @@ def test_masked_pool_wrong(kind, words):
 
 def test_masked_pool_zero_padding_is_caught_too():
     """With zeros after each sequence (what unpacking gives), unmasked pooling is caught as well."""
-    zeros_only = ((nb07.LENGTHS_A, 7, 5, "zeros"),)
+    zeros_only = (dict(lengths=nb07.LENGTHS_A, seq=7, hidden=5, padding="zeros"),)
     _fails(nb07.check_masked_pool, _pool_variant("plain_mean"), "the mean divides every sum by seq=7",
            "sequence 0 has 3 real steps", configs=zeros_only)
     _fails(nb07.check_masked_pool, _pool_variant("plain_max"), "the max of sequence 0 is 0",
@@ -648,9 +621,9 @@ def test_encode_packed_visible_check_tries_every_combination():
     """One and two directions, one to three layers, both layouts: an answer right only for one
     layer, one direction or one layout fails the visible call."""
     configs = nb07.ENCODE_CONFIGS
-    assert {c[3] for c in configs} == {False, True} and {c[4] for c in configs} == {False, True}
-    assert {(c[3], c[4]) for c in configs} == {(False, False), (False, True), (True, False), (True, True)}
-    assert max(c[2] for c in configs) >= 3 and min(c[2] for c in configs) == 1
+    assert {(c["bidirectional"], c["batch_first"]) for c in configs} == {
+        (False, False), (False, True), (True, False), (True, True)}
+    assert max(c["num_layers"] for c in configs) >= 3 and min(c["num_layers"] for c in configs) == 1
 
     def one_layer_only(lstm, padded, lengths):
         out, (h_n, c_n) = encode_packed(lstm, padded, lengths)
