@@ -45,6 +45,7 @@ from torch import nn
 
 import course_utils as cu
 
+cu.display.install()  # a failed check shows its message, not course_utils' own frames
 cu.set_seed(0)
 device = cu.pick_device()
 

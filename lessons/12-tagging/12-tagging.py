@@ -56,6 +56,7 @@ from torch.utils.data import DataLoader
 import course_utils as cu
 import course_utils.data.tags
 
+cu.display.install()  # a failed check shows its message, not course_utils' own frames
 cu.set_seed(0)
 device = cu.pick_device()
 cu.heldout.hold_out("the test sentences")   # closed until the training cell seals the trained tagger

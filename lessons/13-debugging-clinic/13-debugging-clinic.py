@@ -51,6 +51,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 import course_utils as cu
 from course_utils.explain import explain_exception
 
+cu.display.install()  # a failed check shows its message, not course_utils' own frames
 cu.set_seed(0)
 device = cu.pick_device()
 
