@@ -12,18 +12,7 @@ from course_utils.checks.common import CheckFailed, NotDoneYet
 from course_utils.grading.lessons import mistakes, solution
 from course_utils.shapes import ShapeError
 
-
-def _gate_left_open(lesson):
-    """solution(lesson), leaving course_utils.heldout as it was: the setup cell closes the test split."""
-    saved = {k: (list(v) if isinstance(v, list) else v) for k, v in heldout._state.items()}
-    try:
-        return solution(lesson)
-    finally:
-        heldout._state.clear()
-        heldout._state.update(saved)
-
-
-_solution = _gate_left_open("11")
+_solution = solution("11")
 split_by_time, fit_scaler, apply_scaler = _solution["split_by_time"], _solution["fit_scaler"], _solution["apply_scaler"]
 forecast_windows, persistence = _solution["forecast_windows"], _solution["persistence"]
 rmse_in_degrees, Forecaster = _solution["rmse_in_degrees"], _solution["Forecaster"]
