@@ -76,20 +76,29 @@ def solution(lesson: str) -> dict:
     """A namespace holding what the setup cell and every answer cell of the solution define.
 
     A fresh namespace on each call, so a test that changes it changes nothing for another test.
-    Answer cells only define functions and classes; anything they print is swallowed. The setup
-    cells of 08-12 close the test split (course_utils.heldout): it is left as it was found.
+    Answer cells only define functions and classes; anything they print is swallowed. What the
+    setup cell changes in this process is put back: the random generators it seeds (cu.set_seed)
+    and the test split that 08-12 close (course_utils.heldout).
     """
+    import random
+
+    import numpy as np
+    import torch
+
     from .. import heldout
 
     source = cells(lesson)
     namespace: dict = {"__name__": f"lesson_{assignment(lesson)[:2]}_solution"}
     gate = {k: (list(v) if isinstance(v, list) else v) for k, v in heldout._state.items()}
+    python_state, numpy_state = random.getstate(), np.random.get_state()
     try:
-        with contextlib.redirect_stdout(io.StringIO()):
+        with torch.random.fork_rng(devices=[]), contextlib.redirect_stdout(io.StringIO()):
             exec(compile(source["setup"], "setup", "exec"), namespace)
             for grade_id in answer_cells(lesson):
                 exec(compile(source[grade_id], grade_id, "exec"), namespace)
     finally:
         heldout._state.clear()
         heldout._state.update(gate)
+        random.setstate(python_state)
+        np.random.set_state(numpy_state)
     return namespace
