@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 
 import torch
 
 from ..errors import CheckFailed, NotDoneYet
-from ..messages import fmt as _fmt
-from ..messages import not_written_yet, quote_error
+from ..messages import fmt, not_written_yet, quote_error
 
 __all__ = [  # CheckFailed, NotDoneYet, not_written_yet and quote_error are imported from here too
-    "ATOL", "ATOL_EXACT", "CheckFailed", "NotDoneYet", "calling", "close", "keep", "max_difference", "not_written_yet",
+    "ATOL", "ATOL_EXACT", "CheckFailed", "also_other_sizes", "NotDoneYet", "calling", "close", "keep", "max_difference", "not_written_yet",
     "on_gpu", "passed", "quote_error", "require", "require_close", "require_tensor", "require_unchanged",
-    "seeded", "seeded_lstm", "seeded_randn",
+    "generator", "seeded", "seeded_lstm", "seeded_randn", "untouched",
 ]
 
 
@@ -28,6 +28,20 @@ def calling(fn_name: str):
         yield
     except NotImplementedError:
         raise NotDoneYet(not_written_yet(fn_name)) from None
+
+
+def also_other_sizes(other: dict):
+    """A visible call (no keywords) also tries `other`: sizes that are not the notebook's globals."""
+
+    def wrap(check):
+        @functools.wraps(check)
+        def visible(fn, **kwargs):
+            __tracebackhide__ = True
+            check(fn, **kwargs)
+            if not kwargs:
+                check(fn, **other)
+        return visible
+    return wrap
 
 
 def passed(what: str) -> None:
@@ -54,15 +68,26 @@ def require_tensor(value, name: str) -> torch.Tensor:
 # --- fixtures: seeded modules and inputs that leave the learner's random state alone ---------------
 
 
+def untouched():
+    """A block after which torch's global random state is as it was before, whatever it drew: for a
+    learner's code that draws (an nn.Embedding they build, their dropout) while a check runs it."""
+    return torch.random.fork_rng(devices=[])
+
+
 @contextlib.contextmanager
 def seeded(seed: int):
     """Inside the block torch's global generator starts from `seed`; after it, the learner's state is
     back as it was. For fixtures drawn from the global generator (nn.Linear, nn.LSTM, torch.randn
     without a generator) and for dropout that must draw the same masks for two modules in a row.
     """
-    with torch.random.fork_rng(devices=[]):
+    with untouched():
         torch.manual_seed(seed)
         yield
+
+
+def generator(seed: int) -> torch.Generator:
+    """A private generator fixed by `seed`, for torch.randint, torch.randperm, torch.rand, ..."""
+    return torch.Generator().manual_seed(seed)
 
 
 def seeded_lstm(input_size: int, hidden_size: int, *, seed: int = 0, **kwargs) -> torch.nn.LSTM:
@@ -81,7 +106,7 @@ def seeded_lstm(input_size: int, hidden_size: int, *, seed: int = 0, **kwargs) -
 
 def seeded_randn(*shape: int, seed: int = 1, dtype=torch.float32) -> torch.Tensor:
     """torch.randn(*shape) from a private generator: the same numbers for every learner and run."""
-    return torch.randn(*shape, generator=torch.Generator().manual_seed(seed), dtype=dtype)
+    return torch.randn(*shape, generator=generator(seed), dtype=dtype)
 
 
 # --- comparisons ------------------------------------------------------------------------------------
@@ -90,10 +115,10 @@ ATOL = 1e-5        # the learner computes it their own way: float sums in anothe
 ATOL_EXACT = 1e-6  # the check copied the weights itself (nb05): the numbers agree to float rounding
 
 
-def close(got, want: torch.Tensor, atol: float = ATOL) -> bool:
+def close(got, want: torch.Tensor, atol: float = ATOL, rtol: float = 1e-5) -> bool:
     """True when `got` is a tensor of want's shape whose values match want's (on want's device)."""
     return (isinstance(got, torch.Tensor) and tuple(got.shape) == tuple(want.shape)
-            and torch.allclose(got.detach().to(want.device, want.dtype), want.detach(), atol=atol))
+            and torch.allclose(got.detach().to(want.device, want.dtype), want.detach(), rtol=rtol, atol=atol))
 
 
 def max_difference(got: torch.Tensor, want: torch.Tensor) -> str:
@@ -202,7 +227,7 @@ def _in_place_message(call: str, name: str, now: torch.Tensor, before: torch.Ten
     head = f"{call} changed {name} in place:\n"
     why = (f"  The caller still needs {name} as it was (a training loop reads it again).\n"
            "  Methods ending in _ (transpose_, masked_fill_, sub_), -= and x[...] = write into it.\n")
-    was = f"  {name} was {_fmt(before.shape)}, now {_fmt(now.shape)}"
+    was = f"  {name} was {fmt(before.shape)}, now {fmt(now.shape)}"
     if tuple(now.shape) != tuple(before.shape):
         if before.dim() >= 2 and now.dim() == before.dim() and torch.equal(now, before.transpose(0, 1)):
             return (head + was + ": transpose_ (or t_) swapped its axes.\n" + why

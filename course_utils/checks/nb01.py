@@ -16,6 +16,7 @@ from ..shapes import check_shape
 from .common import (
     CheckFailed,
     calling,
+    generator,
     keep,
     passed,
     require,
@@ -23,6 +24,7 @@ from .common import (
     require_unchanged,
     seeded_lstm,
     seeded_randn,
+    untouched,
 )
 
 PAD, UNK = "<pad>", "<unk>"
@@ -210,7 +212,7 @@ def check_pad_batch(pad_batch, *, lengths=None, pad_id: int | None = None) -> No
 
 def _check_pad_batch_once(pad_batch, lengths, pad_id: int) -> None:
     __tracebackhide__ = True
-    g = torch.Generator().manual_seed(sum(lengths) + pad_id)
+    g = generator(sum(lengths) + pad_id)
     # ids never equal pad_id, so any pad_id in the output is padding
     id_lists = [[int(v) for v in torch.randint(pad_id + 2, pad_id + 50, (n,), generator=g)] for n in lengths]
     batch, seq = len(lengths), max(lengths)
@@ -289,7 +291,7 @@ def check_make_embedding(make_embedding, *, vocab_size: int | None = None, emb_d
 
 def _check_make_embedding_once(make_embedding, vocab_size: int, emb_dim: int, pad_id: int) -> None:
     __tracebackhide__ = True
-    with torch.random.fork_rng(devices=[]), calling("make_embedding"):
+    with untouched(), calling("make_embedding"):
         emb = make_embedding(vocab_size, emb_dim, pad_id)
     require(
         isinstance(emb, nn.Embedding),

@@ -12,25 +12,24 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..shapes import _fmt, _named, check_shape
-from .common import CheckFailed, calling, keep, passed, require, require_tensor, require_unchanged
+from ..messages import fmt, named
+from ..shapes import check_shape
+from .common import (
+    CheckFailed,
+    also_other_sizes,
+    calling,
+    close,
+    generator,
+    keep,
+    passed,
+    require,
+    require_tensor,
+    require_unchanged,
+    seeded,
+)
+from .kernel import coded, coded_series, first_mismatch, hours_of, windows  # noqa: F401  (nb02.coded, as before)
 
 NAMES = ("batch", "seq", "feature")
-
-
-def _also_other_sizes(other: dict):
-    """A visible call (no keywords) also tries `other`: sizes that are not the notebook's globals."""
-    import functools
-
-    def wrap(check):
-        @functools.wraps(check)
-        def visible(fn, **kwargs):
-            __tracebackhide__ = True
-            check(fn, **kwargs)
-            if not kwargs:
-                check(fn, **other)
-        return visible
-    return wrap
 
 
 def _fmt_axes(axes) -> str:
@@ -38,14 +37,6 @@ def _fmt_axes(axes) -> str:
 
 
 # --- exercise 1: to_layout ---------------------------------------------------------------------
-
-
-def coded(batch: int, seq: int, feature: int) -> torch.Tensor:
-    """(batch, seq, feature) floats whose value 100*b + 10*t + f names sequence b, step t, feature f."""
-    b = torch.arange(batch).view(-1, 1, 1)
-    t = torch.arange(seq).view(1, -1, 1)
-    f = torch.arange(feature).view(1, 1, -1)
-    return (100 * b + 10 * t + f).float()
 
 
 def _decode(value: float) -> str:
@@ -70,7 +61,7 @@ LAYOUT_PAIRS = (
 )
 
 
-@_also_other_sizes(dict(batch=3, seq=5, feature=2))
+@also_other_sizes(dict(batch=3, seq=5, feature=2))
 def check_to_layout(to_layout, *, src: str | None = None, dst: str | None = None,
                     batch: int = 4, seq: int = 7, feature: int = 3) -> None:
     """to_layout(x, src, dst): x with axes named by src -> the same numbers with axes in dst order.
@@ -145,7 +136,7 @@ def _check_one_layout(to_layout, src: str, dst: str, batch: int, seq: int, featu
                 cause = f"The axes came out in the order {_fmt_axes(got_axes)}, but dst is {_fmt_axes(dst_axes)}."
             raise CheckFailed(
                 f"{call} returned the axes in the wrong order:\n"
-                f"  expected {_named(dst_axes, want_shape)}, got {_fmt(got_shape)} = {_named(got_axes, got_shape)}.\n"
+                f"  expected {named(dst_axes, want_shape)}, got {fmt(got_shape)} = {named(got_axes, got_shape)}.\n"
                 f"  {cause}\n"
                 f"  Fix:  {fix}"
             )
@@ -163,7 +154,7 @@ def _check_one_layout(to_layout, src: str, dst: str, batch: int, seq: int, featu
         else:
             cause = "The result should hold the same numbers as x, each with its own sequence, step and feature."
         raise CheckFailed(
-            f"{call} has the right shape, {_fmt(want_shape)}, but the values are scrambled:\n"
+            f"{call} has the right shape, {fmt(want_shape)}, but the values are scrambled:\n"
             f"  result{list(idx)} should be {_decode(want[idx])}, but it holds {_decode(got[idx])}.\n"
             f"  {cause}\n"
             f"  Fix:  {fix}"
@@ -174,11 +165,7 @@ def _check_one_layout(to_layout, src: str, dst: str, batch: int, seq: int, featu
 # --- exercise 2: keras_lstm --------------------------------------------------------------------
 
 
-def _close(a, b) -> bool:
-    return isinstance(a, torch.Tensor) and a.shape == b.shape and torch.allclose(a.detach().float(), b, atol=1e-5)
-
-
-@_also_other_sizes(dict(batch=3, seq=5, feature=2, hidden=6))
+@also_other_sizes(dict(batch=3, seq=5, feature=2, hidden=6))
 def check_keras_lstm(keras_lstm, *, batch: int = 4, seq: int = 7, feature: int = 3, hidden: int = 5,
                      num_layers: int = 2) -> None:
     """keras_lstm(lstm, x (batch, seq, feature), return_sequences) -> what Keras' LSTM returns.
@@ -186,11 +173,10 @@ def check_keras_lstm(keras_lstm, *, batch: int = 4, seq: int = 7, feature: int =
     Two layers by default, so that h_n[0] (the first layer) cannot pass for h_n[-1].
     """
     __tracebackhide__ = True
-    g = torch.Generator().manual_seed(100 * batch + 10 * seq + feature)
+    g = generator(100 * batch + 10 * seq + feature)
     for batch_first in (True, False):
         for return_sequences in (True, False):
-            with torch.random.fork_rng(devices=[]):
-                torch.manual_seed(2 + num_layers)
+            with seeded(2 + num_layers):
                 lstm = nn.LSTM(feature, hidden, num_layers=num_layers, batch_first=batch_first)
                 ref = nn.LSTM(feature, hidden, num_layers=num_layers, batch_first=True)
             x = torch.randn(batch, seq, feature, generator=g)
@@ -216,16 +202,16 @@ def check_keras_lstm(keras_lstm, *, batch: int = 4, seq: int = 7, feature: int =
             )
             require_tensor(got, "the result")
             want = out if return_sequences else out[:, -1]
-            if _close(got, want):
+            if close(got, want):
                 continue
             for candidate, message in _keras_mistakes(lstm, x, out, h_n, batch_first, return_sequences):
-                if _close(got, candidate):
-                    raise CheckFailed(f"{call} returned {_fmt(got.shape)}.\n{message}")
+                if close(got, candidate):
+                    raise CheckFailed(f"{call} returned {fmt(got.shape)}.\n{message}")
             if return_sequences:
                 check_shape(got, "batch seq hidden", batch=batch, seq=seq, hidden=hidden, name="result")
             else:
                 check_shape(got, "batch hidden", batch=batch, hidden=hidden, name="result")
-            steps = [t for t in range(seq) if _close(got, out[:, t])] if not return_sequences else []
+            steps = [t for t in range(seq) if close(got, out[:, t])] if not return_sequences else []
             if steps:
                 raise CheckFailed(
                     f"{call} returned out[:, {steps[0]}], step {steps[0]} of every sequence; the last step is "
@@ -233,7 +219,7 @@ def check_keras_lstm(keras_lstm, *, batch: int = 4, seq: int = 7, feature: int =
                     "  Fix:  out[:, -1]    on out in (batch, seq, hidden)"
                 )
             raise CheckFailed(
-                f"{call} has the right shape, {_fmt(got.shape)}, but other values than the LSTM\n"
+                f"{call} has the right shape, {fmt(got.shape)}, but other values than the LSTM\n"
                 f"  run on x in the layout it reads (off by up to {(got.detach().float() - want).abs().max():.3g})."
             )
     passed(f"keras_lstm: (batch={batch}, seq={seq}, feature={feature}) -> out or its last step, "
@@ -328,13 +314,8 @@ def _keras_mistakes(lstm, x, out, h_n, batch_first, return_sequences):
 # --- exercise 3: make_windows ------------------------------------------------------------------
 
 
-def coded_series(hours: int, feature: int) -> torch.Tensor:
-    """(hours, feature) floats whose value 10*t + f names hour t, feature f."""
-    return (10 * torch.arange(hours).view(-1, 1) + torch.arange(feature).view(1, -1)).float()
-
-
 def _hour_list(row) -> str:
-    hours = [int(v) // 10 for v in row]
+    hours = hours_of(row)
     if len(hours) > 1 and hours == list(range(hours[0], hours[0] + len(hours))):
         return f"hours {hours[0]}..{hours[-1]}"
     return "hours " + str(hours[:10])[1:-1] + (" ..." if len(hours) > 10 else "")
@@ -366,11 +347,11 @@ def _count_message(call, got_n, n, hours, seq, horizon, name="inputs", univariat
 
 def _check_window_values(call, inputs, series, n, seq):
     __tracebackhide__ = True
-    want = torch.stack([series[i : i + seq] for i in range(n)])
-    if torch.equal(inputs, want):
+    want = windows(series, n, seq)
+    bad = first_mismatch(inputs, want)
+    if bad is None:
         return
-    bad = next(i for i in range(n) if not torch.equal(inputs[i], want[i]))
-    got_hours = [int(v) // 10 for v in inputs[bad, :, 0]]
+    got_hours = hours_of(inputs[bad, :, 0])
     if got_hours == list(range(bad, bad + seq)):
         cause = ("Its hours are right but the features are not: each step should hold all features of "
                  "that hour, in column order.")
@@ -431,7 +412,7 @@ def _window_length(call, shape, n, seq, feature, univariate=False):
             why = (f"each window has {seq - 1} hours, one too few: the end of a slice is not included,\n"
                    f"  so series[i : i + seq] already holds the {seq} hours i, ..., i + seq - 1.")
         raise CheckFailed(
-            f"{call}: inputs should be {_named(NAMES, (n, seq, feature))}, but its shape is {_fmt(shape)}:\n"
+            f"{call}: inputs should be {named(NAMES, (n, seq, feature))}, but its shape is {fmt(shape)}:\n"
             f"  {why}\n"
             "  Fix:  window i is series[i : i + seq]"
         )
@@ -482,7 +463,7 @@ def _check_windows_once(make_windows, hours: int, seq: int, feature: int, horizo
     shape = tuple(inputs.shape)
     if inputs.dim() == 3 and shape[1:] == (feature, seq) and seq != feature:
         raise CheckFailed(
-            f"{call}: inputs should be {_named(NAMES, (n, seq, feature))}, but its shape is {_fmt(shape)}:\n"
+            f"{call}: inputs should be {named(NAMES, (n, seq, feature))}, but its shape is {fmt(shape)}:\n"
             "  seq and feature are swapped. Tensor.unfold(0, seq, 1) puts the window axis last, (batch, feature, seq).\n"
             "  Fix:  inputs = inputs.transpose(1, 2)"
         )
@@ -491,7 +472,7 @@ def _check_windows_once(make_windows, hours: int, seq: int, feature: int, horizo
     _window_length(call, shape, n, seq, feature)
     if shape == (seq, n, feature) and seq != n:
         raise CheckFailed(
-            f"{call}: inputs should be {_named(NAMES, (n, seq, feature))}, but its shape is {_fmt(shape)}:\n"
+            f"{call}: inputs should be {named(NAMES, (n, seq, feature))}, but its shape is {fmt(shape)}:\n"
             "  seq and batch are swapped: the windows should be stacked along a new first axis.\n"
             "  Fix:  torch.stack([series[i : i + seq] for i in range(n)])    (dim=0, the default)"
         )
@@ -500,7 +481,7 @@ def _check_windows_once(make_windows, hours: int, seq: int, feature: int, horizo
     tshape = tuple(targets.shape)
     if targets.dim() == 3 and tshape[0] == n and tshape[2] == feature and tshape[1] > 1:
         raise CheckFailed(
-            f"{call}: targets should be {_named(('batch', 'feature'), (n, feature))}, but its shape is {_fmt(tshape)}.\n"
+            f"{call}: targets should be {named(('batch', 'feature'), (n, feature))}, but its shape is {fmt(tshape)}.\n"
             "  That is a whole window per target; the target of a window is one hour.\n"
             "  Fix:  targets[i] = series[i + seq + horizon - 1]"
         )
@@ -509,7 +490,7 @@ def _check_windows_once(make_windows, hours: int, seq: int, feature: int, horizo
                           + "\n  (inputs and targets need one row per window each)")
     if feature > 1 and tshape[:1] == (n,) and (targets.dim() == 1 or (targets.dim() == 2 and tshape[1] < feature)):
         raise CheckFailed(
-            f"{call}: targets should be {_named(('batch', 'feature'), (n, feature))}, but its shape is {_fmt(tshape)}.\n"
+            f"{call}: targets should be {named(('batch', 'feature'), (n, feature))}, but its shape is {fmt(tshape)}.\n"
             f"  The target of a window is the whole hour it predicts: all {feature} features of that hour,\n"
             "  one row of the series, not some of its columns.\n"
             "  Fix:  targets[i] = series[i + seq + horizon - 1]    (the whole row)"
@@ -542,10 +523,10 @@ def check_univariate_windows(univariate_windows, *, hours: int = 30, seq: int = 
     require_tensor(inputs, "inputs")
     require_tensor(targets, "targets")
     shape = tuple(inputs.shape)
-    want = _named(NAMES, (n, seq, 1))
+    want = named(NAMES, (n, seq, 1))
     if shape != (n, seq, 1) and shape == (n, seq):
         raise CheckFailed(
-            f"{call}: inputs should be {want}, but its shape is {_fmt(shape)}.\n"
+            f"{call}: inputs should be {want}, but its shape is {fmt(shape)}.\n"
             f"  That is (batch={n}, seq={seq}): the feature axis is missing. One number per step still needs one:\n"
             "  nn.LSTM(input_size=1) given a 2-D tensor reads it as ONE sequence (seq, feature) and fails with\n"
             f"  'input.size(-1) must be equal to input_size. Expected 1, got {seq}'.\n"
@@ -553,21 +534,21 @@ def check_univariate_windows(univariate_windows, *, hours: int = 30, seq: int = 
         )
     if shape != (n, seq, 1) and shape == (n, 1, seq):
         raise CheckFailed(
-            f"{call}: inputs should be {want}, but its shape is {_fmt(shape)}.\n"
+            f"{call}: inputs should be {want}, but its shape is {fmt(shape)}.\n"
             "  The axis of size 1 sits between batch and seq (unsqueeze(1)), so the LSTM would see\n"
             f"  1 step of {seq} features per sequence. The feature axis comes last.\n"
             "  Fix:  inputs = inputs.unsqueeze(-1)    (not unsqueeze(1), on the (batch, seq) windows)"
         )
     if shape != (n, seq, 1) and shape == (1, n, seq):
         raise CheckFailed(
-            f"{call}: inputs should be {want}, but its shape is {_fmt(shape)}.\n"
+            f"{call}: inputs should be {want}, but its shape is {fmt(shape)}.\n"
             f"  unsqueeze(0) adds an axis in front: the LSTM would see 1 sequence of {n} steps\n"
             f"  with {seq} features each. The axis of size 1 is the feature axis: it comes last.\n"
             "  Fix:  inputs = inputs.unsqueeze(-1)    (not unsqueeze(0), on the (batch, seq) windows)"
         )
     if shape == (seq, n, 1) and seq != n:
         raise CheckFailed(
-            f"{call}: inputs should be {want}, but its shape is {_fmt(shape)}:\n"
+            f"{call}: inputs should be {want}, but its shape is {fmt(shape)}:\n"
             "  seq and batch are swapped: the windows should be stacked along a new first axis.\n"
             "  Fix:  torch.stack([series[i : i + seq] for i in range(n)]).unsqueeze(-1)"
         )

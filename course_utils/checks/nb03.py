@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import itertools
 import math
 import re
@@ -23,13 +24,26 @@ import torch
 from torch import nn
 
 from ..shapes import check_shape
-from .common import CheckFailed, NotDoneYet, calling, passed, require, require_tensor
+from .common import (
+    ATOL_EXACT,
+    CheckFailed,
+    NotDoneYet,
+    also_other_sizes,
+    calling,
+    close,
+    passed,
+    require,
+    require_tensor,
+    seeded,
+    seeded_lstm,
+    seeded_randn,
+)
 
 GATES = ("i", "f", "g", "o")
 ROLE = {"i": "input gate i", "f": "forget gate f", "g": "cell candidate g", "o": "output gate o"}
 ACTIVATION = {"i": "sigmoid", "f": "sigmoid", "g": "tanh", "o": "sigmoid"}
 _ACTS = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "no activation": lambda t: t}
-ATOL = RTOL = 1e-6
+ATOL = RTOL = ATOL_EXACT  # float64 fixtures and PyTorch's own cell: agreement to rounding
 BIG = 50.0  # sigmoid(50) and tanh(50) are exactly 1.0 in float64
 
 GATES_FIX = "gates = x_t @ W_ih.T + b_ih + h_prev @ W_hh.T + b_hh;  i, f, g, o = gates.chunk(4, dim=1)"
@@ -71,14 +85,12 @@ def _calling(fn_name: str):
 
 
 def _random(seed, *shape):
-    g = torch.Generator().manual_seed(seed)
-    return torch.randn(*shape, generator=g, dtype=torch.float64)
+    return seeded_randn(*shape, seed=seed, dtype=torch.float64)
 
 
 def make_cell(feature: int = 3, hidden: int = 5, seed: int = 0) -> nn.LSTMCell:
     """An nn.LSTMCell in float64 with weights drawn from `seed` (PyTorch's own init, scaled to +-1)."""
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
+    with seeded(seed):
         cell = nn.LSTMCell(feature, hidden).double()
     with torch.no_grad():
         for p in cell.parameters():  # wider than the default +-1/sqrt(hidden): gates far apart
@@ -143,9 +155,7 @@ def torch_gates(cell: nn.LSTMCell, x, h):
 # --- comparing --------------------------------------------------------------------------------
 
 
-def _close(a, b) -> bool:
-    return (isinstance(a, torch.Tensor) and a.shape == b.shape
-            and torch.allclose(a.detach().to(b.dtype), b.detach(), rtol=RTOL, atol=ATOL))
+_close = functools.partial(close, atol=ATOL, rtol=RTOL)
 
 
 def _diff(a, b) -> str:
@@ -291,22 +301,7 @@ def _gate_problem(got, ref, pres, hidden, who="your") -> str | None:
             f"  Fix:  {GATES_FIX}")
 
 
-def _also_other_sizes(other: dict):
-    """A visible call (no keywords) also tries `other`: sizes that are not the notebook's globals."""
-    import functools
-
-    def wrap(check):
-        @functools.wraps(check)
-        def visible(fn, **kwargs):
-            __tracebackhide__ = True
-            check(fn, **kwargs)
-            if not kwargs:
-                check(fn, **other)
-        return visible
-    return wrap
-
-
-@_also_other_sizes(dict(batch=3, feature=6, hidden=2, seed=1))
+@also_other_sizes(dict(batch=3, feature=6, hidden=2, seed=1))
 def check_lstm_gates(lstm_gates, *, batch: int = 4, feature: int = 3, hidden: int = 5, seed: int = 0) -> None:
     """lstm_gates(x_t, h_prev, W_ih, W_hh, b_ih, b_hh) -> (i, f, g, o), each (batch, hidden)."""
     __tracebackhide__ = True
@@ -483,7 +478,7 @@ def _compare_grads(fn_name, names, got_out, want_out, got_leaves, want_leaves, s
             )
 
 
-@_also_other_sizes(dict(batch=3, feature=6, hidden=2, seed=1))
+@also_other_sizes(dict(batch=3, feature=6, hidden=2, seed=1))
 def check_lstm_cell(lstm_cell, *, batch: int = 4, feature: int = 3, hidden: int = 5, seed: int = 0) -> None:
     """lstm_cell(x_t, (h_prev, c_prev), W_ih, W_hh, b_ih, b_hh) -> (h_t, c_t) equal to nn.LSTMCell.
 
@@ -570,8 +565,7 @@ def check_lstm_cell(lstm_cell, *, batch: int = 4, feature: int = 3, hidden: int 
 def make_lstm(feature: int = 3, hidden: int = 5, seed: int = 0) -> nn.LSTM:
     """A one-layer nn.LSTM in float64 with the weights of make_cell(feature, hidden, seed)."""
     cell = make_cell(feature, hidden, seed)
-    with torch.random.fork_rng(devices=[]):  # leave the learner's random state alone
-        lstm = nn.LSTM(feature, hidden).double()
+    lstm = seeded_lstm(feature, hidden).double()  # its weights are replaced by the cell's below
     with torch.no_grad():
         for name, p in (("weight_ih", cell.weight_ih), ("weight_hh", cell.weight_hh),
                         ("bias_ih", cell.bias_ih), ("bias_hh", cell.bias_hh)):
@@ -621,7 +615,7 @@ def _forward_candidates(cell, x, h0, c0):
            torch.cat([h0.unsqueeze(0), _unroll(cell, x, h0, c0)[0][:-1]]))
 
 
-@_also_other_sizes(dict(seq=4, batch=3, feature=6, hidden=2, seed=4))
+@also_other_sizes(dict(seq=4, batch=3, feature=6, hidden=2, seed=4))
 def check_lstm_forward(lstm_forward, *, seq: int = 7, batch: int = 4, feature: int = 3, hidden: int = 5,
                        initial_state: bool | None = None, seed: int = 0) -> None:
     """lstm_forward(x, W_ih, W_hh, b_ih, b_hh, h0, c0) -> out, (h_n, c_n) equal to a one-layer nn.LSTM.
@@ -792,9 +786,7 @@ def check_set_forget_bias(set_forget_bias, *, feature: int = 3, hidden: int = 5,
     the function returns the lstm it was given. Two layers by default, so layer 0 alone cannot pass.
     """
     __tracebackhide__ = True
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        lstm = nn.LSTM(feature, hidden, num_layers=num_layers)
+    lstm = seeded_lstm(feature, hidden, seed=seed, num_layers=num_layers)
     before = {name: p.detach().clone() for name, p in lstm.named_parameters()}
     objects = {name: p for name, p in lstm.named_parameters()}
     try:

@@ -12,30 +12,21 @@ import copy
 import re
 
 import torch
-from torch import nn
 
 from ..shapes import check_shape
-from .common import CheckFailed, calling, keep, passed, require, require_tensor, require_unchanged
-
-ATOL = 1e-5
-
-
-def _lstm(feature, hidden, *, num_layers=1, batch_first=False, bidirectional=False, seed=0):
-    """A fresh nn.LSTM with fixed weights; the learner's random state is left untouched."""
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        return nn.LSTM(feature, hidden, num_layers=num_layers, batch_first=batch_first,
-                       bidirectional=bidirectional)
-
-
-def _randn(*shape, seed=1, dtype=torch.float32):
-    g = torch.Generator().manual_seed(seed)
-    return torch.randn(*shape, generator=g, dtype=dtype)
-
-
-def _same(a, b) -> bool:
-    return isinstance(a, torch.Tensor) and a.shape == b.shape and torch.allclose(
-        a.detach().to(b.dtype), b.detach(), atol=ATOL)
+from .common import (
+    ATOL,
+    CheckFailed,
+    calling,
+    close,
+    keep,
+    passed,
+    require,
+    require_tensor,
+    require_unchanged,
+    seeded_lstm,
+    seeded_randn,
+)
 
 
 def _layout(batch_first: bool) -> str:
@@ -51,8 +42,8 @@ def check_last_output(last_output, *, batch: int = 4, seq: int = 7, feature: int
     """last_output(out, batch_first) -> (batch, hidden): every sequence's output at its last step."""
     __tracebackhide__ = True
     for batch_first in layouts:
-        lstm = _lstm(feature, hidden, batch_first=batch_first)
-        x = _randn(*((batch, seq) if batch_first else (seq, batch)), feature)
+        lstm = seeded_lstm(feature, hidden, batch_first=batch_first)
+        x = seeded_randn(*((batch, seq) if batch_first else (seq, batch)), feature)
         with torch.no_grad():
             out, (h_n, c_n) = lstm(x)
         given = out.clone()
@@ -63,7 +54,7 @@ def check_last_output(last_output, *, batch: int = 4, seq: int = 7, feature: int
         require_tensor(last, "last")
         wrong_axis = out[-1] if batch_first else out[:, -1]
         right = out[:, -1] if batch_first else out[-1]
-        if not _same(last, right) and _same(last, wrong_axis):
+        if not close(last, right) and close(last, wrong_axis):
             if batch_first:
                 raise CheckFailed(
                     f"with {_layout(True)}: out[-1] is the last *sequence* of the batch with all its "
@@ -77,7 +68,7 @@ def check_last_output(last_output, *, batch: int = 4, seq: int = 7, feature: int
                 "  The step axis is axis 0 when batch_first=False (the default).\n"
                 "  Fix:  out[-1]    (or look at batch_first: out[:, -1] if batch_first else out[-1])"
             )
-        if not _same(last, right) and (_same(last, out[..., -1]) or _same(last, out[..., -1].T)):
+        if not close(last, right) and (close(last, out[..., -1]) or close(last, out[..., -1].T)):
             raise CheckFailed(
                 f"last_output() returned out[..., -1]: the last number of the hidden axis at every step, "
                 f"shape {tuple(out[..., -1].shape)}, not the last step.\n"
@@ -87,13 +78,13 @@ def check_last_output(last_output, *, batch: int = 4, seq: int = 7, feature: int
             )
         check_shape(last, "batch hidden", batch=batch, hidden=hidden, name="last")
         first = out[:, 0] if batch_first else out[0]
-        if not _same(last, right) and _same(last, first):
+        if not close(last, right) and close(last, first):
             raise CheckFailed(
                 "last_output() returned the output at the FIRST step (index 0), not the last.\n"
                 f"  Fix:  {'out[:, -1]' if batch_first else 'out[-1]'}"
             )
         require(
-            _same(last, right),
+            close(last, right),
             f"with {_layout(batch_first)}, last_output() should return the output at the last step, "
             f"which equals h_n[-1] of this one-layer LSTM, but it returned other numbers.\n"
             f"  Fix:  {'out[:, -1]' if batch_first else 'out[-1]'}",
@@ -122,8 +113,8 @@ def check_final_hidden(final_hidden, *, batch: int = 4, seq: int = 7, feature: i
 
 def _check_final_hidden_once(final_hidden, *, batch, seq, feature, hidden, num_layers, batch_first):
     __tracebackhide__ = True
-    lstm = _lstm(feature, hidden, num_layers=num_layers, batch_first=batch_first, seed=2)
-    x = _randn(*((batch, seq) if batch_first else (seq, batch)), feature, seed=3)
+    lstm = seeded_lstm(feature, hidden, num_layers=num_layers, batch_first=batch_first, seed=2)
+    x = seeded_randn(*((batch, seq) if batch_first else (seq, batch)), feature, seed=3)
     with torch.no_grad():
         out, (h_n, c_n) = lstm(x)
     given = x.clone()
@@ -140,7 +131,7 @@ def _check_final_hidden_once(final_hidden, *, batch, seq, feature, hidden, num_l
     require_tensor(got, "h_last")
     got = got.detach()
     if got.dim() == 3 and got.shape == h_n.shape:
-        which = "c_n" if _same(got, c_n) else "h_n"
+        which = "c_n" if close(got, c_n) else "h_n"
         raise CheckFailed(
             f"final_hidden() returned all of {which}, shape (layers={num_layers}, batch={batch}, "
             f"hidden={hidden}): one row per layer. The task asks for the last layer only.\n"
@@ -148,7 +139,7 @@ def _check_final_hidden_once(final_hidden, *, batch, seq, feature, hidden, num_l
         )
     want = h_n[-1]
     wrong_step, wrong_code = (out[-1], "out[-1]") if batch_first else (out[:, -1], "out[:, -1]")
-    if not _same(got, want) and _same(got, wrong_step):
+    if not close(got, want) and close(got, wrong_step):
         raise CheckFailed(
             f"final_hidden() returned {wrong_code}: with {_layout(batch_first)}, that is the last "
             f"*sequence* of the batch with all its {seq} steps, shape (seq={seq}, hidden={hidden}), "
@@ -166,7 +157,7 @@ def _check_final_hidden_once(final_hidden, *, batch, seq, feature, hidden, num_l
             "  The task asks for the last layer only, (batch, hidden).\n"
             "  Fix:  return h_n[-1]"
         )
-    if not _same(got, want) and _same(got, h_n[:, -1]):
+    if not close(got, want) and close(got, h_n[:, -1]):
         raise CheckFailed(
             f"final_hidden() returned h_n[:, -1]: the last sequence of the batch, one row per layer,\n"
             f"  shape (layers={num_layers}, hidden={hidden}). batch_first does not apply to h_n: it is\n"
@@ -174,11 +165,11 @@ def _check_final_hidden_once(final_hidden, *, batch, seq, feature, hidden, num_l
             "  Fix:  out, (h_n, c_n) = lstm(x)    then    return h_n[-1]"
         )
     check_shape(got, "batch hidden", batch=batch, hidden=hidden, name="h_last")
-    if _same(got, want):
-        assert _same(want, out[:, -1] if batch_first else out[-1])
+    if close(got, want):
+        assert close(want, out[:, -1] if batch_first else out[-1])
         return
     for layer in range(num_layers):
-        if _same(got, c_n[layer]):
+        if close(got, c_n[layer]):
             raise CheckFailed(
                 f"final_hidden() returned c_n[{layer}], the CELL state, not the hidden state h.\n"
                 "  c is the LSTM's internal memory; h = o * tanh(c) is what it outputs (out holds h at "
@@ -186,7 +177,7 @@ def _check_final_hidden_once(final_hidden, *, batch, seq, feature, hidden, num_l
                 "  Fix:  out, (h_n, c_n) = lstm(x)    then    return h_n[-1]"
             )
     for layer in range(num_layers - 1):
-        if _same(got, h_n[layer]):
+        if close(got, h_n[layer]):
             raise CheckFailed(
                 f"final_hidden() returned h_n[{layer}], the final state of layer {layer}; this LSTM "
                 f"has {num_layers} layers, and the last one is h_n[{num_layers - 1}] = h_n[-1].\n"
@@ -226,7 +217,7 @@ def _check_init_state_once(init_state, *, batch: int = 4, feature: int = 3, hidd
                            num_layers: int = 1, bidirectional: bool = False, batch_first: bool = True,
                            dtype: torch.dtype = torch.float32, seq: int = 7) -> None:
     __tracebackhide__ = True
-    lstm = _lstm(feature, hidden, num_layers=num_layers, batch_first=batch_first,
+    lstm = seeded_lstm(feature, hidden, num_layers=num_layers, batch_first=batch_first,
                  bidirectional=bidirectional, seed=4).to(dtype)
     d = 2 if bidirectional else 1
     rows = num_layers * d
@@ -288,12 +279,12 @@ def _check_init_state_once(init_state, *, batch: int = 4, feature: int = 3, hidd
             "  Fix:  torch.zeros(..., device=lstm.weight_ih_l0.device)",
         )
     h0, c0 = state
-    x = _randn(*((batch, seq) if batch_first else (seq, batch)), feature, seed=5, dtype=dtype)
+    x = seeded_randn(*((batch, seq) if batch_first else (seq, batch)), feature, seed=5, dtype=dtype)
     with torch.no_grad():
         out, (h_n, c_n) = lstm(x, (h0, c0))
         want, (want_h, want_c) = lstm(x)
     require(
-        _same(out, want) and _same(h_n, want_h) and _same(c_n, want_c),
+        close(out, want) and close(h_n, want_h) and close(c_n, want_c),
         "lstm(x, (h0, c0)) with your state gives other results than lstm(x) with no state.",
     )
     _check_state_device(init_state, lstm, batch)
@@ -453,12 +444,12 @@ def check_run_in_chunks(run_in_chunks, *, batch: int = 4, seq: int = 7, feature:
     """run_in_chunks(lstm, x, chunk, state=None) -> (out, (h_n, c_n)) equal to one full run;
     the state passed from chunk to chunk is detached, so no gradient reaches earlier chunks."""
     __tracebackhide__ = True
-    lstm = _lstm(feature, hidden, num_layers=num_layers, batch_first=True, seed=6)
-    x = _randn(batch, seq, feature, seed=7)
+    lstm = seeded_lstm(feature, hidden, num_layers=num_layers, batch_first=True, seed=6)
+    x = seeded_randn(batch, seq, feature, seed=7)
     state0 = None
     if with_state:
-        state0 = (_randn(num_layers, batch, hidden, seed=8) * 0.5,
-                  _randn(num_layers, batch, hidden, seed=9))
+        state0 = (seeded_randn(num_layers, batch, hidden, seed=8) * 0.5,
+                  seeded_randn(num_layers, batch, hidden, seed=9))
     with torch.no_grad():
         want, (want_h, want_c) = lstm(x, state0)
     starts = list(range(0, seq, chunk))
@@ -489,7 +480,7 @@ def check_run_in_chunks(run_in_chunks, *, batch: int = 4, seq: int = 7, feature:
         kept = out.shape[1]
         over_batch = min(seq, -(-batch // chunk) * chunk)      # steps a loop over range(0, batch, chunk) keeps
         fix = "  Fix:  for start in range(0, x.shape[1], chunk):  x_k = x[:, start:start + chunk]"
-        if n_chunks > 1 and kept == seq - last_start and _same(out, want[:, last_start:]):
+        if n_chunks > 1 and kept == seq - last_start and close(out, want[:, last_start:]):
             raise CheckFailed(
                 f"out has {kept} steps, but x has seq={seq}: it holds the outputs of the last chunk only "
                 f"(steps {last_start}..{seq - 1}).\n"
@@ -516,7 +507,7 @@ def check_run_in_chunks(run_in_chunks, *, batch: int = 4, seq: int = 7, feature:
     check_shape(c_n, "layers batch hidden", layers=num_layers, batch=batch, hidden=hidden, name="c_n")
 
     # 1. The forward pass: the same numbers as one full run.
-    if not _same(out, want):
+    if not close(out, want):
         bad = (out.detach() - want).abs().amax(dim=(0, 2)) > ATOL
         step = int(bad.nonzero()[0])
         k = step // chunk
@@ -527,7 +518,7 @@ def check_run_in_chunks(run_in_chunks, *, batch: int = 4, seq: int = 7, feature:
                 "  Fix:  out_k, state = lstm(x_k, state)    starting with the `state` argument"
             )
         for _, carry, message in _VARIANTS:
-            if _same(out, _chunked(lstm, x, chunk, state0, carry)):
+            if close(out, _chunked(lstm, x, chunk, state0, carry)):
                 raise CheckFailed(
                     f"out equals one full run for chunk 0 but differs from step {step} on (chunk {k}): "
                     + message
@@ -546,10 +537,10 @@ def check_run_in_chunks(run_in_chunks, *, batch: int = 4, seq: int = 7, feature:
         )
 
     # 2. The final state.
-    if not _same(h_n, want_h):
-        if _same(h_n, want_c) and _same(c_n, want_h):
+    if not close(h_n, want_h):
+        if close(h_n, want_c) and close(c_n, want_h):
             msg = "h_n and c_n are swapped: nn.LSTM returns (h_n, c_n) in that order."
-        elif _same(h_n, want_c):
+        elif close(h_n, want_c):
             msg = "h_n holds the cell state c_n: the final hidden state belongs there."
         else:
             msg = "h_n is not the hidden state after the last step of the last chunk."
@@ -557,9 +548,9 @@ def check_run_in_chunks(run_in_chunks, *, batch: int = 4, seq: int = 7, feature:
             f"{msg}\n  Return the state the last chunk ended with.\n"
             "  Fix:  out_k, (h_n, c_n) = lstm(x_k, state)  ...  return torch.cat(outs, dim=1), (h_n, c_n)"
         )
-    if not _same(c_n, want_c):
+    if not close(c_n, want_c):
         msg = ("c_n holds the hidden state h_n: the final cell state belongs there."
-               if _same(c_n, want_h) else "c_n is not the cell state after the last step of the last chunk.")
+               if close(c_n, want_h) else "c_n is not the cell state after the last step of the last chunk.")
         raise CheckFailed(
             f"{msg}\n  Fix:  out_k, (h_n, c_n) = lstm(x_k, state)  ...  "
             "return torch.cat(outs, dim=1), (h_n, c_n)"

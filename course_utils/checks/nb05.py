@@ -14,7 +14,7 @@ import warnings
 import torch
 from torch import nn
 
-from ..messages import fmt as _fmt
+from ..messages import fmt
 from ..shapes import check_shape
 from .common import (
     ATOL_EXACT,
@@ -117,7 +117,7 @@ def _check_copy_layer(copy_layer, num_layers, layer, feature, hidden) -> None:
                 f"copy_layer() copied a tensor of the wrong shape: {msg}.\n"
                 f"  single reads {in_size} features (layer {layer} reads "
                 f"{'x' if layer == 0 else 'the output of layer ' + str(layer - 1)}), so its weight_ih_l0 is "
-                f"(4 x hidden, {in_size}) = {_fmt(single.weight_ih_l0.shape)}.\n"
+                f"(4 x hidden, {in_size}) = {fmt(single.weight_ih_l0.shape)}.\n"
                 f"  A weight of another shape comes from another layer: take _l{layer} from stacked.\n"
                 f"  Fix:  {fix}"
             ) from None
@@ -237,7 +237,7 @@ def _unpack(result, fn: str):
     for name, t in (("h_n", h_n), ("c_n", c_n)):
         if isinstance(t, (list, tuple)) and t and all(isinstance(r, torch.Tensor) for r in t):
             raise CheckFailed(
-                f"{name} is a Python {type(t).__name__} of {len(t)} tensors, each {_fmt(t[0].shape)}: one per "
+                f"{name} is a Python {type(t).__name__} of {len(t)} tensors, each {fmt(t[0].shape)}: one per "
                 "layer, not joined yet.\n"
                 f"  Each layer's {name[0]} is (1, batch, hidden); put them one below the other on that first axis.\n"
                 f"  Fix:  torch.cat(list_of_{name}, dim=0)     -> (layers, batch, hidden)"
@@ -251,28 +251,28 @@ def _check_state_shape(t, name, num_layers, batch, hidden):
     __tracebackhide__ = True
     if t.dim() == 4 and tuple(t.shape[:2]) == (num_layers, 1):
         raise CheckFailed(
-            f"{name} has 4 axes, {_fmt(t.shape)}: torch.stack added a new axis, but each layer's {name} "
+            f"{name} has 4 axes, {fmt(t.shape)}: torch.stack added a new axis, but each layer's {name} "
             "is already (1, batch, hidden).\n"
             f"  Put the layers' rows one below the other on the existing first axis.\n"
             f"  Fix:  torch.cat(list_of_{name}, dim=0)     -> (layers={num_layers}, batch={batch}, hidden={hidden})"
         )
     if num_layers > 1 and tuple(t.shape) == (1, batch, num_layers * hidden):
         raise CheckFailed(
-            f"{name} is {_fmt(t.shape)}: the layers were joined along the hidden axis "
+            f"{name} is {fmt(t.shape)}: the layers were joined along the hidden axis "
             f"({num_layers} x hidden={hidden} = {num_layers * hidden}), side by side in one row.\n"
             f"  nn.LSTM gives one ROW per layer: {name}[l] is layer l, shape (batch, hidden).\n"
             f"  Fix:  torch.cat(list_of_{name}, dim=0)     -> (layers={num_layers}, batch={batch}, hidden={hidden})"
         )
     if num_layers > 1 and tuple(t.shape) == (1, num_layers * batch, hidden):
         raise CheckFailed(
-            f"{name} is {_fmt(t.shape)}: the layers were joined along the batch axis "
+            f"{name} is {fmt(t.shape)}: the layers were joined along the batch axis "
             f"({num_layers} x batch={batch} = {num_layers * batch}).\n"
             f"  {name} is (layers, batch, hidden) even with batch_first=True: one row per layer.\n"
             f"  Fix:  torch.cat(list_of_{name}, dim=0)     -> (layers={num_layers}, batch={batch}, hidden={hidden})"
         )
     if num_layers > 1 and tuple(t.shape) == (num_layers * batch, hidden):
         raise CheckFailed(
-            f"{name} is {_fmt(t.shape)}: the layers' (batch={batch}, hidden={hidden}) states were joined end "
+            f"{name} is {fmt(t.shape)}: the layers' (batch={batch}, hidden={hidden}) states were joined end "
             f"to end along the batch axis ({num_layers} x batch={batch} = {num_layers * batch} rows); "
             "the layers axis is gone.\n"
             f"  torch.cat joins along an axis that exists; torch.stack makes a new one.\n"
@@ -281,7 +281,7 @@ def _check_state_shape(t, name, num_layers, batch, hidden):
         )
     if num_layers > 1 and tuple(t.shape) == (1, batch, hidden):
         raise CheckFailed(
-            f"{name} is {_fmt(t.shape)}: one layer only, but the stack has {num_layers} layers.\n"
+            f"{name} is {fmt(t.shape)}: one layer only, but the stack has {num_layers} layers.\n"
             f"  nn.LSTM(num_layers={num_layers}) returns the final state of EVERY layer, {name}[0] the "
             f"bottom one, {name}[-1] the top one.\n"
             f"  Fix:  collect each layer's {name} in a list, then torch.cat(list_of_{name}, dim=0)"
@@ -586,20 +586,20 @@ def _state_shape(got, call, num_layers, batch, hidden, fix):
     __tracebackhide__ = True
     if got.dim() == 1 and got.shape[0] == hidden and batch > 1:
         raise CheckFailed(
-            f"{call} has shape {_fmt(got.shape)}: the state of ONE sequence (hidden={hidden} numbers), "
+            f"{call} has shape {fmt(got.shape)}: the state of ONE sequence (hidden={hidden} numbers), "
             f"but it should be (batch={batch}, hidden={hidden}), one row per sequence.\n"
             "  One index on h_n picks a layer and keeps every sequence; a second index picks a sequence.\n"
             f"  Fix:  return {fix}"
         )
     if tuple(got.shape) == (num_layers, hidden) and num_layers != batch:
         raise CheckFailed(
-            f"{call} has shape {_fmt(got.shape)} = (layers={num_layers}, hidden={hidden}), but it should be "
+            f"{call} has shape {fmt(got.shape)} = (layers={num_layers}, hidden={hidden}), but it should be "
             f"(batch={batch}, hidden={hidden}).\n"
             f"  {_batch_first_message(call, fix)}"
         )
     if tuple(got.shape) == (1, batch, hidden):
         raise CheckFailed(
-            f"{call} has shape {_fmt(got.shape)}: a slice keeps the layers axis.\n"
+            f"{call} has shape {fmt(got.shape)}: a slice keeps the layers axis.\n"
             f"  One layer's state is (batch={batch}, hidden={hidden}); index with a number, not a range.\n"
             f"  Fix:  return {fix}"
         )

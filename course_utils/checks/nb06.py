@@ -19,16 +19,19 @@ import textwrap
 import torch
 from torch import nn
 
-from ..shapes import _fmt, check_shape
+from ..messages import fmt
+from ..shapes import check_shape
 from .common import (
     CheckFailed,
     calling,
     close,
+    generator,
     keep,
     passed,
     require_close,
     require_tensor,
     require_unchanged,
+    seeded,
     seeded_lstm,
     seeded_randn,
 )
@@ -181,14 +184,14 @@ def _compare_directions(result, state, want, name, num_layers, batch, hidden) ->
         if shape == (batch, hidden):
             raise _fail(
                 f"the {DIRECTIONS[d]} states from {call} are one layer's:\n"
-                f"  shape {_fmt(shape)} = (batch={batch}, hidden={hidden}). Keep every layer, "
+                f"  shape {fmt(shape)} = (batch={batch}, hidden={hidden}). Keep every layer, "
                 f"(layers={num_layers}, batch={batch}, hidden={hidden}):\n"
                 f"  {DIRECTIONS[d]}[l] is layer l.\n"
                 f"  Fix:  {FIX_DIRECTIONS}"
             )
         if shape == (num_layers, 2, batch, hidden):
             raise _fail(
-                f"the {DIRECTIONS[d]} states from {call} have shape {_fmt(shape)}:\n"
+                f"the {DIRECTIONS[d]} states from {call} have shape {fmt(shape)}:\n"
                 "  both directions, the whole view.\n"
                 "  Axis 1 of the view is the direction: index it to keep one.\n"
                 f"  Fix:  {FIX_DIRECTIONS}"
@@ -271,14 +274,14 @@ def check_sentence_vector(sentence_vector, **kwargs) -> None:
                   if bf else "(seq, batch, 2 x hidden): the steps are axis 0")
         if shape == (seq, 2 * hidden) and seq != batch:
             raise _fail(
-                f"{call} has shape {_fmt(shape)} = (seq={seq}, 2 x hidden={2 * hidden}),\n"
+                f"{call} has shape {fmt(shape)} = (seq={seq}, 2 x hidden={2 * hidden}),\n"
                 f"  not (batch={batch}, 2 x hidden={2 * hidden}): it read the wrong axis as the steps.\n"
                 f"  With batch_first={bf}, out is {layout}.\n"
                 f"  Fix:  {fix}"
             )
         if shape == (batch, hidden):
             raise _fail(
-                f"{call} has shape {_fmt(shape)} = (batch={batch}, hidden={hidden}):\n"
+                f"{call} has shape {fmt(shape)} = (batch={batch}, hidden={hidden}):\n"
                 "  one direction only. The sentence vector holds both final states side by side,\n"
                 f"  (batch={batch}, 2 x hidden={2 * hidden}).\n"
                 f"  Fix:  {fix}"
@@ -343,10 +346,8 @@ def _check_one_classifier(BiClassifier, cfg) -> None:  # noqa: N803
     __tracebackhide__ = True
     vocab, emb_dim, hidden, classes = cfg["vocab_size"], cfg["emb_dim"], cfg["hidden_size"], cfg["num_classes"]
     pad_id, num_layers, batch, seq = cfg["pad_id"], cfg["num_layers"], cfg["batch"], cfg["seq"]
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(_seed(cfg, 81))
-        with calling("BiClassifier"):
-            model = BiClassifier(vocab, emb_dim, hidden, classes, pad_id, num_layers)
+    with seeded(_seed(cfg, 81)), calling("BiClassifier"):
+        model = BiClassifier(vocab, emb_dim, hidden, classes, pad_id, num_layers)
     _require(isinstance(model, nn.Module),
              f"BiClassifier(...) should build an nn.Module, but it is a {type(model).__name__}.")
     embedding, lstm, head = (getattr(model, name, None) for name in ("embedding", "lstm", "head"))
@@ -396,7 +397,7 @@ def _check_one_classifier(BiClassifier, cfg) -> None:  # noqa: N803
              f"self.head gives {head.out_features} numbers per sentence, but there are {classes} classes.\n"
              f"  Fix:  {FIX_HEAD}")
 
-    gen = torch.Generator().manual_seed(_seed(cfg, 82))
+    gen = generator(_seed(cfg, 82))
     ids = torch.randint(0, vocab, (batch, seq), generator=gen)
     ids[ids == pad_id] = (pad_id + 1) % vocab                 # no padding: every step is a word
     fed = []
@@ -457,7 +458,7 @@ def _explain_head_input(fed, error, lstm, h_n, out_bf, batch, seq, hidden, num_l
                 + says + f"\n  Fix:  {FIX_LSTM}"
             )
         raise _fail(
-            f"{fed_to} one row per step, shape {_fmt(shape)}:\n"
+            f"{fed_to} one row per step, shape {fmt(shape)}:\n"
             "  out[-1] of a batch_first out is the last SEQUENCE, with all its steps." + says
             + f"\n  Fix:  {FIX_SENTENCE}"
         )
@@ -487,7 +488,7 @@ def _explain_head_input(fed, error, lstm, h_n, out_bf, batch, seq, hidden, num_l
          "  backward first. Keep the order of out: forward, then backward."),
         (h_n.transpose(0, 1).reshape(batch, -1),
          f"{fed_to} every row of h_n, all {num_layers} layers:\n"
-         f"  shape {_fmt(shape)}. The top layer's rows are h_n[-2] (forward) and h_n[-1] (backward)."),
+         f"  shape {fmt(shape)}. The top layer's rows are h_n[-2] (forward) and h_n[-1] (backward)."),
     ]
     if num_layers > 1:
         candidates.append((torch.cat([h_n[0], h_n[1]], dim=-1),
@@ -498,7 +499,7 @@ def _explain_head_input(fed, error, lstm, h_n, out_bf, batch, seq, hidden, num_l
         if close(fed, value):
             raise _fail(message + says + f"\n  Fix:  {FIX_SENTENCE}")
     raise _fail(
-        f"{fed_to} a tensor of shape {_fmt(shape)} that is not\n"
+        f"{fed_to} a tensor of shape {fmt(shape)} that is not\n"
         f"  the sentence vector torch.cat([h_n[-2], h_n[-1]], dim=-1), (batch={batch}, "
         f"2 x hidden={2 * hidden})." + says + f"\n  Fix:  {FIX_SENTENCE}"
     )
@@ -531,10 +532,8 @@ def _check_one_split(split_bidirectional, cfg) -> None:
     before = {k: v.clone() for k, v in bi.state_dict().items()}
     call = "split_bidirectional(bi)"
     try:
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(_seed(cfg, 92))
-            with calling("split_bidirectional"):
-                result = split_bidirectional(bi)
+        with seeded(_seed(cfg, 92)), calling("split_bidirectional"):
+            result = split_bidirectional(bi)
     except AttributeError as err:
         if "_l" not in str(err):
             raise
@@ -845,20 +844,20 @@ def _check_state_shape(t, name, fn, num_layers, batch, hidden) -> None:
     shape = tuple(t.shape)
     if t.dim() == 4 and shape[1] == 1:
         raise _fail(
-            f"{name} of {fn} has 4 axes, {_fmt(shape)}:\n"
+            f"{name} of {fn} has 4 axes, {fmt(shape)}:\n"
             f"  torch.stack added an axis, but each direction's {name[0]} is already (1, batch, hidden).\n"
             f"  Fix:  torch.cat(list_of_{name}, dim=0)     -> {want}"
         )
     if shape == (num_layers, batch, 2 * hidden):
         raise _fail(
-            f"{name} of {fn} is {_fmt(shape)}:\n"
+            f"{name} of {fn} is {fmt(shape)}:\n"
             "  the two directions were joined along the hidden axis. nn.LSTM gives one ROW per layer\n"
             f"  and direction: {name}[2 * l + d].\n"
             f"  Fix:  {FIX_ROWS}"
         )
     if num_layers > 1 and shape == (2, batch, hidden):
         raise _fail(
-            f"{name} of {fn} is {_fmt(shape)}:\n"
+            f"{name} of {fn} is {fmt(shape)}:\n"
             f"  the top layer only, but there are {num_layers} layers. nn.LSTM returns the final state "
             f"of\n  every layer and direction, {want}.\n"
             f"  Fix:  {FIX_ROWS}"

@@ -22,7 +22,8 @@ from torch import nn
 
 from .. import heldout
 from ..data.weather import TRAIN_END, VALID_END
-from ..shapes import _fmt, check_shape
+from ..messages import fmt, plural
+from ..shapes import check_shape
 from .common import (
     CheckFailed,
     calling,
@@ -32,21 +33,13 @@ from .common import (
     require_tensor,
     seeded_lstm,
     seeded_randn,
+    untouched,
 )
-from .nb02 import coded, coded_series
+from .kernel import coded, coded_series, first_mismatch, hours_of, windows
 
 HORIZON = 6  # hours ahead: the task of the notebook
 THRESHOLD = 0.85  # the trained model's RMSE must be at most this share of persistence's
 SPLIT_FIX = "return torch.split(series, [n_train, len(series) - n_train])"
-
-
-def _fork():
-    """Leave the learner's random state as it was: a check must not change their training."""
-    return torch.random.fork_rng(devices=[])
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _hours(hours: list[int]) -> str:
@@ -62,7 +55,7 @@ def _returned(result) -> str:
     if result is None:
         return "None"
     if isinstance(result, (tuple, list)):
-        return f"a {type(result).__name__} of {_plural(len(result), 'item')}"
+        return f"a {type(result).__name__} of {plural(len(result), 'item')}"
     return f"a {type(result).__name__}"
 
 
@@ -74,7 +67,7 @@ def _unchanged(call: str, name: str, given: torch.Tensor, original: torch.Tensor
     __tracebackhide__ = True
     if given.shape == original.shape and torch.equal(given.detach().cpu(), original.detach().cpu()):
         return
-    how = (f"its shape is now {_fmt(given.shape)}, not {_fmt(original.shape)}"
+    how = (f"its shape is now {fmt(given.shape)}, not {fmt(original.shape)}"
            if given.shape != original.shape else "its numbers are no longer the ones passed in")
     raise CheckFailed(
         f"{call} changed its input {name} in place:\n"
@@ -177,7 +170,7 @@ def _split_once(split_by_time, hours, feature, n_train):
         if got != sizes[name]:
             start, stop = want[name]
             raise CheckFailed(
-                f"{call}: {name} has {_plural(got, 'hour')}, not {sizes[name]}.\n"
+                f"{call}: {name} has {plural(got, 'hour')}, not {sizes[name]}.\n"
                 f"  It should be hours {start}..{stop - 1}: train = the first n_train={n_train},\n"
                 f"  valid = the remaining {n_valid}, up to the last hour.\n"
                 f"  Fix:  {SPLIT_FIX}"
@@ -240,14 +233,14 @@ def _stat_shape(call, name, value, hours, feature, n_train):
         return
     if shape in ((n_train,), (hours,)):
         raise CheckFailed(
-            f"{call}: {name} has shape {_fmt(shape)}, one number per hour.\n"
+            f"{call}: {name} has shape {fmt(shape)}, one number per hour.\n"
             "  It was taken across the features (dim=1). Each feature needs its own\n"
             f"  {name} over time, down the hours axis: shape (feature={feature},).\n"
             f"  Fix:  {STAT_FIX}"
         )
     if shape == (1, feature):
         raise CheckFailed(
-            f"{call}: {name} has shape {_fmt(shape)}: keepdim=True kept an axis.\n"
+            f"{call}: {name} has shape {fmt(shape)}: keepdim=True kept an axis.\n"
             f"  The task asks for one number per feature, (feature={feature},); later cells read\n"
             f"  {name}[TEMP], which would then be a whole row.\n"
             f"  Fix:  {STAT_FIX}"
@@ -391,7 +384,7 @@ def check_forecast_windows(forecast_windows, *, hours: int = 30, seq: int = 7, f
     counts = [_windows_once(forecast_windows, *config) for config in configs]
     _, s, f, hz, col = configs[0]
     more = "".join(f"; horizon={c[3]}, column {c[4]}: {n}" for c, n in zip(configs[1:], counts[1:], strict=True))
-    passed(f"forecast_windows: {_plural(counts[0], 'window')} (batch={counts[0]}, seq={s}, feature={f}), "
+    passed(f"forecast_windows: {plural(counts[0], 'window')} (batch={counts[0]}, seq={s}, feature={f}), "
            f"targets: column {col}, {hz} h after each window's last hour{more}")
 
 
@@ -432,7 +425,7 @@ def _windows_once(forecast_windows, hours, seq, feature, horizon, target_col) ->
     shape = tuple(inputs.shape)
     if inputs.dim() == 3 and shape[1:] == (feature, seq) and seq != feature:
         raise CheckFailed(
-            f"{call}: inputs is {_fmt(shape)}: seq and feature are swapped.\n"
+            f"{call}: inputs is {fmt(shape)}: seq and feature are swapped.\n"
             f"  It should be (batch={n}, seq={seq}, feature={feature}). Tensor.unfold(0, seq, 1) puts\n"
             "  the window's hours on the last axis.\n"
             "  Fix:  inputs = inputs.transpose(1, 2)"
@@ -446,19 +439,19 @@ def _windows_once(forecast_windows, hours, seq, feature, horizon, target_col) ->
         else:
             why = (f"Each window has {seq - 1} hours, one too few: the end of a slice is not\n"
                    f"  included, so series[i:i + seq] already holds {seq} hours.")
-        raise CheckFailed(f"{call}: inputs is {_fmt(shape)}.\n  {why}\n  Fix:  {WINDOW_FIX}")
+        raise CheckFailed(f"{call}: inputs is {fmt(shape)}.\n  {why}\n  Fix:  {WINDOW_FIX}")
     check_shape(inputs, "batch seq feature", batch=n, seq=seq, feature=feature, name="inputs")
     _window_values(call, inputs.detach().cpu(), series, n, seq, horizon)
     tshape = tuple(targets.shape)
     if targets.dim() == 2 and tshape == (n, feature) and feature > 1:
         raise CheckFailed(
-            f"{call}: targets is {_fmt(tshape)}: every feature of each hour.\n"
+            f"{call}: targets is {fmt(tshape)}: every feature of each hour.\n"
             f"  It should be (batch={n},): the model forecasts one column, target_col.\n"
             f"  Fix:  {TARGET_FIX}"
         )
     if targets.dim() == 2 and tshape == (n, 1):
         raise CheckFailed(
-            f"{call}: targets is {_fmt(tshape)}: one axis too many.\n"
+            f"{call}: targets is {fmt(tshape)}: one axis too many.\n"
             f"  It should be (batch={n},). The Forecaster returns (batch,); nn.MSELoss() of (batch,)\n"
             "  against (batch, 1) broadcasts to (batch, batch) and only warns.\n"
             f"  Fix:  {TARGET_FIX}"
@@ -472,16 +465,15 @@ def _windows_once(forecast_windows, hours, seq, feature, horizon, target_col) ->
 
 def _window_values(call, inputs, series, n, seq, horizon):
     __tracebackhide__ = True
-    want = torch.stack([series[i:i + seq] for i in range(n)])
-    if torch.equal(inputs, want):
+    bad = first_mismatch(inputs, windows(series, n, seq))
+    if bad is None:
         return
-    bad = next(i for i in range(n) if not torch.equal(inputs[i], want[i]))
-    got = [int(v) // 10 for v in inputs[bad, :, 0]]
+    got = hours_of(inputs[bad, :, 0])
     target = bad + seq + horizon - 1
     consecutive = got == list(range(got[0], got[0] + seq))
     if consecutive and got[-1] == target:
         cause = (f"Its last hour, {target}, is the target hour of window {bad}: the window was moved\n"
-                 f"  {_plural(horizon, 'hour')} forward, the answer is in the input, and a model learns\n"
+                 f"  {plural(horizon, 'hour')} forward, the answer is in the input, and a model learns\n"
                  "  to copy it.")
     elif consecutive and got[0] < target <= got[-1]:
         cause = f"It holds hour {target}, the target hour of window {bad}: the answer is in the input."
@@ -517,7 +509,7 @@ def _target_values(call, targets, n, seq, horizon, target_col):
             f"  Fix:  {TARGET_FIX}"
         )
     covers = (f"Window {bad} is hours {bad}..{now}; 'now' is its last hour, {now}, and the target\n"
-              f"  comes {_plural(horizon, 'hour')} later: hour {want_hour}.")
+              f"  comes {plural(horizon, 'hour')} later: hour {want_hour}.")
     if got_hour == want_hour + 1:
         cause = ("That is one hour too late: the horizon was counted from the hour after the\n"
                  "  window (i + seq) instead of from its last hour (i + seq - 1).")
@@ -570,20 +562,20 @@ def _persistence_once(persistence, batch, seq, feature, col):
     shape = tuple(got.shape)
     if shape == (batch, feature) and feature != seq:
         raise CheckFailed(
-            f"{call} returned {_fmt(shape)}: all features of the last hour.\n"
+            f"{call} returned {fmt(shape)}: all features of the last hour.\n"
             f"  The forecast is one number per window, the target column: (batch={batch},).\n"
             f"  Fix:  {PERSISTENCE_FIX}"
         )
     if shape == (batch, 1):
         raise CheckFailed(
-            f"{call} returned {_fmt(shape)}: one axis too many.\n"
+            f"{call} returned {fmt(shape)}: one axis too many.\n"
             "  A slice col:col + 1 keeps the axis; (batch, 1) against targets (batch,)\n"
             "  broadcasts to (batch, batch) in a loss.\n"
             f"  Fix:  {PERSISTENCE_FIX}"
         )
     if shape == (seq,) and seq != batch:
         raise CheckFailed(
-            f"{call} returned {_fmt(shape)}: the {seq} hours of ONE window.\n"
+            f"{call} returned {fmt(shape)}: the {seq} hours of ONE window.\n"
             "  Windows are batch-first, (batch, seq, feature): inputs[-1] is the last window,\n"
             "  not the last hour.\n"
             f"  Fix:  {PERSISTENCE_FIX}"
@@ -657,7 +649,7 @@ def _rmse_once(rmse_in_degrees, batch, mean, std, seed, as_tensors, device):
     if isinstance(got, torch.Tensor):
         require(
             got.numel() == 1,
-            f"{call} returned a tensor {_fmt(got.shape)}.\n"
+            f"{call} returned a tensor {fmt(got.shape)}.\n"
             "  It should be one number: the RMSE over all the forecasts together.\n"
             f"  Fix:  {RMSE_FIX}",
         )
@@ -733,7 +725,7 @@ def check_forecaster(Forecaster, *, feature: int = 5, hidden: int = 4, num_layer
     if first == dict(feature=5, hidden=4, num_layers=2, target_col=2, batch=3, seq=6, dropout=0.3, seed=11):
         configs += [dict(feature=3, hidden=6, num_layers=3, target_col=1, batch=4, seq=2, dropout=0.0, seed=12),
                     dict(feature=2, hidden=3, num_layers=1, target_col=0, batch=2, seq=5, dropout=0.0, seed=13)]
-    with _fork():
+    with untouched():
         for config in configs:
             _forecaster_once(Forecaster, **config)
     more = f", and {len(configs) - 1} more sizes" if len(configs) > 1 else ""
@@ -862,21 +854,21 @@ def _compare_forecast(model, x, want, build, built, *, batch, seq, alternatives,
     shape = tuple(got.shape)
     if shape == (batch, 1):
         raise CheckFailed(
-            f"{build}: forward returned {_fmt(shape)}, not (batch={batch},).\n"
+            f"{build}: forward returned {fmt(shape)}, not (batch={batch},).\n"
             "  nn.Linear(hidden, 1) keeps an axis of size 1; against targets (batch,),\n"
             "  nn.MSELoss() broadcasts to (batch, batch) and only warns.\n"
             f"  Fix:  {FORECASTER_FIX}"
         )
     if shape in ((seq,), (seq, 1)) and seq != batch:
         raise CheckFailed(
-            f"{build}: forward returned {_fmt(shape)}, one number per HOUR.\n"
+            f"{build}: forward returned {fmt(shape)}, one number per HOUR.\n"
             "  out[-1] on batch-first output is the last window (seq, hidden); the last hour\n"
             "  of every window is out[:, -1], or h_n[-1].\n"
             f"  Fix:  {FORECASTER_FIX}"
         )
     if shape == (batch, batch) and batch > 1:
         raise CheckFailed(
-            f"{build}: forward returned {_fmt(shape)}, not (batch={batch},).\n"
+            f"{build}: forward returned {fmt(shape)}, not (batch={batch},).\n"
             "  (batch,) plus the head's (batch, 1) broadcast to a square: drop the size-1 axis\n"
             "  of the head's output before adding the temperature now.\n"
             f"  Fix:  {FORECASTER_FIX}"

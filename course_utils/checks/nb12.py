@@ -16,36 +16,30 @@ import torch
 from torch import nn
 
 from .. import heldout
-from ..shapes import _fmt, check_shape
+from ..messages import fmt
+from ..shapes import check_shape
 from .common import (
+    ATOL,
     CheckFailed,
     calling,
     close,
+    generator,
     passed,
     quote_error,
     require,
     require_tensor,
     seeded_randn,
+    untouched,
 )
 
 PAD_LABEL = -100
 LENGTHS_A = (3, 7, 1, 5)  # batch 4: unsorted, a length of 1, one at full length
 LENGTHS_B = (4, 1, 6, 6, 2)  # batch 5: a tie; with seq 8, the longest is shorter than seq
 THRESHOLD = 0.975  # above the two-rule tagger (0.9715 test, 0.9732 valid); the BiLSTM gets 0.978-0.979 (5 seeds)
-ATOL = 1e-5
-
-
-def _fork():
-    """Leave the learner's random state as it was: a check must not change their training."""
-    return torch.random.fork_rng(devices=[])
-
-
-def _gen(seed: int) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
 
 
 def _ints(n: int, low: int, high: int, seed: int) -> list[int]:
-    return torch.randint(low, high, (n,), generator=_gen(seed)).tolist()
+    return torch.randint(low, high, (n,), generator=generator(seed)).tolist()
 
 
 # --- exercise 1: tag_batch ----------------------------------------------------------------------------
@@ -110,7 +104,7 @@ def _compare_batch(result, examples, lengths, pad_label):
     for name, t in (("words", words), ("spellings", spellings), ("tags", tags)):
         if tuple(t.shape) == (seq, batch) and seq != batch:
             raise CheckFailed(
-                f"{name} is {_fmt(t.shape)}, (seq, batch): pad_sequence puts the steps first unless\n"
+                f"{name} is {fmt(t.shape)}, (seq, batch): pad_sequence puts the steps first unless\n"
                 "  told batch_first=True. The tagger and the loss read (batch, seq).\n"
                 f"  Fix:  pad_sequence(..., batch_first=True, padding_value=...)")
         check_shape(t, "batch seq", batch=batch, seq=seq, name=name)
@@ -186,7 +180,7 @@ def _build_tagger(Tagger, n_words, n_spellings, n_tags, word_dim, spelling_dim, 
     __tracebackhide__ = True
     call = (f"Tagger({n_words}, {n_spellings}, {n_tags}, word_dim={word_dim}, "
             f"spelling_dim={spelling_dim}, hidden={hidden}, dropout=0.1)")
-    with calling("Tagger.__init__"), _fork():
+    with calling("Tagger.__init__"), untouched():
         model = Tagger(n_words, n_spellings, n_tags, word_dim=word_dim, spelling_dim=spelling_dim,
                        hidden=hidden, dropout=0.1)
     require(isinstance(model, nn.Module), f"{call} is not an nn.Module.\n  Fix:  class Tagger(nn.Module)")
@@ -249,7 +243,7 @@ def _tagger_once(Tagger, lengths, seq, n_words, n_spellings, n_tags, word_dim, s
     lens = torch.tensor(lengths)
     given = (words.clone(), spellings.clone(), lens.clone())
     try:
-        with calling("Tagger.forward"), torch.no_grad(), _fork():
+        with calling("Tagger.forward"), torch.no_grad(), untouched():
             got = model(*given)
     except RuntimeError as err:
         if "must be sorted in decreasing order" in str(err):
@@ -270,7 +264,7 @@ def _tagger_once(Tagger, lengths, seq, n_words, n_spellings, n_tags, word_dim, s
         if g.shape != w.shape or not torch.equal(g, w):
             raise CheckFailed(
                 f"Tagger.forward changed its input {name} in place: the caller's tensor was\n"
-                f"  {_fmt(w.shape)} with other values before the call. The batch belongs to the\n"
+                f"  {fmt(w.shape)} with other values before the call. The batch belongs to the\n"
                 "  caller (the loss and the accuracy read it next); an in-place op (fill_, masked_fill_,\n"
                 "  x[...] = ..., transpose_) writes into it.\n"
                 f"  Fix:  use the out-of-place form, e.g. {name}.masked_fill(...), or work on {name}.clone()")
@@ -280,7 +274,7 @@ def _tagger_once(Tagger, lengths, seq, n_words, n_spellings, n_tags, word_dim, s
     longest = max(lengths)
     if tuple(got.shape) == (batch, n_tags):
         raise CheckFailed(
-            f"Tagger.forward returned {_fmt(got.shape)}: one score vector per sentence (batch, classes).\n"
+            f"Tagger.forward returned {fmt(got.shape)}: one score vector per sentence (batch, classes).\n"
             "  A tagger needs one per step: the head reads out (every step), not h_n (the end).\n"
             "  Fix:  out, _ = pad_packed_sequence(packed_out, ...);  return self.head(out)")
     if tuple(got.shape) == (batch, longest, n_tags) and longest < seq:
@@ -291,7 +285,7 @@ def _tagger_once(Tagger, lengths, seq, n_words, n_spellings, n_tags, word_dim, s
             f"  Fix:  {UNPACK_FIX}")
     if tuple(got.shape) == (seq, batch, n_tags) and seq != batch:
         raise CheckFailed(
-            f"Tagger.forward returned {_fmt(got.shape)}, (seq, batch, classes): pad_packed_sequence\n"
+            f"Tagger.forward returned {fmt(got.shape)}, (seq, batch, classes): pad_packed_sequence\n"
             "  returns the steps first unless told batch_first=True.\n"
             f"  Fix:  {UNPACK_FIX}")
     check_shape(got, "batch seq classes", batch=batch, seq=seq, classes=n_tags, name="Tagger.forward(...)")
@@ -363,7 +357,7 @@ LOSS_FIX = "nn.CrossEntropyLoss(ignore_index=pad_label)(logits.transpose(1, 2), 
 def _logits_and_tags(lengths, seq, n_tags, pad_label, seed):
     batch = len(lengths)
     logits = seeded_randn(batch, seq, n_tags, seed=seed) * 2
-    tags = torch.randint(0, n_tags, (batch, seq), generator=_gen(seed + 1))
+    tags = torch.randint(0, n_tags, (batch, seq), generator=generator(seed + 1))
     for b, n in enumerate(lengths):
         tags[b, n:] = pad_label
     return logits, tags
@@ -394,7 +388,7 @@ def _loss_once(masked_loss, logits, tags, lengths, pad_label):
         if "Expected target size" in msg or "Expected input batch_size" in msg:
             raise CheckFailed(
                 f"masked_loss() gave nn.CrossEntropyLoss the logits as (batch, seq, classes) =\n"
-                f"  {_fmt(logits.shape)}; it reads the classes on axis 1, so it took seq={seq} for the\n"
+                f"  {fmt(logits.shape)}; it reads the classes on axis 1, so it took seq={seq} for the\n"
                 f"  classes. PyTorch says:\n{quote_error(err)}\n"
                 f"  Fix:  {LOSS_FIX}") from None
         if "out of bounds" in msg or "Assertion" in msg:
@@ -410,7 +404,7 @@ def _loss_once(masked_loss, logits, tags, lengths, pad_label):
                           "  loss.backward() on it. Keep it a tensor (no .item(), no float(...)).\n"
                           "  Fix:  return loss            (not loss.item())")
     require_tensor(got, "masked_loss(...)")
-    require(got.dim() == 0, f"masked_loss() returned {_fmt(got.shape)}; it should be one number, the mean\n"
+    require(got.dim() == 0, f"masked_loss() returned {fmt(got.shape)}; it should be one number, the mean\n"
             "  over the real tokens (reduction='mean').\n"
             f"  Fix:  {LOSS_FIX}")
     require(got.requires_grad, "masked_loss() returned a tensor with no gradient: training calls\n"
@@ -457,7 +451,7 @@ def _require_unchanged(function, pairs):
     for name, given, before in pairs:
         given = given.detach()
         if given.shape != before.shape or not torch.equal(given, before):
-            what = (f"shape {_fmt(before.shape)} -> {_fmt(given.shape)}" if given.shape != before.shape
+            what = (f"shape {fmt(before.shape)} -> {fmt(given.shape)}" if given.shape != before.shape
                     else f"{int((given != before).sum())} of its values")
             raise CheckFailed(
                 f"{function}() changed the caller's {name} in place ({what}).\n"
@@ -478,7 +472,7 @@ def check_token_accuracy(token_accuracy, *, configs=LOSS_CONFIGS, seed: int = 15
     for k, (lengths, seq, n_tags, pad_label) in enumerate(configs):
         logits, tags = _logits_and_tags(lengths, seq, n_tags, pad_label, seed + k)
         pred = logits.argmax(dim=-1)
-        right = torch.rand(tags.shape, generator=_gen(seed + 50 + k)) < 0.6   # about 60% right
+        right = torch.rand(tags.shape, generator=generator(seed + 50 + k)) < 0.6   # about 60% right
         tags = torch.where(right & (tags != pad_label), pred, tags)
         _accuracy_once(token_accuracy, logits, tags, lengths, pad_label)
     passed("token_accuracy: the share of real tokens tagged right, padding left out; pad labels\n"
@@ -498,11 +492,11 @@ def _accuracy_once(token_accuracy, logits, tags, lengths, pad_label):
                 "token_accuracy() compared predictions and tags of different shapes. PyTorch says:\n"
                 f"{quote_error(err)}\n"
                 "  The argmax must run over the classes, the last axis of (batch, seq, classes)\n"
-                f"  = {_fmt(logits.shape)}.\n  Fix:  {ACC_FIX}") from None
+                f"  = {fmt(logits.shape)}.\n  Fix:  {ACC_FIX}") from None
         raise
     _require_unchanged("token_accuracy", (("logits", given[0], logits), ("tags", given[1], tags)))
     if isinstance(got, torch.Tensor):
-        require(got.numel() == 1, f"token_accuracy() returned a tensor of shape {_fmt(got.shape)}; it should be one\n"
+        require(got.numel() == 1, f"token_accuracy() returned a tensor of shape {fmt(got.shape)}; it should be one\n"
                 f"  number, the share of real tokens tagged right.\n  Fix:  {ACC_FIX}")
         raise CheckFailed(
             f"token_accuracy() returned a tensor, {got.detach().cpu().reshape(-1)[0].item():.4f} ({got.dtype}); the task\n"
@@ -678,7 +672,7 @@ def evaluate_tagger(model, words_vocab, spellings_vocab, split: str = "test", ba
     was_training = model.training
     model.eval()
     try:
-        with torch.no_grad(), _fork():
+        with torch.no_grad(), untouched():
             for start in range(0, len(order), batch_size):
                 rows = order[start:start + batch_size]
                 lengths = torch.tensor([len(encoded[i][0]) for i in rows])

@@ -30,9 +30,11 @@ from .common import (
     CheckFailed,
     calling,
     close,
+    generator,
     passed,
     require,
     require_tensor,
+    seeded,
     seeded_lstm,
     seeded_randn,
 )
@@ -199,8 +201,7 @@ def check_sentence_vector(sentence_vector, *, configs=((1, 4, 5, 3), (2, 6, 3, 4
 def _chunk_fixture(seed, seq=12, batch=3, feature=2, hidden=4):
     """An LSTM, a head and a series, fixed by `seed`; the learner's global random state is untouched."""
     lstm = seeded_lstm(feature, hidden, seed=seed)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed + 1)
+    with seeded(seed + 1):
         head = nn.Linear(hidden, 1)
     x = seeded_randn(seq, batch, feature, seed=seed + 2)
     y = seeded_randn(seq, batch, 1, seed=seed + 3)
@@ -361,7 +362,7 @@ def check_masked_loss(masked_loss, *, configs=((4, 7, 5, LENGTHS[0]), (5, 6, 3, 
     __tracebackhide__ = True
     for batch, seq, classes, lens in configs:
         logits = seeded_randn(batch, seq, classes, seed=170 + batch)
-        targets = torch.randint(0, classes, (batch, seq), generator=torch.Generator().manual_seed(171))
+        targets = torch.randint(0, classes, (batch, seq), generator=generator(171))
         lens_t = torch.tensor(lens)
         mask = torch.arange(seq)[None, :] < lens_t[:, None]
         targets = targets.masked_fill(~mask, 0)  # padded with 0, a real class
@@ -409,7 +410,7 @@ def check_step_loss(step_loss, *, configs=((4, 7, 5), (3, 5, 6))) -> None:
     __tracebackhide__ = True
     for batch, seq, classes in configs:
         logits = seeded_randn(batch, seq, classes, seed=180 + batch)
-        targets = torch.randint(0, classes, (batch, seq), generator=torch.Generator().manual_seed(181))
+        targets = torch.randint(0, classes, (batch, seq), generator=generator(181))
         given = (logits.clone(), targets.clone())
         with calling("step_loss"):
             got = step_loss(*given)
@@ -444,8 +445,7 @@ class Decoder(nn.Module):
 
     def __init__(self, vocab: int = 9, emb: int = 4, hidden: int = 6, seed: int = 190):
         super().__init__()
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
+        with seeded(seed):
             self.embedding = nn.Embedding(vocab, emb)
             self.cell = nn.LSTMCell(emb, hidden)
             self.out = nn.Linear(hidden, vocab)
@@ -484,7 +484,7 @@ def check_generate(generate, *, configs=((5, 6, 1), (2, 4, 3))) -> None:
 def _check_generate_once(generate, decoder, hidden, batch, steps, bos) -> None:
     __tracebackhide__ = True
     state = (seeded_randn(batch, hidden, seed=191), seeded_randn(batch, hidden, seed=192))
-    gen = torch.Generator().manual_seed(193)
+    gen = generator(193)
     targets_a = torch.randint(2, 9, (batch, steps), generator=gen)
     targets_b = torch.randint(2, 9, (batch, steps), generator=gen)
     with torch.no_grad():
