@@ -74,114 +74,22 @@ def _on_meta(fn_name: str, call):
 # --- exercise 1: decoder_inputs ------------------------------------------------------------------
 
 
-def check_decoder_inputs(decoder_inputs, *, configs=((4, 6, 5), (3, 4, 7), (2, 1, 9)), pad_id: int = PAD,
+INPUTS_CONFIGS = (dict(batch=4, seq=6, sos_id=5), dict(batch=3, seq=4, sos_id=7),
+                  dict(batch=2, seq=1, sos_id=9))
+_INPUTS_FIX = "torch.cat([torch.full_like(targets[:, :1], sos_id), targets[:, :-1]], dim=1)"
+
+
+def check_decoder_inputs(decoder_inputs, *, configs=INPUTS_CONFIGS, pad_id: int = PAD,
                          seed: int = 0) -> None:
     """decoder_inputs(targets, sos_id) -> (batch, seq): [<sos>, y_0, ..., y_{seq-2}] in every row.
 
-    configs: (batch, seq, sos_id) triples; targets are padded rows of different lengths, each
-    ending in <eos> (id 3 unless that is sos_id) and the pad id.
+    configs: one dict(batch=..., seq=..., sos_id=...) per case, drawn with seed + k; targets are
+    padded rows of different lengths, each ending in <eos> (id 3 unless that is sos_id) and pad_id.
     """
     __tracebackhide__ = True
-    fix = "torch.cat([torch.full_like(targets[:, :1], sos_id), targets[:, :-1]], dim=1)"
-    for k, (batch, seq, sos_id) in enumerate(configs):
-        eos_id = 3 if sos_id != 3 else 4
-        lengths = [seq - (i % seq) for i in range(batch)]  # full length first, then shorter
-        targets = _padded_targets(lengths, seq, 12, eos_id, pad_id, seed=seed + k, avoid=(sos_id,))
-        given = targets.clone()
-        with calling("decoder_inputs"):
-            got = decoder_inputs(given, sos_id)
-        require_tensor(got, "inputs")
-        require(
-            torch.equal(given, targets),
-            "decoder_inputs() changed `targets` in place: the loss needs them as they were.\n"
-            "  Build a new tensor instead of writing into targets.\n"
-            f"  Fix:  {fix}",
-        )
-        want = torch.cat([torch.full((batch, 1), sos_id), targets[:, :-1]], dim=1)
-        shape = (batch, seq)
-        label = f"targets (batch={batch}, seq={seq}), sos_id={sos_id}"
-        if tuple(got.shape) != shape:
-            if tuple(got.shape) == (batch, seq + 1):
-                raise CheckFailed(
-                    f"inputs has seq={seq + 1} columns, one more than targets (batch={batch}, "
-                    f"seq={seq}).\n"
-                    "  <sos> goes in front, so the last target token drops out: nothing is\n"
-                    "  predicted after it.\n"
-                    f"  Fix:  {fix}"
-                )
-            if tuple(got.shape) == (batch, seq - 1):
-                raise CheckFailed(
-                    f"inputs has seq={seq - 1} columns, one fewer than targets (batch={batch}, "
-                    f"seq={seq}).\n"
-                    "  The decoder reads one input per target token: <sos>, then all targets but "
-                    "the last.\n"
-                    f"  Fix:  {fix}"
-                )
-            if tuple(got.shape) in ((batch + 1, seq), (batch - 1, seq)):
-                raise CheckFailed(
-                    f"inputs is {_fmt(got.shape)}: the shift ran along the batch axis (axis 0), "
-                    f"for\n  {label}.\n"
-                    "  Shift each row along the steps: axis 1 of (batch, seq).\n"
-                    f"  Fix:  {fix}"
-                )
-            raise CheckFailed(
-                f"inputs should be (batch={batch}, seq={seq}), like targets, but its shape is "
-                f"{_fmt(got.shape)}.\n  Fix:  {fix}"
-            )
-        require(
-            not got.is_floating_point(),
-            f"inputs holds {got.dtype} numbers; nn.Embedding needs integer token ids.\n"
-            "  torch.full((batch, 1), 2.0) makes floats; full_like(targets, ...) keeps their "
-            "dtype.\n"
-            f"  Fix:  {fix}",
-        )
-        got = got.detach().cpu().long()
-        if torch.equal(got, want):
-            continue
-        if torch.equal(got, targets):
-            raise CheckFailed(
-                "decoder_inputs() returned the targets unshifted: at step t the decoder would read "
-                "y_t,\n  the very token it must predict, and learn to copy its input; at "
-                "inference there is\n  no y_t to read. Input t is the token BEFORE it: <sos>, "
-                "y_0, ..., y_{seq-2}.\n"
-                f"  Fix:  {fix}"
-            )
-        left = torch.cat([targets[:, 1:], targets[:, :1]], dim=1)
-        if seq > 1 and torch.equal(got[:, :-1], left[:, :-1]):
-            raise CheckFailed(
-                "decoder_inputs() shifted the targets to the LEFT: step t reads y_{t+1}, a "
-                "token\n  from the future. Teacher forcing feeds the PREVIOUS true token: <sos> "
-                "first,\n  then y_0, ..., y_{seq-2}.\n"
-                f"  Fix:  {fix}"
-            )
-        if seq > 1 and torch.equal(got[:, 1:], want[:, 1:]):
-            first = sorted({int(v) for v in got[:, 0]})
-            raise CheckFailed(
-                f"column 0 of inputs holds {first}, but every row must start with <sos>, "
-                f"id sos_id={sos_id}\n  (this check uses other ids than the notebook's, so a fixed "
-                "number is caught).\n"
-                f"  Fix:  {fix}"
-            )
-        if torch.equal(got, torch.cat([targets[:, 1:], torch.full((batch, 1), sos_id)], dim=1)) or (
-                torch.equal(got[:, -1], torch.full((batch,), sos_id)) and seq > 1):
-            raise CheckFailed(
-                "<sos> went to the END of each row; it is the decoder's first input, column 0.\n"
-                f"  Fix:  {fix}"
-            )
-        rolled = torch.cat([torch.full((1, seq), sos_id), targets[:-1]], dim=0)
-        if torch.equal(got, rolled):
-            raise CheckFailed(
-                "decoder_inputs() shifted the rows (the batch axis, axis 0): row b holds sequence "
-                "b - 1.\n  Shift each row along its steps, axis 1.\n"
-                f"  Fix:  {fix}"
-            )
-        bad = (got != want).nonzero()[0].tolist()
-        raise CheckFailed(
-            f"inputs differs from [<sos>, y_0, ..., y_{{seq-2}}] for {label}: first at row "
-            f"{bad[0]}, step {bad[1]},\n  where it holds {int(got[bad[0], bad[1]])} and should hold "
-            f"{int(want[bad[0], bad[1]])}.\n"
-            f"  Fix:  {fix}"
-        )
+    fix = _INPUTS_FIX
+    for k, config in enumerate(configs):
+        _check_decoder_inputs_once(decoder_inputs, **config, pad_id=pad_id, seed=seed + k)
     # on a GPU the <sos> column must be made where the targets are
     targets = _padded_targets([5, 3, 1], 5, 12, 3, pad_id, seed=seed + 9).to("meta")
     got = _on_meta("decoder_inputs()", lambda: decoder_inputs(targets, 2))
@@ -191,9 +99,126 @@ def check_decoder_inputs(decoder_inputs, *, configs=((4, 6, 5), (3, 4, 7), (2, 1
         "the 'meta' device\n  (a stand-in for a GPU): make the result where the targets are.\n"
         f"  Fix:  {fix}",
     )
-    sizes = ", ".join(f"({b}, {s})" for b, s, _ in configs)
+    sizes = ", ".join(f"({c['batch']}, {c['seq']})" for c in configs)
     passed(f"decoder_inputs: <sos> then targets[:, :-1], for targets {sizes} with sos ids "
-           f"{sorted({c[2] for c in configs})}, padding kept, targets untouched")
+           f"{sorted({c['sos_id'] for c in configs})}, padding kept, targets untouched")
+
+
+def _check_decoder_inputs_once(decoder_inputs, *, batch: int, seq: int, sos_id: int, pad_id: int,
+                               seed: int):
+    __tracebackhide__ = True
+    fix = _INPUTS_FIX
+    eos_id = 3 if sos_id != 3 else 4
+    lengths = [seq - (i % seq) for i in range(batch)]  # full length first, then shorter
+    targets = _padded_targets(lengths, seq, 12, eos_id, pad_id, seed=seed, avoid=(sos_id,))
+    given = targets.clone()
+    with calling("decoder_inputs"):
+        got = decoder_inputs(given, sos_id)
+    require_tensor(got, "inputs")
+    require(
+        torch.equal(given, targets),
+        "decoder_inputs() changed `targets` in place: the loss needs them as they were.\n"
+        "  Build a new tensor instead of writing into targets.\n"
+        f"  Fix:  {fix}",
+    )
+    want = torch.cat([torch.full((batch, 1), sos_id), targets[:, :-1]], dim=1)
+    label = f"targets (batch={batch}, seq={seq}), sos_id={sos_id}"
+    _require_inputs_shape(got, batch, seq, label)
+    _compare_inputs(got.detach().cpu().long(), want, targets, sos_id, label)
+
+
+def _require_inputs_shape(got, batch: int, seq: int, label: str):
+    __tracebackhide__ = True
+    fix = _INPUTS_FIX
+    shape = (batch, seq)
+    if tuple(got.shape) != shape:
+        if tuple(got.shape) == (batch, seq + 1):
+            raise CheckFailed(
+                f"inputs has seq={seq + 1} columns, one more than targets (batch={batch}, "
+                f"seq={seq}).\n"
+                "  <sos> goes in front, so the last target token drops out: nothing is\n"
+                "  predicted after it.\n"
+                f"  Fix:  {fix}"
+            )
+        if tuple(got.shape) == (batch, seq - 1):
+            raise CheckFailed(
+                f"inputs has seq={seq - 1} columns, one fewer than targets (batch={batch}, "
+                f"seq={seq}).\n"
+                "  The decoder reads one input per target token: <sos>, then all targets but "
+                "the last.\n"
+                f"  Fix:  {fix}"
+            )
+        if tuple(got.shape) in ((batch + 1, seq), (batch - 1, seq)):
+            raise CheckFailed(
+                f"inputs is {_fmt(got.shape)}: the shift ran along the batch axis (axis 0), "
+                f"for\n  {label}.\n"
+                "  Shift each row along the steps: axis 1 of (batch, seq).\n"
+                f"  Fix:  {fix}"
+            )
+        raise CheckFailed(
+            f"inputs should be (batch={batch}, seq={seq}), like targets, but its shape is "
+            f"{_fmt(got.shape)}.\n  Fix:  {fix}"
+        )
+    require(
+        not got.is_floating_point(),
+        f"inputs holds {got.dtype} numbers; nn.Embedding needs integer token ids.\n"
+        "  torch.full((batch, 1), 2.0) makes floats; full_like(targets, ...) keeps their "
+        "dtype.\n"
+        f"  Fix:  {fix}",
+    )
+
+
+def _compare_inputs(got, want, targets, sos_id: int, label: str):
+    """inputs against [<sos>, y_0, ..., y_{seq-2}]; the known mistakes of the shift by name."""
+    __tracebackhide__ = True
+    fix = _INPUTS_FIX
+    batch, seq = targets.shape
+    if torch.equal(got, want):
+        return
+    if torch.equal(got, targets):
+        raise CheckFailed(
+            "decoder_inputs() returned the targets unshifted: at step t the decoder would read "
+            "y_t,\n  the very token it must predict, and learn to copy its input; at "
+            "inference there is\n  no y_t to read. Input t is the token BEFORE it: <sos>, "
+            "y_0, ..., y_{seq-2}.\n"
+            f"  Fix:  {fix}"
+        )
+    left = torch.cat([targets[:, 1:], targets[:, :1]], dim=1)
+    if seq > 1 and torch.equal(got[:, :-1], left[:, :-1]):
+        raise CheckFailed(
+            "decoder_inputs() shifted the targets to the LEFT: step t reads y_{t+1}, a "
+            "token\n  from the future. Teacher forcing feeds the PREVIOUS true token: <sos> "
+            "first,\n  then y_0, ..., y_{seq-2}.\n"
+            f"  Fix:  {fix}"
+        )
+    if seq > 1 and torch.equal(got[:, 1:], want[:, 1:]):
+        first = sorted({int(v) for v in got[:, 0]})
+        raise CheckFailed(
+            f"column 0 of inputs holds {first}, but every row must start with <sos>, "
+            f"id sos_id={sos_id}\n  (this check uses other ids than the notebook's, so a fixed "
+            "number is caught).\n"
+            f"  Fix:  {fix}"
+        )
+    if torch.equal(got, torch.cat([targets[:, 1:], torch.full((batch, 1), sos_id)], dim=1)) or (
+            torch.equal(got[:, -1], torch.full((batch,), sos_id)) and seq > 1):
+        raise CheckFailed(
+            "<sos> went to the END of each row; it is the decoder's first input, column 0.\n"
+            f"  Fix:  {fix}"
+        )
+    rolled = torch.cat([torch.full((1, seq), sos_id), targets[:-1]], dim=0)
+    if torch.equal(got, rolled):
+        raise CheckFailed(
+            "decoder_inputs() shifted the rows (the batch axis, axis 0): row b holds sequence "
+            "b - 1.\n  Shift each row along its steps, axis 1.\n"
+            f"  Fix:  {fix}"
+        )
+    bad = (got != want).nonzero()[0].tolist()
+    raise CheckFailed(
+        f"inputs differs from [<sos>, y_0, ..., y_{{seq-2}}] for {label}: first at row "
+        f"{bad[0]}, step {bad[1]},\n  where it holds {int(got[bad[0], bad[1]])} and should hold "
+        f"{int(want[bad[0], bad[1]])}.\n"
+        f"  Fix:  {fix}"
+    )
 
 
 # --- exercise 2: attention -----------------------------------------------------------------------
@@ -356,82 +381,93 @@ def _call_attention(attention, query, keys, mask):
     return context, weights
 
 
-def check_attention(attention, *, configs=((3, 4, 6, 5), (4, 1, 5, 3), (2, 6, 6, 4)), seed: int = 0,
+ATTENTION_CONFIGS = (dict(batch=3, steps=4, src=6, hidden=5), dict(batch=4, steps=1, src=5, hidden=3),
+                     dict(batch=2, steps=6, src=6, hidden=4))
+
+
+def check_attention(attention, *, configs=ATTENTION_CONFIGS, seed: int = 0,
                     device: str | None = None) -> None:
     """attention(query, keys, mask) -> context (batch, steps, hidden), weights (batch, steps, src).
 
-    configs: (batch, target steps, source seq, hidden); the lengths behind `mask` are unsorted,
+    configs: one dict(batch=..., steps=..., src=..., hidden=...) per case (steps: the target
+    steps, src: the source seq), drawn with seed + k; the lengths behind `mask` are unsorted,
     with a 1 and a full length. Compared with F.scaled_dot_product_attention(scale=1) and with
     the masked softmax; weights must be exactly 0 at padding and sum to 1 over real positions.
     """
     __tracebackhide__ = True
     devices = [device] if device else ["cpu"] + (["cuda"] if _cuda() else [])
     for dev in devices:
-        for k, (batch, steps, src, hidden) in enumerate(configs):
-            query, keys, mask, lengths = _attention_case(batch, steps, src, hidden, seed=seed + k, device=dev)
-            q0, k0, m0 = query.clone(), keys.clone(), mask.clone()
-            context, weights = _call_attention(attention, query, keys, mask)
-            require(
-                torch.equal(query, q0) and torch.equal(keys, k0) and torch.equal(mask, m0),
-                "attention() changed its inputs in place (query, keys or mask): build new "
-                "tensors.\n"
-                "  Fix:  masked_fill (no underscore) returns a new tensor",
-            )
-            want_c, want_w = _reference_attention(query, keys, mask)
-            label = (f"(batch={batch}, target seq={steps}, source seq={src}, hidden={hidden}, "
-                     f"lengths {lengths.tolist()})")
-            weights = weights.detach()
-            if bool(torch.isnan(weights).any()):
-                _explain_nan(weights, mask, lengths, label)
-            if not close(weights, want_w):
-                for value, message in _attention_mistakes(query, keys, mask):
-                    if close(weights, value):
-                        raise CheckFailed(message.replace("\n  Fix:", f"\n  {label}\n  Fix:", 1))
-                at_pad = weights.masked_select(~mask[:, None, :].expand_as(weights))
-                if at_pad.numel() and bool((at_pad != 0).any()):
-                    raise CheckFailed(
-                        f"weights at padding positions are not 0 (up to {at_pad.abs().max():.3g}), "
-                        f"for\n  {label}.\n"
-                        + _ATTENTION_FIX
-                    )
-                sums = weights.sum(dim=-1)
-                if not torch.allclose(sums, torch.ones_like(sums), atol=1e-5):
-                    raise CheckFailed(
-                        "the weights of a query step must sum to 1 over the source positions, "
-                        f"but they sum to\n  {sums.min():.4g} .. {sums.max():.4g}, for {label}.\n"
-                        + _ATTENTION_FIX
-                    )
-                raise CheckFailed(
-                    "weights are 0 at padding and sum to 1, but differ from softmax(query . key) "
-                    f"by up to\n  {max_difference(weights, want_w)}, for {label}.\n"
-                    "  The score of a source position is the dot product of the query step and "
-                    "its key.\n"
-                    + _ATTENTION_FIX
-                )
-            pad_weights = weights.masked_select(~mask[:, None, :].expand_as(weights))
-            if bool((pad_weights != 0).any()):
-                raise CheckFailed(
-                    "weights at padding must be exactly 0, but some are "
-                    f"{pad_weights.abs().max():.3g}, for\n  {label}.\n"
-                    "  A large negative number such as -1e4 leaves a tiny share; -inf leaves none.\n"
-                    + _ATTENTION_FIX
-                )
-            if not close(context, want_c):
-                if steps == src and close(context, weights @ query):
-                    raise CheckFailed(
-                        "context is the weighted sum of the QUERY steps; it is the weighted sum "
-                        "of the keys\n  (the encoder's outputs), one row of weights per query "
-                        "step.\n  Fix:  context = weights @ keys"
-                    )
-                raise CheckFailed(
-                    "weights are right, but context is not weights @ keys: off by up to "
-                    f"{max_difference(context, want_c)},\n  for {label}.\n"
-                    "  Fix:  context = weights @ keys      # (batch, steps, src) @ (batch, src, hidden)"
-                )
-    sizes = "; ".join(f"({b}, {s}, {n}, {h})" for b, s, n, h in configs)
+        for k, config in enumerate(configs):
+            _check_attention_once(attention, **config, seed=seed + k, device=dev)
+    sizes = "; ".join(f"({c['batch']}, {c['steps']}, {c['src']}, {c['hidden']})" for c in configs)
     passed(f"attention: equals F.scaled_dot_product_attention(scale=1) with the mask, weights 0 at "
            f"padding and summing to 1, for (batch, steps, src, hidden) = {sizes}"
            + (" on cpu and cuda" if len(devices) > 1 else ""))
+
+
+def _check_attention_once(attention, *, batch: int, steps: int, src: int, hidden: int, seed: int,
+                          device: str):
+    __tracebackhide__ = True
+    query, keys, mask, lengths = _attention_case(batch, steps, src, hidden, seed=seed, device=device)
+    q0, k0, m0 = query.clone(), keys.clone(), mask.clone()
+    context, weights = _call_attention(attention, query, keys, mask)
+    require(
+        torch.equal(query, q0) and torch.equal(keys, k0) and torch.equal(mask, m0),
+        "attention() changed its inputs in place (query, keys or mask): build new "
+        "tensors.\n"
+        "  Fix:  masked_fill (no underscore) returns a new tensor",
+    )
+    want_c, want_w = _reference_attention(query, keys, mask)
+    label = (f"(batch={batch}, target seq={steps}, source seq={src}, hidden={hidden}, "
+             f"lengths {lengths.tolist()})")
+    weights = weights.detach()
+    if bool(torch.isnan(weights).any()):
+        _explain_nan(weights, mask, lengths, label)
+    if not close(weights, want_w):
+        for value, message in _attention_mistakes(query, keys, mask):
+            if close(weights, value):
+                raise CheckFailed(message.replace("\n  Fix:", f"\n  {label}\n  Fix:", 1))
+        at_pad = weights.masked_select(~mask[:, None, :].expand_as(weights))
+        if at_pad.numel() and bool((at_pad != 0).any()):
+            raise CheckFailed(
+                f"weights at padding positions are not 0 (up to {at_pad.abs().max():.3g}), "
+                f"for\n  {label}.\n"
+                + _ATTENTION_FIX
+            )
+        sums = weights.sum(dim=-1)
+        if not torch.allclose(sums, torch.ones_like(sums), atol=1e-5):
+            raise CheckFailed(
+                "the weights of a query step must sum to 1 over the source positions, "
+                f"but they sum to\n  {sums.min():.4g} .. {sums.max():.4g}, for {label}.\n"
+                + _ATTENTION_FIX
+            )
+        raise CheckFailed(
+            "weights are 0 at padding and sum to 1, but differ from softmax(query . key) "
+            f"by up to\n  {max_difference(weights, want_w)}, for {label}.\n"
+            "  The score of a source position is the dot product of the query step and "
+            "its key.\n"
+            + _ATTENTION_FIX
+        )
+    pad_weights = weights.masked_select(~mask[:, None, :].expand_as(weights))
+    if bool((pad_weights != 0).any()):
+        raise CheckFailed(
+            "weights at padding must be exactly 0, but some are "
+            f"{pad_weights.abs().max():.3g}, for\n  {label}.\n"
+            "  A large negative number such as -1e4 leaves a tiny share; -inf leaves none.\n"
+            + _ATTENTION_FIX
+        )
+    if not close(context, want_c):
+        if steps == src and close(context, weights @ query):
+            raise CheckFailed(
+                "context is the weighted sum of the QUERY steps; it is the weighted sum "
+                "of the keys\n  (the encoder's outputs), one row of weights per query "
+                "step.\n  Fix:  context = weights @ keys"
+            )
+        raise CheckFailed(
+            "weights are right, but context is not weights @ keys: off by up to "
+            f"{max_difference(context, want_c)},\n  for {label}.\n"
+            "  Fix:  context = weights @ keys      # (batch, steps, src) @ (batch, src, hidden)"
+        )
 
 
 # --- exercise 3: sequence_loss -------------------------------------------------------------------
@@ -488,77 +524,87 @@ def _loss_mistakes(logits, targets, pad_id):
     return [(v, m) for v, m in out if v is not None]
 
 
-def check_sequence_loss(sequence_loss, *, configs=((3, 5, 7, 0), (4, 6, 6, 3), (2, 4, 9, 5)),
-                        seed: int = 0) -> None:
+LOSS_CONFIGS = (dict(batch=3, seq=5, vocab=7, pad_id=0), dict(batch=4, seq=6, vocab=6, pad_id=3),
+                dict(batch=2, seq=4, vocab=9, pad_id=5))
+
+
+def check_sequence_loss(sequence_loss, *, configs=LOSS_CONFIGS, seed: int = 0) -> None:
     """sequence_loss(logits, targets, pad_id) -> scalar tensor: the mean cross entropy over the
-    tokens that are not padding. configs: (batch, seq, vocab, pad_id); one has seq == vocab, where
-    nn.CrossEntropyLoss accepts (batch, seq, vocab) silently; one has pad_id != 0."""
+    tokens that are not padding. configs: one dict(batch=..., seq=..., vocab=..., pad_id=...) per
+    case, drawn with seed + k; one has seq == vocab, where nn.CrossEntropyLoss accepts (batch, seq,
+    vocab) silently; one has pad_id != 0."""
+    __tracebackhide__ = True
+    for k, config in enumerate(configs):
+        _check_loss_once(sequence_loss, **config, seed=seed + k)
+    sizes = ", ".join(f"({c['batch']}, {c['seq']}, {c['vocab']}, {c['pad_id']})" for c in configs)
+    passed("sequence_loss: mean cross entropy over the real tokens, as nn.CrossEntropyLoss("
+           f"ignore_index=pad_id), for (batch, seq, vocab, pad_id) = {sizes}")
+
+
+def _check_loss_once(sequence_loss, *, batch: int, seq: int, vocab: int, pad_id: int, seed: int):
     __tracebackhide__ = True
     fix = _LOSS_FIX
-    for k, (batch, seq, vocab, pad_id) in enumerate(configs):
-        logits, targets = _loss_case(batch, seq, vocab, pad_id, seed=seed + k)
-        logits.requires_grad_(True)
-        t0 = targets.clone()
-        label = f"logits (batch={batch}, seq={seq}, vocab={vocab}), pad_id={pad_id}"
-        try:
-            with calling("sequence_loss"):
-                loss = sequence_loss(logits, targets, pad_id)
-        except (RuntimeError, ValueError) as err:
-            msg = str(err)
-            if "Expected target size" in msg or "Expected input batch_size" in msg:
-                raise CheckFailed(
-                    "nn.CrossEntropyLoss got logits (batch, seq, vocab) and targets (batch, "
-                    "seq);\n"
-                    f"{_quote(err, first='  PyTorch says: ')}\n"
-                    "  It reads axis 1 as the classes: (N, vocab) with (N,), or (batch, vocab, "
-                    "seq) with\n  (batch, seq): flatten, or loss_fn(logits.transpose(1, 2), "
-                    "targets).\n"
-                    f"  Fix:  {fix}"
-                ) from None
-            if "view size is not compatible" in msg:
-                raise CheckFailed(
-                    "sequence_loss() called .view() on a tensor that is not contiguous:\n"
-                    f"  {msg[:84]}\n  Fix:  logits.reshape(-1, vocab), targets.reshape(-1)"
-                ) from None
-            raise
-        require(
-            torch.equal(targets, t0),
-            "sequence_loss() changed `targets` in place.\n  Fix:  " + fix,
-        )
-        if isinstance(loss, float):
+    logits, targets = _loss_case(batch, seq, vocab, pad_id, seed=seed)
+    logits.requires_grad_(True)
+    t0 = targets.clone()
+    label = f"logits (batch={batch}, seq={seq}, vocab={vocab}), pad_id={pad_id}"
+    try:
+        with calling("sequence_loss"):
+            loss = sequence_loss(logits, targets, pad_id)
+    except (RuntimeError, ValueError) as err:
+        msg = str(err)
+        if "Expected target size" in msg or "Expected input batch_size" in msg:
             raise CheckFailed(
-                "sequence_loss() returned a Python float (.item()): a number has no gradient, "
-                "so\n  loss.backward() cannot train the model. Return the tensor.\n"
-                f"  Fix:  return {fix}"
-            )
-        require_tensor(loss, "loss")
-        require(
-            loss.dim() == 0,
-            f"loss should be one number (a 0-dim tensor), but its shape is {_fmt(loss.shape)}:"
-            "\n  one loss per token or per sequence. Take the mean over the real tokens.\n"
-            f"  Fix:  {fix}",
-        )
-        require(
-            loss.requires_grad and loss.grad_fn is not None,
-            "loss is a tensor without a gradient (detached, or rebuilt with torch.tensor):\n"
-            "  loss.backward() would not reach the model's weights.\n"
-            f"  Fix:  return {fix}",
-        )
-        with torch.no_grad():
-            want = F.cross_entropy(logits.reshape(-1, vocab), targets.reshape(-1), ignore_index=pad_id)
-            got = loss.detach().float()
-            if close(got, want):
-                continue
-            for value, message in _loss_mistakes(logits.detach(), targets, pad_id):
-                if close(got, value):
-                    raise CheckFailed(message.replace("\n  Fix:", f"\n  ({label})\n  Fix:", 1))
+                "nn.CrossEntropyLoss got logits (batch, seq, vocab) and targets (batch, "
+                "seq);\n"
+                f"{_quote(err, first='  PyTorch says: ')}\n"
+                "  It reads axis 1 as the classes: (N, vocab) with (N,), or (batch, vocab, "
+                "seq) with\n  (batch, seq): flatten, or loss_fn(logits.transpose(1, 2), "
+                "targets).\n"
+                f"  Fix:  {fix}"
+            ) from None
+        if "view size is not compatible" in msg:
+            raise CheckFailed(
+                "sequence_loss() called .view() on a tensor that is not contiguous:\n"
+                f"  {msg[:84]}\n  Fix:  logits.reshape(-1, vocab), targets.reshape(-1)"
+            ) from None
+        raise
+    require(
+        torch.equal(targets, t0),
+        "sequence_loss() changed `targets` in place.\n  Fix:  " + fix,
+    )
+    if isinstance(loss, float):
         raise CheckFailed(
-            f"loss is {float(got):.5g}, but the mean cross entropy over the real (non-pad) "
-            f"tokens is {float(want):.5g},\n  for {label}.\n"
-            f"  Fix:  {fix}"
+            "sequence_loss() returned a Python float (.item()): a number has no gradient, "
+            "so\n  loss.backward() cannot train the model. Return the tensor.\n"
+            f"  Fix:  return {fix}"
         )
-    passed("sequence_loss: mean cross entropy over the real tokens, as nn.CrossEntropyLoss("
-           f"ignore_index=pad_id), for (batch, seq, vocab, pad_id) = {', '.join(map(str, configs))}")
+    require_tensor(loss, "loss")
+    require(
+        loss.dim() == 0,
+        f"loss should be one number (a 0-dim tensor), but its shape is {_fmt(loss.shape)}:"
+        "\n  one loss per token or per sequence. Take the mean over the real tokens.\n"
+        f"  Fix:  {fix}",
+    )
+    require(
+        loss.requires_grad and loss.grad_fn is not None,
+        "loss is a tensor without a gradient (detached, or rebuilt with torch.tensor):\n"
+        "  loss.backward() would not reach the model's weights.\n"
+        f"  Fix:  return {fix}",
+    )
+    with torch.no_grad():
+        want = F.cross_entropy(logits.reshape(-1, vocab), targets.reshape(-1), ignore_index=pad_id)
+        got = loss.detach().float()
+        if close(got, want):
+            return
+        for value, message in _loss_mistakes(logits.detach(), targets, pad_id):
+            if close(got, value):
+                raise CheckFailed(message.replace("\n  Fix:", f"\n  ({label})\n  Fix:", 1))
+    raise CheckFailed(
+        f"loss is {float(got):.5g}, but the mean cross entropy over the real (non-pad) "
+        f"tokens is {float(want):.5g},\n  for {label}.\n"
+        f"  Fix:  {fix}"
+    )
 
 
 # --- exercise 4: greedy_decode -------------------------------------------------------------------
@@ -907,13 +953,13 @@ def _explain_decode_error(err, batch, vocab):
 
 
 DECODE_CONFIGS = (
-    # batch, src seq, target seq, vocab, emb, hidden, sos_id, eos_id, pad_id, eos bias, seed:
     # chosen so that rows reach <eos> at different steps (one never does) in both modes; the pad
     # ids are not 0, and 0 is an ordinary token that the fixtures predict
-    (5, 7, 6, 9, 4, 6, 4, 5, 3, 0.0, 32),
-    (3, 5, 8, 11, 3, 5, 7, 2, 6, 0.0, 70),
+    dict(batch=5, src_seq=7, steps=6, vocab=9, emb=4, hidden=6, sos_id=4, eos_id=5, pad_id=3,
+         eos_bias=0.0, seed=32),
+    dict(batch=3, src_seq=5, steps=8, vocab=11, emb=3, hidden=5, sos_id=7, eos_id=2, pad_id=6,
+         eos_bias=0.0, seed=70),
 )
-OTHER_DECODE_CONFIGS = ((4, 9, 7, 10, 5, 2, 8, 9, 0, 0.5, 9),)
 
 
 def check_greedy_decode(greedy_decode, *, configs=DECODE_CONFIGS, modes=(False, True),
@@ -925,148 +971,177 @@ def check_greedy_decode(greedy_decode, *, configs=DECODE_CONFIGS, modes=(False, 
     unsorted with a 1 and a full length; sos_id, eos_id and pad_id differ from the notebook's (the
     visible configs' pad ids are not 0). Both modes: teacher_forcing=False must never read the
     targets' values.
+
+    configs: one dict per fixture: batch, src_seq (source steps), steps (target steps), vocab,
+    emb and hidden (the modules' sizes), sos_id, eos_id, pad_id, eos_bias (added to the <eos>
+    score: higher ends rows sooner) and seed.
     """
     __tracebackhide__ = True
     devices = [device] if device else ["cpu"] + (["cuda"] if _cuda() else [])
     for dev in devices:
-        for batch, src_seq, steps, vocab, emb, hidden, sos_id, eos_id, pad_id, bias, seed in configs:
-            encoder, decoder = _decode_fixtures(vocab, emb, hidden, sos_id, eos_id, bias, seed=seed,
-                                                device=dev, pad_id=pad_id)
-            lengths, g = _decode_case(batch, src_seq, seed)
-            src = torch.randint(4, vocab, (batch, src_seq), generator=g)
-            src = src.masked_fill(src == pad_id, 1)             # the source is padded with pad_id too
-            src = src.masked_fill(torch.arange(src_seq)[None, :] >= lengths[:, None], pad_id).to(dev)
-            targets = _decode_targets(batch, steps, vocab, sos_id, eos_id, pad_id, seed=seed)
-            targets = targets.to(dev)
-            for teacher_forcing in modes:
-                mode = f"teacher_forcing={teacher_forcing}"
-                label = (f"({mode}, src_lengths={lengths.tolist()}, sos_id={sos_id}, "
-                         f"eos_id={eos_id}, pad_id={pad_id})")
-                want, raw, mask = _reference_decode(encoder, decoder, src, lengths, targets, sos_id,
-                                                    eos_id, teacher_forcing, pad_id)
-                with torch.no_grad():
-                    decoder.encoder_state = encoder(src, lengths)[1]
-                decoder.expected_mask = mask
-                decoder.records, decoder.recording = [], True
-                decoder.free_running = not teacher_forcing
-                encoder.calls = []
-                src0, t0 = src.clone(), targets.clone()
-                try:
-                    with torch.no_grad(), calling("greedy_decode"):
-                        tokens = greedy_decode(encoder, decoder, src, lengths, targets.clone(), sos_id,
-                                               eos_id, pad_id, teacher_forcing)
-                except RuntimeError as err:
-                    _explain_decode_error(err, batch, vocab)
-                    if "device" not in str(err):
-                        raise
-                    raise CheckFailed(
-                        f"greedy_decode() mixed devices with the model on {dev}; PyTorch says\n"
-                        f"{_quote(err)}\n"
-                        "  Make new tensors where src is.\n"
-                        "  Fix:  torch.full((batch, 1), sos_id, device=src.device)"
-                    ) from None
-                finally:
-                    decoder.recording = False
-                require(torch.equal(src, src0), "greedy_decode() changed src in place.")
-                require(
-                    len(encoder.calls) >= 1,
-                    "greedy_decode() never ran the encoder: the decoder needs its memory and "
-                    "final state.\n"
-                    "  Fix:  memory, state = encoder(src, src_lengths)",
-                )
-                require_tensor(tokens, "tokens")
-                shape = (batch, steps)
-                if tuple(tokens.shape) != shape:
-                    if tuple(tokens.shape) == (batch, steps, vocab):
-                        msg = ("tokens is (batch, seq, vocab): the scores, not the ids. Take "
-                               "the argmax over\n  the vocab axis.\n  Fix:  tokens = "
-                               "logits.argmax(dim=-1)")
-                    elif tuple(tokens.shape) == (steps, batch):
-                        msg = ("tokens is (seq, batch): the steps were stacked on axis 0.\n"
-                               "  Fix:  torch.stack(predictions, dim=1)    # a list of (batch,) ids"
-                               " -> (batch, seq)")
-                    elif tuple(tokens.shape) == (batch, vocab) or tuple(tokens.shape) == (steps, vocab):
-                        msg = (f"tokens is {_fmt(tokens.shape)}: an argmax over the wrong axis "
-                               f"(vocab={vocab} is the last axis of logits).\n"
-                               "  Fix:  logits.argmax(dim=-1)")
-                    elif tokens.dim() == 3 and tokens.shape[-1] == 1:
-                        msg = ("tokens has a trailing axis of 1: ids are (batch, seq).\n"
-                               "  Fix:  tokens.squeeze(-1)")
-                    else:
-                        msg = "  Fix:  one id per sequence and step, (batch, targets.size(1))"
-                    raise CheckFailed(
-                        f"tokens should be (batch={batch}, seq={steps}), one id per step, but its "
-                        f"shape is {_fmt(tokens.shape)}\n  {label}.\n  " + msg.lstrip()
-                    )
-                require(
-                    not tokens.is_floating_point(),
-                    f"tokens holds {tokens.dtype} numbers; token ids are integers.\n"
-                    "  Fix:  logits.argmax(dim=-1)",
-                )
-                require(
-                    torch.equal(targets, t0),
-                    "greedy_decode() changed `targets` in place; build the tokens in a new tensor.",
-                )
-                tokens_cpu = tokens.detach().cpu().long()
-                free_raw = raw if not teacher_forcing else _reference_decode(
-                    encoder, decoder, src, lengths, targets, sos_id, eos_id, False, pad_id)[1]
-                require(
-                    len(decoder.records) > 0,
-                    "greedy_decode() never called the decoder.\n  Fix:  " + _DECODE_FIX,
-                )
-                _diagnose_feeding(decoder, tokens_cpu, targets.cpu(), free_raw.cpu(), sos_id, eos_id,
-                                  teacher_forcing, label)
-                want, raw = want.cpu(), raw.cpu()
-                if torch.equal(tokens_cpu, want):
-                    continue
-                if torch.equal(tokens_cpu, raw):
-                    row = int(((raw == eos_id).long().cumsum(1) - (raw == eos_id).long() > 0)
-                              .any(dim=1).nonzero()[0])
-                    at = int((raw[row] == eos_id).nonzero()[0])
-                    raise CheckFailed(
-                        f"sequence {row} predicted <eos> at step {at}, but tokens go on after it\n"
-                        f"  {label}.\n"
-                        "  A sequence is finished at its first <eos>: every later position is "
-                        f"<pad> (pad_id={pad_id}).\n"
-                        "  Fix:  prediction = prediction.masked_fill(finished, pad_id)  # before "
-                        "finished |= ..."
-                    )
-                eos_to_pad = raw.masked_fill((raw == eos_id).long().cumsum(1) > 0, pad_id)
-                if torch.equal(tokens_cpu, eos_to_pad):
-                    raise CheckFailed(
-                        f"the <eos> itself was replaced by <pad>\n  {label}.\n"
-                        "  Keep each row's first <eos>; pad only AFTER it: update `finished` after "
-                        "padding.\n"
-                        "  Fix:  prediction = prediction.masked_fill(finished, pad_id)  # before "
-                        "finished |= ..."
-                    )
-                keep = want != pad_id
-                if torch.equal(tokens_cpu[keep], want[keep]):
-                    vals = sorted({int(v) for v in tokens_cpu[~keep]})
-                    if vals == [0] and pad_id != 0:
-                        raise CheckFailed(
-                            f"after each row's first <eos>, tokens hold 0, but this check's pad_id "
-                            f"is {pad_id}:\n  id 0 is written in, and here 0 is an ordinary "
-                            "token. Use the argument, so any\n  vocabulary's padding id works.\n"
-                            f"  {label}.\n"
-                            "  Fix:  prediction.masked_fill(finished, pad_id)"
-                        )
-                    raise CheckFailed(
-                        f"after each row's first <eos>, tokens hold {vals}; they should be <pad>, "
-                        f"pad_id={pad_id}\n  {label}.\n"
-                        "  Fix:  prediction.masked_fill(finished, pad_id)"
-                    )
-                bad = (tokens_cpu != want).nonzero()[0].tolist()
-                raise CheckFailed(
-                    f"tokens differs from greedy decoding at sequence {bad[0]}, step {bad[1]}: "
-                    f"{int(tokens_cpu[bad[0], bad[1]])} instead of {int(want[bad[0], bad[1]])}\n"
-                    f"  {label}. At each step keep the argmax over the vocab axis.\n"
-                    f"  Fix:  {_DECODE_FIX}"
-                )
-    pads = sorted({c[8] for c in configs})
+        for config in configs:
+            _check_decode_once(greedy_decode, **config, modes=modes, device=dev)
+    pads = sorted({c["pad_id"] for c in configs})
     passed("greedy_decode: <sos>, then each prediction fed back (targets never read), "
            f"pad_id after <eos> (pad ids {pads}); teacher forcing feeds the true previous token"
            + (" (cpu and cuda)" if len(devices) > 1 else ""))
+
+
+def _check_decode_once(greedy_decode, *, batch, src_seq, steps, vocab, emb, hidden, sos_id, eos_id,
+                       pad_id, eos_bias, seed, modes, device):
+    """One fixture, in each mode: fixture, call, compare, explain."""
+    __tracebackhide__ = True
+    encoder, decoder = _decode_fixtures(vocab, emb, hidden, sos_id, eos_id, eos_bias, seed=seed,
+                                        device=device, pad_id=pad_id)
+    lengths, g = _decode_case(batch, src_seq, seed)
+    src = torch.randint(4, vocab, (batch, src_seq), generator=g)
+    src = src.masked_fill(src == pad_id, 1)             # the source is padded with pad_id too
+    src = src.masked_fill(torch.arange(src_seq)[None, :] >= lengths[:, None], pad_id).to(device)
+    targets = _decode_targets(batch, steps, vocab, sos_id, eos_id, pad_id, seed=seed)
+    targets = targets.to(device)
+    for teacher_forcing in modes:
+        mode = f"teacher_forcing={teacher_forcing}"
+        label = (f"({mode}, src_lengths={lengths.tolist()}, sos_id={sos_id}, "
+                 f"eos_id={eos_id}, pad_id={pad_id})")
+        want, raw, mask = _reference_decode(encoder, decoder, src, lengths, targets, sos_id,
+                                            eos_id, teacher_forcing, pad_id)
+        src0, t0 = src.clone(), targets.clone()
+        tokens = _call_decode(greedy_decode, encoder, decoder, src, lengths, targets, mask, sos_id,
+                              eos_id, pad_id, teacher_forcing, vocab, device)
+        require(torch.equal(src, src0), "greedy_decode() changed src in place.")
+        require(
+            len(encoder.calls) >= 1,
+            "greedy_decode() never ran the encoder: the decoder needs its memory and "
+            "final state.\n"
+            "  Fix:  memory, state = encoder(src, src_lengths)",
+        )
+        _require_tokens_shape(tokens, batch, steps, vocab, label)
+        require(
+            torch.equal(targets, t0),
+            "greedy_decode() changed `targets` in place; build the tokens in a new tensor.",
+        )
+        tokens_cpu = tokens.detach().cpu().long()
+        free_raw = raw if not teacher_forcing else _reference_decode(
+            encoder, decoder, src, lengths, targets, sos_id, eos_id, False, pad_id)[1]
+        require(
+            len(decoder.records) > 0,
+            "greedy_decode() never called the decoder.\n  Fix:  " + _DECODE_FIX,
+        )
+        _diagnose_feeding(decoder, tokens_cpu, targets.cpu(), free_raw.cpu(), sos_id, eos_id,
+                          teacher_forcing, label)
+        _compare_tokens(tokens_cpu, want.cpu(), raw.cpu(), eos_id, pad_id, label)
+
+
+def _call_decode(greedy_decode, encoder, decoder, src, lengths, targets, mask, sos_id, eos_id,
+                 pad_id, teacher_forcing, vocab, device):
+    """The learner's greedy_decode on the fixtures, the decoder recording what it is fed."""
+    __tracebackhide__ = True
+    with torch.no_grad():
+        decoder.encoder_state = encoder(src, lengths)[1]
+    decoder.expected_mask = mask
+    decoder.records, decoder.recording = [], True
+    decoder.free_running = not teacher_forcing
+    encoder.calls = []
+    try:
+        with torch.no_grad(), calling("greedy_decode"):
+            return greedy_decode(encoder, decoder, src, lengths, targets.clone(), sos_id,
+                                 eos_id, pad_id, teacher_forcing)
+    except RuntimeError as err:
+        _explain_decode_error(err, len(src), vocab)
+        if "device" not in str(err):
+            raise
+        raise CheckFailed(
+            f"greedy_decode() mixed devices with the model on {device}; PyTorch says\n"
+            f"{_quote(err)}\n"
+            "  Make new tensors where src is.\n"
+            "  Fix:  torch.full((batch, 1), sos_id, device=src.device)"
+        ) from None
+    finally:
+        decoder.recording = False
+
+
+def _require_tokens_shape(tokens, batch, steps, vocab, label):
+    __tracebackhide__ = True
+    require_tensor(tokens, "tokens")
+    shape = (batch, steps)
+    if tuple(tokens.shape) != shape:
+        if tuple(tokens.shape) == (batch, steps, vocab):
+            msg = ("tokens is (batch, seq, vocab): the scores, not the ids. Take "
+                   "the argmax over\n  the vocab axis.\n  Fix:  tokens = "
+                   "logits.argmax(dim=-1)")
+        elif tuple(tokens.shape) == (steps, batch):
+            msg = ("tokens is (seq, batch): the steps were stacked on axis 0.\n"
+                   "  Fix:  torch.stack(predictions, dim=1)    # a list of (batch,) ids"
+                   " -> (batch, seq)")
+        elif tuple(tokens.shape) == (batch, vocab) or tuple(tokens.shape) == (steps, vocab):
+            msg = (f"tokens is {_fmt(tokens.shape)}: an argmax over the wrong axis "
+                   f"(vocab={vocab} is the last axis of logits).\n"
+                   "  Fix:  logits.argmax(dim=-1)")
+        elif tokens.dim() == 3 and tokens.shape[-1] == 1:
+            msg = ("tokens has a trailing axis of 1: ids are (batch, seq).\n"
+                   "  Fix:  tokens.squeeze(-1)")
+        else:
+            msg = "  Fix:  one id per sequence and step, (batch, targets.size(1))"
+        raise CheckFailed(
+            f"tokens should be (batch={batch}, seq={steps}), one id per step, but its "
+            f"shape is {_fmt(tokens.shape)}\n  {label}.\n  " + msg.lstrip()
+        )
+    require(
+        not tokens.is_floating_point(),
+        f"tokens holds {tokens.dtype} numbers; token ids are integers.\n"
+        "  Fix:  logits.argmax(dim=-1)",
+    )
+
+
+def _compare_tokens(tokens_cpu, want, raw, eos_id, pad_id, label):
+    """tokens against greedy decoding; the known mistakes around <eos> and <pad> by name."""
+    __tracebackhide__ = True
+    if torch.equal(tokens_cpu, want):
+        return
+    if torch.equal(tokens_cpu, raw):
+        row = int(((raw == eos_id).long().cumsum(1) - (raw == eos_id).long() > 0)
+                  .any(dim=1).nonzero()[0])
+        at = int((raw[row] == eos_id).nonzero()[0])
+        raise CheckFailed(
+            f"sequence {row} predicted <eos> at step {at}, but tokens go on after it\n"
+            f"  {label}.\n"
+            "  A sequence is finished at its first <eos>: every later position is "
+            f"<pad> (pad_id={pad_id}).\n"
+            "  Fix:  prediction = prediction.masked_fill(finished, pad_id)  # before "
+            "finished |= ..."
+        )
+    eos_to_pad = raw.masked_fill((raw == eos_id).long().cumsum(1) > 0, pad_id)
+    if torch.equal(tokens_cpu, eos_to_pad):
+        raise CheckFailed(
+            f"the <eos> itself was replaced by <pad>\n  {label}.\n"
+            "  Keep each row's first <eos>; pad only AFTER it: update `finished` after "
+            "padding.\n"
+            "  Fix:  prediction = prediction.masked_fill(finished, pad_id)  # before "
+            "finished |= ..."
+        )
+    keep = want != pad_id
+    if torch.equal(tokens_cpu[keep], want[keep]):
+        vals = sorted({int(v) for v in tokens_cpu[~keep]})
+        if vals == [0] and pad_id != 0:
+            raise CheckFailed(
+                f"after each row's first <eos>, tokens hold 0, but this check's pad_id "
+                f"is {pad_id}:\n  id 0 is written in, and here 0 is an ordinary "
+                "token. Use the argument, so any\n  vocabulary's padding id works.\n"
+                f"  {label}.\n"
+                "  Fix:  prediction.masked_fill(finished, pad_id)"
+            )
+        raise CheckFailed(
+            f"after each row's first <eos>, tokens hold {vals}; they should be <pad>, "
+            f"pad_id={pad_id}\n  {label}.\n"
+            "  Fix:  prediction.masked_fill(finished, pad_id)"
+        )
+    bad = (tokens_cpu != want).nonzero()[0].tolist()
+    raise CheckFailed(
+        f"tokens differs from greedy decoding at sequence {bad[0]}, step {bad[1]}: "
+        f"{int(tokens_cpu[bad[0], bad[1]])} instead of {int(want[bad[0], bad[1]])}\n"
+        f"  {label}. At each step keep the argmax over the vocab axis.\n"
+        f"  Fix:  {_DECODE_FIX}"
+    )
 
 
 # --- the trained model ---------------------------------------------------------------------------

@@ -253,8 +253,14 @@ from course_utils.checks import nb08
 
 nb08.check_decoder_inputs(decoder_inputs)
 ### BEGIN HIDDEN TESTS
-nb08.check_decoder_inputs(decoder_inputs, configs=((6, 11, 2), (1, 3, 4), (5, 2, 13)), seed=7)
-nb08.check_decoder_inputs(decoder_inputs, configs=((3, 5, 6),), pad_id=8, seed=3)
+nb08.check_decoder_inputs(decoder_inputs, seed=7, configs=(
+    dict(batch=6, seq=11, sos_id=2),
+    dict(batch=1, seq=3, sos_id=4),
+    dict(batch=5, seq=2, sos_id=13),
+))
+nb08.check_decoder_inputs(decoder_inputs, pad_id=8, seed=3, configs=(
+    dict(batch=3, seq=5, sos_id=6),
+))
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -346,8 +352,14 @@ from course_utils.checks import nb08
 
 nb08.check_attention(attention)
 ### BEGIN HIDDEN TESTS
-nb08.check_attention(attention, configs=((5, 3, 8, 2), (1, 1, 1, 3), (3, 5, 5, 6)), seed=11)
-nb08.check_attention(attention, configs=((2, 11, 27, 64),), seed=5)
+nb08.check_attention(attention, seed=11, configs=(
+    dict(batch=5, steps=3, src=8, hidden=2),
+    dict(batch=1, steps=1, src=1, hidden=3),
+    dict(batch=3, steps=5, src=5, hidden=6),
+))
+nb08.check_attention(attention, seed=5, configs=(
+    dict(batch=2, steps=11, src=27, hidden=64),
+))
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -440,7 +452,11 @@ from course_utils.checks import nb08
 
 nb08.check_sequence_loss(sequence_loss)
 ### BEGIN HIDDEN TESTS
-nb08.check_sequence_loss(sequence_loss, configs=((5, 11, 15, 0), (1, 1, 4, 2), (3, 8, 8, 7)), seed=4)
+nb08.check_sequence_loss(sequence_loss, seed=4, configs=(
+    dict(batch=5, seq=11, vocab=15, pad_id=0),
+    dict(batch=1, seq=1, vocab=4, pad_id=2),
+    dict(batch=3, seq=8, vocab=8, pad_id=7),
+))
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -529,8 +545,14 @@ from course_utils.checks import nb08
 
 nb08.check_greedy_decode(greedy_decode)
 ### BEGIN HIDDEN TESTS
-nb08.check_greedy_decode(greedy_decode, configs=nb08.OTHER_DECODE_CONFIGS)
-nb08.check_greedy_decode(greedy_decode, configs=nb08.DECODE_CONFIGS[1:], modes=(False,))
+nb08.check_greedy_decode(greedy_decode, configs=(
+    dict(batch=4, src_seq=9, steps=7, vocab=10, emb=5, hidden=2, sos_id=8, eos_id=9, pad_id=0,
+         eos_bias=0.5, seed=9),
+))
+nb08.check_greedy_decode(greedy_decode, modes=(False,), configs=(
+    dict(batch=3, src_seq=5, steps=8, vocab=11, emb=3, hidden=5, sos_id=7, eos_id=2, pad_id=6,
+         eos_bias=0.0, seed=70),
+))
 ### END HIDDEN TESTS
 
 # %% [markdown]

@@ -12,7 +12,14 @@ from torch.nn import functional as F
 from course_utils import data, heldout
 from course_utils.checks import nb08
 from course_utils.checks.common import CheckFailed, NotDoneYet
-from course_utils.grading.lessons import mistakes
+from course_utils.grading.lessons import mistakes, solution
+
+# the right answers: the instructor's own, the solution notebook's answer cells
+_s = solution("08")
+decoder_inputs = _s["decoder_inputs"]
+attention = _s["attention"]
+sequence_loss = _s["sequence_loss"]
+greedy_decode = _s["greedy_decode"]
 
 
 def not_done(*args, **kwargs):
@@ -31,10 +38,6 @@ def message(check, fn, **kwargs):
 # --- exercise 1: decoder_inputs ------------------------------------------------------------------
 
 
-def decoder_inputs(targets, sos_id):
-    return torch.cat([torch.full_like(targets[:, :1], sos_id), targets[:, :-1]], dim=1)
-
-
 def decoder_inputs_pad(targets, sos_id):
     return F.pad(targets[:, :-1], (1, 0), value=sos_id)
 
@@ -46,8 +49,11 @@ def decoder_inputs_roll(targets, sos_id):
 
 
 @pytest.mark.parametrize("fn", [decoder_inputs, decoder_inputs_pad, decoder_inputs_roll])
-@pytest.mark.parametrize("kwargs", [{}, {"configs": ((6, 11, 2), (1, 3, 4), (5, 2, 13)), "seed": 7},
-                                    {"configs": ((3, 5, 6),), "pad_id": 8, "seed": 3}])
+@pytest.mark.parametrize("kwargs", [
+    {},
+    {"configs": (dict(batch=6, seq=11, sos_id=2), dict(batch=1, seq=3, sos_id=4),
+                 dict(batch=5, seq=2, sos_id=13)), "seed": 7},
+    {"configs": (dict(batch=3, seq=5, sos_id=6),), "pad_id": 8, "seed": 3}])
 def test_decoder_inputs_right(fn, kwargs, capsys):
     nb08.check_decoder_inputs(fn, **kwargs)
     assert capsys.readouterr().out.startswith("PASSED decoder_inputs")
@@ -102,13 +108,6 @@ def test_decoder_inputs_not_done():
 # --- exercise 2: attention -----------------------------------------------------------------------
 
 
-def attention(query, keys, mask):
-    scores = query @ keys.transpose(1, 2)
-    scores = scores.masked_fill(~mask[:, None, :], float("-inf"))
-    weights = scores.softmax(dim=-1)
-    return weights @ keys, weights
-
-
 def attention_large_negative(query, keys, mask):
     scores = torch.bmm(query, keys.transpose(1, 2))
     weights = torch.softmax(scores.masked_fill(mask.unsqueeze(1) == 0, -1e9), dim=2)
@@ -128,8 +127,11 @@ def attention_einsum(query, keys, mask):
 
 
 @pytest.mark.parametrize("fn", [attention, attention_large_negative, attention_renormalised, attention_einsum])
-@pytest.mark.parametrize("kwargs", [{}, {"configs": ((5, 3, 8, 2), (1, 1, 1, 3), (3, 5, 5, 6)), "seed": 11},
-                                    {"configs": ((2, 11, 27, 64),), "seed": 5}])
+@pytest.mark.parametrize("kwargs", [
+    {},
+    {"configs": (dict(batch=5, steps=3, src=8, hidden=2), dict(batch=1, steps=1, src=1, hidden=3),
+                 dict(batch=3, steps=5, src=5, hidden=6)), "seed": 11},
+    {"configs": (dict(batch=2, steps=11, src=27, hidden=64),), "seed": 5}])
 def test_attention_right(fn, kwargs, capsys):
     nb08.check_attention(fn, **kwargs)
     assert capsys.readouterr().out.startswith("PASSED attention")
@@ -188,12 +190,12 @@ def test_attention_softmax_over_steps_without_nan():
 
 def test_attention_mask_wrong_axis_silent_when_steps_equal_source():
     f = attention_variant(mask_index=(slice(None), slice(None), None))
-    msg = message(nb08.check_attention, f, configs=((2, 6, 6, 4),))
+    msg = message(nb08.check_attention, f, configs=(dict(batch=2, steps=6, src=6, hidden=4),))
     assert "NaN in the rows of target steps >= the source length" in msg
 
 
 def test_attention_context_of_the_query():
-    msg = message(nb08.check_attention, attention_variant(context_from="query"), configs=((2, 6, 6, 4),))
+    msg = message(nb08.check_attention, attention_variant(context_from="query"), configs=(dict(batch=2, steps=6, src=6, hidden=4),))
     assert "weighted sum of the QUERY steps" in msg
 
 
@@ -226,10 +228,6 @@ def test_attention_not_done():
 # --- exercise 3: sequence_loss -------------------------------------------------------------------
 
 
-def sequence_loss(logits, targets, pad_id):
-    return nn.CrossEntropyLoss(ignore_index=pad_id)(logits.reshape(-1, logits.size(-1)), targets.reshape(-1))
-
-
 def sequence_loss_transposed(logits, targets, pad_id):
     return F.cross_entropy(logits.transpose(1, 2), targets, ignore_index=pad_id)
 
@@ -240,7 +238,8 @@ def sequence_loss_masked(logits, targets, pad_id):
     return (per_token * real).sum() / real.sum()
 
 
-LOSS_HIDDEN = {"configs": ((5, 11, 15, 0), (1, 1, 4, 2), (3, 8, 8, 7)), "seed": 4}
+LOSS_HIDDEN = {"configs": (dict(batch=5, seq=11, vocab=15, pad_id=0), dict(batch=1, seq=1, vocab=4, pad_id=2),
+                           dict(batch=3, seq=8, vocab=8, pad_id=7)), "seed": 4}
 
 
 @pytest.mark.parametrize("fn", [sequence_loss, sequence_loss_transposed, sequence_loss_masked])
@@ -281,7 +280,7 @@ def test_sequence_loss_wrong(fn, words):
 def test_sequence_loss_batch_seq_vocab_caught_silently_too():
     # seq == vocab: nn.CrossEntropyLoss accepts (batch, seq, vocab) and returns a wrong number
     msg = message(nb08.check_sequence_loss, lambda lo, t, p: F.cross_entropy(lo, t, ignore_index=p),
-                  configs=((4, 6, 6, 3),))
+                  configs=(dict(batch=4, seq=6, vocab=6, pad_id=3),))
     assert "classes, so with seq = vocab = 6 it silently scored" in msg
 
 
@@ -367,9 +366,14 @@ def make_greedy(*, feed="prediction", stop="pad", carry=True, argmax_dim=-1, sos
     return greedy_decode
 
 
-@pytest.mark.parametrize("fn", [make_greedy(), make_greedy(break_early=True), make_greedy(one_call_tf=True),
-                                make_greedy(mask_kind="src_pad"), make_greedy(feed="raw")])
-@pytest.mark.parametrize("kwargs", [{}, {"configs": nb08.OTHER_DECODE_CONFIGS},
+OTHER_DECODE_CONFIGS = (dict(batch=4, src_seq=9, steps=7, vocab=10, emb=5, hidden=2, sos_id=8, eos_id=9,
+                             pad_id=0, eos_bias=0.5, seed=9),)
+
+
+@pytest.mark.parametrize("fn", [greedy_decode, make_greedy(), make_greedy(break_early=True),
+                                make_greedy(one_call_tf=True), make_greedy(mask_kind="src_pad"),
+                                make_greedy(feed="raw")])
+@pytest.mark.parametrize("kwargs", [{}, {"configs": OTHER_DECODE_CONFIGS},
                                     {"configs": nb08.DECODE_CONFIGS[1:], "modes": (False,)}])
 def test_greedy_decode_right(fn, kwargs, capsys):
     nb08.check_greedy_decode(fn, **kwargs)
@@ -456,7 +460,9 @@ def test_decode_fixtures_reach_eos_at_different_steps():
     """The visible fixtures make every diagnosis possible: rows end at different steps, one never;
     the pad ids are not 0, and 0 is a token the fixtures predict (so a 0 written in is caught)."""
     zeros = 0
-    for batch, src_seq, steps, vocab, emb, hidden, sos_id, eos_id, pad_id, bias, seed in nb08.DECODE_CONFIGS:
+    for config in nb08.DECODE_CONFIGS:
+        batch, src_seq, steps, vocab, emb, hidden, sos_id, eos_id, pad_id, bias, seed = (config[key] for key in (
+            "batch", "src_seq", "steps", "vocab", "emb", "hidden", "sos_id", "eos_id", "pad_id", "eos_bias", "seed"))
         assert pad_id != 0
         encoder, decoder = nb08._decode_fixtures(vocab, emb, hidden, sos_id, eos_id, bias, seed=seed,
                                                  device="cpu", pad_id=pad_id)
