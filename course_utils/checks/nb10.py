@@ -8,7 +8,8 @@ recall is the diagonal over the row sums. check_trained_model evaluates the lear
 the held-out test names with its own encoding, padded two ways (to the longest name and to 48
 steps): the scores, and the same answers both times.
 Failures name the suspect and end with a `Fix:` line. Keyword arguments let hidden tests vary
-sizes and seeds.
+sizes and seeds: a check that runs several cases takes them as dicts of named values (`configs`,
+`cases`), or, where a case is one value, under that value's name (`class_counts`, `matrices`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from torch import nn
 from .. import heldout
 from ..shapes import _fmt, check_shape
 from .common import (
+    ATOL,
     CUDA_LENGTHS_ERROR,
     CheckFailed,
     calling,
@@ -31,8 +33,6 @@ from .common import (
     require,
     require_tensor,
 )
-
-ATOL = 1e-5
 
 
 def _quote(err: Exception) -> str:
@@ -95,40 +95,39 @@ class CheckVocab:
 
 # names: unsorted lengths, a name of 1 character, a space, a character the vocabulary lacks (ø)
 ENCODE_CONFIGS = (
-    # (characters of the vocabulary, pad_id, unk_id, names)
-    ("aNOSVdeiklnorsv -", 3, 6, ("Nielsen", "de Vries", "O", "Skovlø", "Vanek")),
-    ("HLMSZacdehilmortu", 0, 1, ("Hurtado", "Li", "Müller", "Schmidt", "Zu")),
+    dict(chars="aNOSVdeiklnorsv -", pad_id=3, unk_id=6,
+         names=("Nielsen", "de Vries", "O", "Skovlø", "Vanek")),
+    dict(chars="HLMSZacdehilmortu", pad_id=0, unk_id=1,
+         names=("Hurtado", "Li", "Müller", "Schmidt", "Zu")),
 )
 ENCODE_FIX = "  Fix:  pad_sequence(seqs, batch_first=True, padding_value=vocab.pad_id)"
 IDS_FIX = "  Fix:  seqs = [torch.tensor(vocab.encode(list(name))) for name in names]"
 
 
 def check_encode_names(encode_names, *, configs=ENCODE_CONFIGS) -> None:
-    """encode_names(names, vocab) -> ids (batch, seq) int64 padded with vocab.pad_id, lengths (batch,)."""
+    """encode_names(names, vocab) -> ids (batch, seq) int64 padded with vocab.pad_id, lengths (batch,).
+
+    configs: one dict(chars=..., pad_id=..., unk_id=..., names=...) per batch: the vocabulary's
+    characters (its specials go in at pad_id and unk_id) and the names to encode.
+    """
     __tracebackhide__ = True
-    for chars, pad_id, unk_id, names in configs:
-        vocab = CheckVocab(chars, pad_id, unk_id)
-        _check_encode_once(encode_names, vocab, list(names))
-    pads = " and ".join(str(p) for _, p, _, _ in configs)
+    for config in configs:
+        vocab, names = _encode_fixture(**config)
+        _check_encode_once(encode_names, vocab, names)
+    pads = " and ".join(str(c["pad_id"]) for c in configs)
     passed(f"encode_names: padded with vocab.pad_id ({pads}), true lengths, unknown -> <unk>")
 
 
+def _encode_fixture(*, chars: str, pad_id: int, unk_id: int, names) -> tuple[CheckVocab, list[str]]:
+    return CheckVocab(chars, pad_id, unk_id), list(names)
+
+
 def _check_encode_once(encode_names, vocab: CheckVocab, names: list[str]) -> None:
+    """One batch of names: call, shapes and dtypes, then the lengths and the ids by name."""
     __tracebackhide__ = True
     batch, seq = len(names), max(len(n) for n in names)
     unknown = sorted({c for n in names for c in n if c not in vocab.stoi})
-    given = list(names)
-    try:
-        with calling("encode_names"):
-            result = encode_names(given, vocab)
-    except KeyError as err:
-        raise CheckFailed(
-            f"encode_names() looked up a character the vocabulary does not have: KeyError {err}.\n"
-            "  Names you have not trained on hold characters the training names never had (the\n"
-            "  test names here hold one). vocab.encode() turns each of them into <unk>.\n"
-            + IDS_FIX
-        ) from None
-    _require_unchanged("encode_names", {"names": given}, {"names": list(names)})
+    result = _call_encode_names(encode_names, vocab, names)
     require(
         isinstance(result, (tuple, list)) and len(result) == 2,
         "encode_names() should return two things, (ids, lengths), but it returned "
@@ -152,9 +151,32 @@ def _check_encode_once(encode_names, vocab: CheckVocab, names: list[str]) -> Non
         "that\n  nn.Embedding looks rows up by.\n"
         "  Fix:  torch.tensor(vocab.encode(list(name)), dtype=torch.long)",
     )
+    _compare_lengths(lengths, ids, vocab, names, unknown)
+    _compare_ids(ids, vocab, names, unknown)
+
+
+def _call_encode_names(encode_names, vocab: CheckVocab, names: list[str]):
+    __tracebackhide__ = True
+    given = list(names)
+    try:
+        with calling("encode_names"):
+            result = encode_names(given, vocab)
+    except KeyError as err:
+        raise CheckFailed(
+            f"encode_names() looked up a character the vocabulary does not have: KeyError {err}.\n"
+            "  Names you have not trained on hold characters the training names never had (the\n"
+            "  test names here hold one). vocab.encode() turns each of them into <unk>.\n"
+            + IDS_FIX
+        ) from None
+    _require_unchanged("encode_names", {"names": given}, {"names": list(names)})
+    return result
+
+
+def _compare_lengths(lengths, ids, vocab: CheckVocab, names: list[str], unknown: list[str]) -> None:
+    __tracebackhide__ = True
+    batch, seq = len(names), max(len(n) for n in names)
     want_lengths = [len(n) for n in names]
     got_lengths = [int(v) for v in lengths.tolist()]
-    want = [vocab.encode(list(n)) for n in names]
     if got_lengths != want_lengths:
         if got_lengths == [seq] * batch:
             raise CheckFailed(
@@ -187,6 +209,11 @@ def _check_encode_once(encode_names, vocab: CheckVocab, names: list[str]) -> Non
         "numbers,\n  as packing reads them.\n"
         "  Fix:  lengths = torch.tensor([len(name) for name in names])",
     )
+
+
+def _compare_ids(ids, vocab: CheckVocab, names: list[str], unknown: list[str]) -> None:
+    __tracebackhide__ = True
+    want = [vocab.encode(list(n)) for n in names]
     own = {c: i for i, c in enumerate(sorted(set("".join(names))))}
     for b, name in enumerate(names):
         row = ids[b].tolist()
@@ -224,14 +251,23 @@ def _check_encode_once(encode_names, vocab: CheckVocab, names: list[str]) -> Non
 
 # --- exercise 2: ngram_features -------------------------------------------------------------------------
 
-NGRAM_CASES = (("Barbarić", 2), ("Anna", 1), ("de la Cruz", 3), ("Li", 4), ("O", 4), ("Åberg", 3))
+NGRAM_CASES = (dict(name="Barbarić", n=2), dict(name="Anna", n=1), dict(name="de la Cruz", n=3),
+               dict(name="Li", n=4), dict(name="O", n=4), dict(name="Åberg", n=3))
 NGRAM_FIX = 'Fix:  s = "^" + name + "$";  [s[i:i + n] for i in range(len(s) - n + 1)]'
 
 
+def _ngram_case(*, name: str, n: int) -> tuple[str, int]:
+    return name, n
+
+
 def check_ngram_features(ngram_features, *, cases=NGRAM_CASES) -> None:
-    """ngram_features(name, n) -> list of the n-grams of "^" + name + "$" (a bag: counts matter)."""
+    """ngram_features(name, n) -> list of the n-grams of "^" + name + "$" (a bag: counts matter).
+
+    cases: one dict(name=..., n=...) per call.
+    """
     __tracebackhide__ = True
-    for name, n in cases:
+    for case in cases:
+        name, n = _ngram_case(**case)
         s = "^" + name + "$"
         want = [s[i:i + n] for i in range(len(s) - n + 1)]
         with calling("ngram_features"):
@@ -287,28 +323,47 @@ def check_ngram_features(ngram_features, *, cases=NGRAM_CASES) -> None:
 # --- exercise 3: CharLSTM.forward ---------------------------------------------------------------------------
 
 LSTM_CONFIGS = (
-    # vocab_size, n_classes, emb, hidden, pad_id, bidirectional, num_layers, lengths, seq
-    (13, 6, 4, 3, 2, True, 2, (4, 1, 8, 6, 2, 6), 9),     # the notebook's kind first: two directions
-    (11, 4, 3, 5, 0, False, 1, (3, 7, 1, 5), 7),
-    (9, 5, 6, 4, 1, False, 2, (2, 5, 3), 6),             # one direction, two layers: the top is h_n[-1]
-    (12, 3, 5, 2, 4, True, 1, (5, 1, 3, 2, 4), 8),       # two directions, one layer
+    # the notebook's kind first: two directions
+    dict(vocab_size=13, n_classes=6, emb=4, hidden=3, pad_id=2, bidirectional=True, num_layers=2,
+         lengths=(4, 1, 8, 6, 2, 6), seq=9),
+    dict(vocab_size=11, n_classes=4, emb=3, hidden=5, pad_id=0, bidirectional=False, num_layers=1,
+         lengths=(3, 7, 1, 5), seq=7),
+    # one direction, two layers: the top is h_n[-1]
+    dict(vocab_size=9, n_classes=5, emb=6, hidden=4, pad_id=1, bidirectional=False, num_layers=2,
+         lengths=(2, 5, 3), seq=6),
+    # two directions, one layer
+    dict(vocab_size=12, n_classes=3, emb=5, hidden=2, pad_id=4, bidirectional=True, num_layers=1,
+         lengths=(5, 1, 3, 2, 4), seq=8),
 )
 FEATURES_FIX = {True: "torch.cat([h_n[-2], h_n[-1]], dim=-1)", False: "h_n[-1]"}  # by bidirectional
 PACK_FIX = "  Fix:  pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)"
 
 
 def check_char_lstm(CharLSTM, *, configs=LSTM_CONFIGS, seed: int = 100) -> None:  # noqa: N803
-    """CharLSTM(...).forward(ids, lengths) -> logits (batch, n_classes): each name as if alone."""
+    """CharLSTM(...).forward(ids, lengths) -> logits (batch, n_classes): each name as if alone.
+
+    configs: one dict per model: the sizes CharLSTM is built with (vocab_size, n_classes, emb,
+    hidden, pad_id, bidirectional, num_layers) and its batch (lengths, padded to seq steps); model k
+    is built with seed + k.
+    """
     __tracebackhide__ = True
-    for k, cfg in enumerate(configs):
-        _check_char_lstm_once(CharLSTM, cfg, seed + k)
+    for k, config in enumerate(configs):
+        _check_char_lstm_once(CharLSTM, _lstm_config(**config), seed + k)
     passed("CharLSTM.forward: each name scores what it scores alone (packed, final state);\n"
            "  1 and 2 directions, 1 and 2 layers, unsorted lengths handed over on the GPU")
 
 
+def _lstm_config(*, vocab_size: int, n_classes: int, emb: int, hidden: int, pad_id: int,
+                 bidirectional: bool, num_layers: int, lengths, seq: int) -> dict:
+    """The config, its keys checked: a missing or misspelt size fails here, by name."""
+    return dict(vocab_size=vocab_size, n_classes=n_classes, emb=emb, hidden=hidden, pad_id=pad_id,
+                bidirectional=bidirectional, num_layers=num_layers, lengths=lengths, seq=seq)
+
+
 def _build(CharLSTM, cfg, seed):  # noqa: N803
     __tracebackhide__ = True
-    vocab_size, n_classes, emb, hidden, pad_id, bidirectional, num_layers, _, _ = cfg
+    vocab_size, n_classes, emb, hidden = cfg["vocab_size"], cfg["n_classes"], cfg["emb"], cfg["hidden"]
+    pad_id, bidirectional, num_layers = cfg["pad_id"], cfg["bidirectional"], cfg["num_layers"]
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         try:
@@ -334,7 +389,7 @@ def _build(CharLSTM, cfg, seed):  # noqa: N803
 
 
 def _ids(cfg, seed):
-    vocab_size, _, _, _, pad_id, _, _, lengths, seq = cfg
+    vocab_size, pad_id, lengths, seq = cfg["vocab_size"], cfg["pad_id"], cfg["lengths"], cfg["seq"]
     g = torch.Generator().manual_seed(seed)
     ids = torch.randint(0, vocab_size, (len(lengths), seq), generator=g)
     ids[ids == pad_id] = (pad_id + 1) % vocab_size                 # no pad id inside a name
@@ -355,7 +410,7 @@ def _alone(model, ids, lengths):
 
 
 def _describe(cfg) -> str:
-    _, _, _, hidden, _, bidirectional, num_layers, _, _ = cfg
+    hidden, bidirectional, num_layers = cfg["hidden"], cfg["bidirectional"], cfg["num_layers"]
     return (f"(the check's CharLSTM: {'bidirectional' if bidirectional else 'one direction'}, "
             f"{num_layers} layer{'s' if num_layers > 1 else ''}, hidden {hidden})")
 
@@ -363,7 +418,7 @@ def _describe(cfg) -> str:
 def _check_char_lstm_once(CharLSTM, cfg, seed) -> None:  # noqa: N803
     __tracebackhide__ = True
     model = _build(CharLSTM, cfg, seed)
-    n_classes, lengths = cfg[1], cfg[7]
+    n_classes, lengths = cfg["n_classes"], cfg["lengths"]
     ids = _ids(cfg, seed + 50)
     batch = len(lengths)
     model.eval()
@@ -378,13 +433,13 @@ def _check_char_lstm_once(CharLSTM, cfg, seed) -> None:  # noqa: N803
     except RuntimeError as err:
         error = err
     except IndexError as err:
-        if cfg[5] or "out of range" not in str(err) and "out of bounds" not in str(err):
+        if cfg["bidirectional"] or "out of range" not in str(err) and "out of bounds" not in str(err):
             raise
         raise CheckFailed(
             "CharLSTM.forward() indexed a row of h_n that this LSTM does not have:\n"
             f"{_quote(err)}\n"
             f"  {_describe(cfg)}\n"
-            f"  h_n has {cfg[6]} row(s), one per layer. Take both directions only when\n"
+            f"  h_n has {cfg['num_layers']} row(s), one per layer. Take both directions only when\n"
             "  self.lstm.bidirectional (the notebook's model has two).\n"
             "  Fix:  features = h_n[-1]        # with one direction"
         ) from None
@@ -517,7 +572,7 @@ def _explain_features(got, want, model, ids, lengths, setup, error) -> None:
 
 # --- exercise 4: class_weights ---------------------------------------------------------------------------
 
-WEIGHT_CASES = ((3, 9, 1, 5), (4, 1, 7, 2, 10))  # counts per class: index, first-seen, frequency orders differ
+WEIGHT_COUNTS = ((3, 9, 1, 5), (4, 1, 7, 2, 10))  # index, first-seen and frequency orders differ
 WEIGHTS_FIX = "  Fix:  len(labels) / (n_classes * torch.bincount(labels, minlength=n_classes))"
 
 
@@ -532,10 +587,14 @@ def _labels(counts, seed):
     return labels
 
 
-def check_class_weights(class_weights, *, cases=WEIGHT_CASES, seed: int = 5) -> None:
-    """class_weights(labels, n_classes) -> float (n_classes,): N / (n_classes * count[c])."""
+def check_class_weights(class_weights, *, class_counts=WEIGHT_COUNTS, seed: int = 5) -> None:
+    """class_weights(labels, n_classes) -> float (n_classes,): N / (n_classes * count[c]).
+
+    class_counts: one tuple per set of labels, how many labels of each class it holds (shuffled
+    with seed + k).
+    """
     __tracebackhide__ = True
-    for k, counts in enumerate(cases):
+    for k, counts in enumerate(class_counts):
         labels = _labels(counts, seed + k)
         n_classes = len(counts)
         counts_t = torch.tensor(counts, dtype=torch.float32)
@@ -585,7 +644,7 @@ def check_class_weights(class_weights, *, cases=WEIGHT_CASES, seed: int = 5) -> 
         raise CheckFailed(
             f"{call} should be [{', '.join(f'{v:.3g}' for v in want.tolist())}].\n" + yours + WEIGHTS_FIX
         )
-    passed(f"class_weights: N / (n_classes x count), in class order, for {len(cases)} label sets")
+    passed(f"class_weights: N / (n_classes x count), in class order, for {len(class_counts)} label sets")
 
 
 def _proportional(got: torch.Tensor, ref: torch.Tensor) -> bool:
@@ -597,7 +656,8 @@ def _proportional(got: torch.Tensor, ref: torch.Tensor) -> bool:
 
 # --- exercise 5: confusion_counts -----------------------------------------------------------------------
 
-CONFUSION_CASES = ((4, 17), (5, 12))  # (n_classes, examples); the last class never occurs at all
+# the last class never occurs at all
+CONFUSION_CASES = (dict(n_classes=4, examples=17), dict(n_classes=5, examples=12))
 CONFUSION_FIX = "  Fix:  K = n_classes; torch.bincount(targets*K + preds, minlength=K*K).reshape(K, K)"
 
 
@@ -621,10 +681,18 @@ def _want_confusion(preds, targets, n_classes):
     return want
 
 
+def _confusion_case(*, n_classes: int, examples: int) -> tuple[int, int]:
+    return n_classes, examples
+
+
 def check_confusion_counts(confusion_counts, *, cases=CONFUSION_CASES, seed: int = 7) -> None:
-    """confusion_counts(preds, targets, n_classes) -> int64 (n_classes, n_classes); [true, predicted]."""
+    """confusion_counts(preds, targets, n_classes) -> int64 (n_classes, n_classes); [true, predicted].
+
+    cases: one dict(n_classes=..., examples=...) per call, drawn with seed + k.
+    """
     __tracebackhide__ = True
-    for k, (n_classes, n) in enumerate(cases):
+    for k, case in enumerate(cases):
+        n_classes, n = _confusion_case(**case)
         preds, targets = _confusion_fixture(n_classes, n, seed + k)
         want = _want_confusion(preds, targets, n_classes)
         with calling("confusion_counts"):
@@ -670,17 +738,20 @@ def check_confusion_counts(confusion_counts, *, cases=CONFUSION_CASES, seed: int
 
 # --- exercise 6: per_class_recall --------------------------------------------------------------------------
 
-RECALL_CASES = (
+RECALL_MATRICES = (
     ((9, 1, 0, 2), (3, 4, 1, 0), (0, 2, 5, 1), (4, 0, 0, 6)),   # rows and columns all differ
     ((2, 3, 0), (1, 7, 1), (0, 2, 4)),
 )
 RECALL_FIX = "  Fix:  confusion.diag() / confusion.sum(dim=1)"
 
 
-def check_per_class_recall(per_class_recall, *, cases=RECALL_CASES) -> None:
-    """per_class_recall(confusion) -> float (n_classes,): the diagonal over the row sums."""
+def check_per_class_recall(per_class_recall, *, matrices=RECALL_MATRICES) -> None:
+    """per_class_recall(confusion) -> float (n_classes,): the diagonal over the row sums.
+
+    matrices: the confusion matrices to hand over, each a tuple of rows (row = the true class).
+    """
     __tracebackhide__ = True
-    for rows in cases:
+    for rows in matrices:
         confusion = torch.tensor(rows, dtype=torch.long)
         n_classes = confusion.size(0)
         diag = confusion.diag().double()
@@ -724,7 +795,7 @@ def check_per_class_recall(per_class_recall, *, cases=RECALL_CASES) -> None:
             "  Recall of class c = confusion[c, c] / (examples of class c) = diagonal / row sum.\n"
             + RECALL_FIX
         )
-    passed(f"per_class_recall: the diagonal over the row sums, for {len(cases)} confusion matrices")
+    passed(f"per_class_recall: the diagonal over the row sums, for {len(matrices)} confusion matrices")
 
 
 # --- the trained model --------------------------------------------------------------------------------

@@ -169,8 +169,14 @@ from course_utils.checks import nb10
 
 nb10.check_confusion_counts(confusion_counts)
 ### BEGIN HIDDEN TESTS
-nb10.check_confusion_counts(confusion_counts, cases=((3, 25), (6, 9), (2, 4)), seed=21)
-nb10.check_confusion_counts(confusion_counts, cases=((13, 200),), seed=22)
+nb10.check_confusion_counts(confusion_counts, seed=21, cases=(
+    dict(n_classes=3, examples=25),
+    dict(n_classes=6, examples=9),
+    dict(n_classes=2, examples=4),
+))
+nb10.check_confusion_counts(confusion_counts, seed=22, cases=(
+    dict(n_classes=13, examples=200),
+))
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -206,8 +212,13 @@ from course_utils.checks import nb10
 
 nb10.check_per_class_recall(per_class_recall)
 ### BEGIN HIDDEN TESTS
-nb10.check_per_class_recall(per_class_recall, cases=(((5, 2), (1, 1)), ((1,),)))
-nb10.check_per_class_recall(per_class_recall, cases=(((0, 3, 1), (2, 2, 2), (7, 0, 1)),))
+nb10.check_per_class_recall(per_class_recall, matrices=(
+    ((5, 2), (1, 1)),
+    ((1,),),
+))
+nb10.check_per_class_recall(per_class_recall, matrices=(
+    ((0, 3, 1), (2, 2, 2), (7, 0, 1)),
+))
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -275,8 +286,12 @@ from course_utils.checks import nb10
 
 nb10.check_encode_names(encode_names)
 ### BEGIN HIDDEN TESTS
-nb10.check_encode_names(encode_names, configs=(("bcklmoxyz", 4, 9, ("ox", "Kyz", "x", "zzbq")),))
-nb10.check_encode_names(encode_names, configs=(("aeinrst", 7, 0, ("sent", "rain", "a")),))
+nb10.check_encode_names(encode_names, configs=(
+    dict(chars="bcklmoxyz", pad_id=4, unk_id=9, names=("ox", "Kyz", "x", "zzbq")),
+))
+nb10.check_encode_names(encode_names, configs=(
+    dict(chars="aeinrst", pad_id=7, unk_id=0, names=("sent", "rain", "a")),
+))
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": false, "grade_id": "encoded", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["nbval-check-output"]
@@ -345,8 +360,14 @@ from course_utils.checks import nb10
 
 nb10.check_class_weights(class_weights)
 ### BEGIN HIDDEN TESTS
-nb10.check_class_weights(class_weights, cases=((6, 2, 2, 11), (1, 1), (7, 3, 12, 5, 9, 2)), seed=31)
-nb10.check_class_weights(class_weights, cases=((20, 1, 4),), seed=32)
+nb10.check_class_weights(class_weights, seed=31, class_counts=(
+    (6, 2, 2, 11),
+    (1, 1),
+    (7, 3, 12, 5, 9, 2),
+))
+nb10.check_class_weights(class_weights, seed=32, class_counts=(
+    (20, 1, 4),
+))
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -417,8 +438,16 @@ from course_utils.checks import nb10
 
 nb10.check_ngram_features(ngram_features)
 ### BEGIN HIDDEN TESTS
-nb10.check_ngram_features(ngram_features, cases=(("Kukkonen", 2), ("Mac Aodha", 4), ("Ng", 6), ("Ek", 1)))
-nb10.check_ngram_features(ngram_features, cases=(("Öövel", 2), ("Rossi", 3)))
+nb10.check_ngram_features(ngram_features, cases=(
+    dict(name="Kukkonen", n=2),
+    dict(name="Mac Aodha", n=4),
+    dict(name="Ng", n=6),
+    dict(name="Ek", n=1),
+))
+nb10.check_ngram_features(ngram_features, cases=(
+    dict(name="Öövel", n=2),
+    dict(name="Rossi", n=3),
+))
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -601,9 +630,16 @@ from course_utils.checks import nb10
 
 nb10.check_char_lstm(CharLSTM)
 ### BEGIN HIDDEN TESTS
-nb10.check_char_lstm(CharLSTM, configs=((8, 3, 2, 6, 5, True, 1, (1, 4, 2), 5),
-                                        (15, 5, 5, 4, 1, False, 3, (6, 2, 9, 1), 12)), seed=7)
-nb10.check_char_lstm(CharLSTM, configs=((10, 2, 3, 2, 0, True, 3, (3,), 3),), seed=9)
+nb10.check_char_lstm(CharLSTM, seed=7, configs=(
+    dict(vocab_size=8, n_classes=3, emb=2, hidden=6, pad_id=5, bidirectional=True, num_layers=1,
+         lengths=(1, 4, 2), seq=5),
+    dict(vocab_size=15, n_classes=5, emb=5, hidden=4, pad_id=1, bidirectional=False, num_layers=3,
+         lengths=(6, 2, 9, 1), seq=12),
+))
+nb10.check_char_lstm(CharLSTM, seed=9, configs=(
+    dict(vocab_size=10, n_classes=2, emb=3, hidden=2, pad_id=0, bidirectional=True, num_layers=3,
+         lengths=(3,), seq=3),
+))
 ### END HIDDEN TESTS
 
 # %% [markdown]

@@ -13,54 +13,20 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence, pad_sequence
 
+from course_utils import heldout
 from course_utils.checks import nb10
 from course_utils.checks.common import NotDoneYet
+from course_utils.grading.lessons import solution
 
-# --- right answers (written here, not imported from the notebook) ------------------------------------
+# --- right answers: the instructor's own, the solution notebook's answer cells ------------------------
 
-
-def encode_names(names, vocab):
-    seqs = [torch.tensor(vocab.encode(list(name)), dtype=torch.long) for name in names]
-    lengths = torch.tensor([len(s) for s in seqs])
-    return pad_sequence(seqs, batch_first=True, padding_value=vocab.pad_id), lengths
-
-
-def ngram_features(name, n):
-    s = "^" + name + "$"
-    return [s[i:i + n] for i in range(len(s) - n + 1)]
-
-
-class CharLSTM(nn.Module):
-    """The notebook's __init__, with a forward that can be swapped for a wrong one."""
-
-    def __init__(self, vocab_size, n_classes, emb=64, hidden=64, pad_id=0, bidirectional=True,
-                 num_layers=1, dropout=0.3):
-        super().__init__()
-        self.embed = nn.Embedding(vocab_size, emb, padding_idx=pad_id)
-        self.lstm = nn.LSTM(emb, hidden, num_layers=num_layers, batch_first=True,
-                            bidirectional=bidirectional)
-        self.dropout = nn.Dropout(dropout)
-        self.head = nn.Linear(hidden * (2 if bidirectional else 1), n_classes)
-
-    def forward(self, ids, lengths):
-        packed = pack_padded_sequence(self.embed(ids), lengths.cpu(), batch_first=True, enforce_sorted=False)
-        _, (h_n, _) = self.lstm(packed)
-        features = torch.cat([h_n[-2], h_n[-1]], dim=-1) if self.lstm.bidirectional else h_n[-1]
-        return self.head(self.dropout(features))
-
-
-def class_weights(labels, n_classes):
-    counts = torch.bincount(labels, minlength=n_classes).float()
-    return len(labels) / (n_classes * counts)
-
-
-def confusion_counts(preds, targets, n_classes):
-    flat = torch.bincount(targets * n_classes + preds, minlength=n_classes * n_classes)
-    return flat.reshape(n_classes, n_classes)
-
-
-def per_class_recall(confusion):
-    return confusion.diag() / confusion.sum(dim=1)
+_s = solution("10")
+encode_names = _s["encode_names"]
+ngram_features = _s["ngram_features"]
+CharLSTM = _s["CharLSTM"]          # the notebook's __init__; the wrong variants below swap its forward
+class_weights = _s["class_weights"]
+confusion_counts = _s["confusion_counts"]
+per_class_recall = _s["per_class_recall"]
 
 
 def _fails(check, fn, *words, **kwargs):
@@ -89,7 +55,8 @@ def _passes(check, fn, capsys, **kwargs):
 def test_encode_names_right(capsys):
     _passes(nb10.check_encode_names, encode_names, capsys)
     _passes(nb10.check_encode_names, encode_names, capsys,
-            configs=(("ab", 2, 0, ("a", "bab", "ç")), ("xyz", 1, 3, ("zz", "y"))))
+            configs=(dict(chars="ab", pad_id=2, unk_id=0, names=("a", "bab", "ç")),
+                     dict(chars="xyz", pad_id=1, unk_id=3, names=("zz", "y"))))
 
 
 def test_encode_names_other_right_ways(capsys):
@@ -282,8 +249,11 @@ def _lstm_variant(kind):
 
 def test_char_lstm_right(capsys):
     _passes(nb10.check_char_lstm, CharLSTM, capsys)
-    _passes(nb10.check_char_lstm, CharLSTM, capsys, configs=((9, 3, 2, 4, 1, True, 1, (2, 5, 1), 6),), seed=3)
-    _passes(nb10.check_char_lstm, CharLSTM, capsys, configs=((9, 3, 2, 4, 1, False, 3, (2, 5, 1), 6),), seed=4)
+    small = dict(vocab_size=9, n_classes=3, emb=2, hidden=4, pad_id=1, lengths=(2, 5, 1), seq=6)
+    _passes(nb10.check_char_lstm, CharLSTM, capsys, seed=3,
+            configs=(dict(small, bidirectional=True, num_layers=1),))
+    _passes(nb10.check_char_lstm, CharLSTM, capsys, seed=4,
+            configs=(dict(small, bidirectional=False, num_layers=3),))
 
 
 def test_char_lstm_with_unpacking_and_gather(capsys):
@@ -341,7 +311,7 @@ def test_char_lstm_changed_init():
 
 def test_class_weights_right(capsys):
     _passes(nb10.check_class_weights, class_weights, capsys)
-    _passes(nb10.check_class_weights, class_weights, capsys, cases=((2, 2, 5), (1, 8)), seed=11)
+    _passes(nb10.check_class_weights, class_weights, capsys, class_counts=((2, 2, 5), (1, 8)), seed=11)
 
     def with_counter(labels, n_classes):
         counts = Counter(labels.tolist())
@@ -417,7 +387,8 @@ def test_class_weights_not_done():
 
 def test_confusion_counts_right(capsys):
     _passes(nb10.check_confusion_counts, confusion_counts, capsys)
-    _passes(nb10.check_confusion_counts, confusion_counts, capsys, cases=((3, 30), (6, 5)), seed=2)
+    _passes(nb10.check_confusion_counts, confusion_counts, capsys, seed=2,
+            cases=(dict(n_classes=3, examples=30), dict(n_classes=6, examples=5)))
 
     def loop(preds, targets, n_classes):
         counts = torch.zeros(n_classes, n_classes, dtype=torch.long)
@@ -526,7 +497,6 @@ def test_per_class_recall_not_done():
 
 # --- the trained model ------------------------------------------------------------------------------------
 
-from course_utils import heldout  # noqa: E402
 from course_utils.data import NATIONALITIES, char_vocab, surnames  # noqa: E402
 
 VOCAB = char_vocab(name for name, _ in surnames("train"))
