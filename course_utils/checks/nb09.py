@@ -6,7 +6,8 @@ function, and compares with PyTorch itself or with a property: the counts of the
 padding invariance (a sentence gets the same logits alone and in any padded batch), the epoch a
 scripted validation curve makes best, eval-mode probabilities. The last check evaluates the
 learner's own trained model on the held-out test split. Failures name the suspect and end with a
-`Fix:` line. Keyword arguments let hidden tests vary sizes, lengths and seeds.
+`Fix:` line. Keyword arguments let hidden tests vary sizes, lengths and seeds; a check that runs
+several cases takes them as `configs` (or `scenarios`), one dict of named values per case.
 """
 
 from __future__ import annotations
@@ -22,10 +23,9 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from .. import heldout
 from ..shapes import _fmt, check_shape
+from .common import ATOL, calling, close, passed, require_tensor
 from .common import CheckFailed as _CheckFailed
-from .common import calling, close, passed, require_tensor
 
-ATOL = 1e-5
 WIDTH = 88  # JupyterLab wraps longer output lines anywhere, even mid-word
 
 
@@ -100,11 +100,12 @@ def _padded_ids(lengths, seq: int, vocab_size: int, pad_id: int, *, seed: int) -
 
 # --- exercise 1: bag_of_words ------------------------------------------------------------------------
 
-# (sentences of real ids, seq with padding, vocab_size, pad_id): pad id 3 with id 0 a real word;
-# repeated ids; a sentence of 1 token; the largest id used (10) is below vocab_size - 1 (12).
+# sentences of real ids, seq with padding: pad id 3 with id 0 a real word; repeated ids; a
+# sentence of 1 token; the largest id used (10) is below vocab_size - 1 (12).
 BOW_CONFIGS = (
-    (((5, 2, 5, 1), (7,), (1, 1, 9, 2, 4, 10, 5), (8, 0, 8)), 9, 13, 3),
-    (((2, 2, 2), (6, 1, 4, 5, 3), (1,)), 5, 8, 0),
+    dict(sentences=((5, 2, 5, 1), (7,), (1, 1, 9, 2, 4, 10, 5), (8, 0, 8)), seq=9, vocab_size=13,
+         pad_id=3),
+    dict(sentences=((2, 2, 2), (6, 1, 4, 5, 3), (1,)), seq=5, vocab_size=8, pad_id=0),
 )
 BOW_FIX = "counts.scatter_add_(1, ids, torch.ones(ids.shape, device=ids.device))"
 ZEROS_FIX = "counts = torch.zeros(ids.size(0), vocab_size, device=ids.device)"
@@ -126,25 +127,37 @@ def _bow_want(sentences, vocab_size):
 
 
 def check_bag_of_words(bag_of_words, *, configs=BOW_CONFIGS) -> None:
-    """bag_of_words(ids, vocab_size, pad_id) -> float (batch, vocab): counts of the real tokens."""
+    """bag_of_words(ids, vocab_size, pad_id) -> float (batch, vocab): counts of the real tokens.
+
+    configs: one dict(sentences=..., seq=..., vocab_size=..., pad_id=...) per batch: the real ids
+    of each sentence, padded with pad_id to seq steps.
+    """
     __tracebackhide__ = True
-    for sentences, seq, vocab_size, pad_id in configs:
-        ids = _bow_batch(sentences, seq, pad_id)
-        given = ids.clone()
-        with calling("bag_of_words"):
-            got = bag_of_words(given, vocab_size, pad_id)
-        _unchanged("bag_of_words()", "ids", given, ids,
-                   "counts[:, pad_id] = 0   on the counts, never on ids (no ids[...] = ..., no ids.fill_)")
-        _compare_bow(got, sentences, ids, vocab_size, pad_id)
-    _check_bow_device(bag_of_words, configs[0])
+    for config in configs:
+        _check_bow_once(bag_of_words, **config)
+    _check_bow_device(bag_of_words, **configs[0])
     if torch.cuda.is_available():
-        sentences, seq, vocab_size, pad_id = configs[0]
-        with calling("bag_of_words"):
-            got = bag_of_words(_bow_batch(sentences, seq, pad_id).cuda(), vocab_size, pad_id)
-        _compare_bow(got, sentences, _bow_batch(sentences, seq, pad_id), vocab_size, pad_id)
-    pads = " and ".join(str(c[3]) for c in configs)
+        _check_bow_once(bag_of_words, **configs[0], device="cuda")
+    pads = " and ".join(str(c["pad_id"]) for c in configs)
     passed(f"bag_of_words: counts of the real tokens, {_n(len(configs), 'batch', 'batches')} (pad id "
            f"{pads}), on the device of ids")
+
+
+def _check_bow_once(bag_of_words, *, sentences, seq: int, vocab_size: int, pad_id: int,
+                    device: str = "cpu"):
+    __tracebackhide__ = True
+    ids = _bow_batch(sentences, seq, pad_id)
+    if device != "cpu":
+        with calling("bag_of_words"):
+            got = bag_of_words(ids.to(device), vocab_size, pad_id)
+        _compare_bow(got, sentences, ids, vocab_size, pad_id)
+        return
+    given = ids.clone()
+    with calling("bag_of_words"):
+        got = bag_of_words(given, vocab_size, pad_id)
+    _unchanged("bag_of_words()", "ids", given, ids,
+               "counts[:, pad_id] = 0   on the counts, never on ids (no ids[...] = ..., no ids.fill_)")
+    _compare_bow(got, sentences, ids, vocab_size, pad_id)
 
 
 def _compare_bow(got, sentences, ids, vocab_size, pad_id):
@@ -216,10 +229,9 @@ def _compare_bow(got, sentences, ids, vocab_size, pad_id):
     )
 
 
-def _check_bow_device(bag_of_words, config):
+def _check_bow_device(bag_of_words, *, sentences, seq: int, vocab_size: int, pad_id: int):
     """PyTorch's 'meta' device (shapes, no data) stands in for a GPU: mixing it with CPU fails."""
     __tracebackhide__ = True
-    sentences, seq, vocab_size, pad_id = config
     on_meta = _bow_batch(sentences, seq, pad_id).to("meta")
     try:  # no calling(): the stub was caught above, and meta raises NotImplementedError for some ops
         got = bag_of_words(on_meta, vocab_size, pad_id)
@@ -266,11 +278,14 @@ def _dial_loss(logits, targets):
     return 0.5 * logits[:, 1].mean()  # d loss / d t = -0.5 whatever the batch
 
 
-# Validation sets as (x, label, how many): accuracy after epochs 1..5 is 5/7, 6/7, 7/7, 4/7, 3/7
-# (best: epoch 3), and after epochs 1..4 of the second 1, 1/4, 1/4, 1/4 (best: epoch 1).
+# Validation sets, each point x with its label, repeated `copies` times: accuracy after epochs 1..5
+# is 5/7, 6/7, 7/7, 4/7, 3/7 (best: epoch 3), and after epochs 1..4 of the second 1, 1/4, 1/4, 1/4
+# (best: epoch 1).
 FIT_SCENARIOS = (
-    (5, ((0.5, 0, 1), (1.5, 0, 1), (2.5, 0, 1), (3.5, 1, 3), (4.5, 1, 1)), 3),
-    (4, ((0.5, 0, 1), (1.5, 1, 3)), 1),
+    dict(epochs=5, best_epoch=3, valid=(
+        dict(x=0.5, label=0, copies=1), dict(x=1.5, label=0, copies=1), dict(x=2.5, label=0, copies=1),
+        dict(x=3.5, label=1, copies=3), dict(x=4.5, label=1, copies=1))),
+    dict(epochs=4, best_epoch=1, valid=(dict(x=0.5, label=0, copies=1), dict(x=1.5, label=1, copies=3))),
 )
 TRAIN_X = (0.5, 1.5, 2.5, 3.5, 4.5)  # all label 0: train accuracy rises every epoch, loss falls
 
@@ -311,59 +326,74 @@ def _tripwires(fn):
         names.update(saved)
 
 
+def _copies(*, x: float, label: int, copies: int) -> list[tuple[float, int]]:
+    return [(x, label)] * copies
+
+
 def check_fit_best(fit_best, *, scenarios=FIT_SCENARIOS) -> None:
     """fit_best(model, train_loader, valid_loader, loss_fn, optimizer, epochs, progress)
-    -> (history, best_epoch); the model ends with the weights of the best validation epoch."""
+    -> (history, best_epoch); the model ends with the weights of the best validation epoch.
+
+    scenarios: one dict(epochs=..., best_epoch=..., valid=...) per run; valid holds the validation
+    points, dict(x=..., label=..., copies=...); the scripted model's threshold rises by 1 an epoch,
+    so the validation accuracy of each epoch, and the best epoch, follow from them.
+    """
     __tracebackhide__ = True
-    for epochs, valid_spec, want_best in scenarios:
-        xs = [x for x, _, n in valid_spec for _ in range(n)]
-        ys = [y for _, y, n in valid_spec for _ in range(n)]
-        train_loader = _tensor_loader(list(TRAIN_X), [0] * len(TRAIN_X), batch_size=len(TRAIN_X))
-        valid_loader = _tensor_loader(xs, ys, batch_size=3)
-        model = _Dial()
-        optimizer = torch.optim.SGD(model.parameters(), lr=2.0)
-        curve = [sum((x > t) == bool(y) for x, y in zip(xs, ys, strict=True)) / len(xs)
-                 for t in range(1, epochs + 1)]
-        try:
-            with _tripwires(fit_best), contextlib.redirect_stdout(io.StringIO()):
-                with calling("fit_best"):
-                    result = fit_best(model, train_loader, valid_loader, _dial_loss, optimizer, epochs,
-                                      progress=False)
-        except heldout.TestSplitClosed:
-            raise CheckFailed(
-                "fit_best() asked cu.data for the test split, which stays closed until the model is\n"
-                "  trained: a model trained, or an epoch chosen, on the test sentences has a test\n"
-                "  accuracy that says nothing about new ones. The request is recorded, so the trained\n"
-                "  model's check will not pass in this run either.\n"
-                "  Fix:  train on train_loader, choose on valid_loader; then Kernel > Restart & Run All"
-            ) from None
-        except NameError as err:
-            name = getattr(err, "name", None) or str(err)
-            if "test" not in name:
-                raise
-            raise CheckFailed(
-                f"fit_best() reads {name}, which does not exist yet: the test split stays closed\n"
-                "  until the model is trained, so the epoch can only be chosen on the validation split.\n"
-                "  A test accuracy is a fair estimate of new sentences only if nothing was chosen on it.\n"
-                "  Fix:  cu.fit(model, train_loader, ..., epochs=1, valid_loader=valid_loader, ...)"
-            ) from None
-        except _ReadGlobalLoader as err:
-            name = err.args[0]
-            if "test" in name:
-                raise CheckFailed(
-                    f"fit_best() read the notebook's {name}: the epoch was chosen on the test split.\n"
-                    "  Then the test accuracy is no longer a fair estimate of new sentences: it is\n"
-                    "  the best of several looks at them. Choose on the loader you are given.\n"
-                    "  Fix:  cu.fit(model, train_loader, ..., epochs=1, valid_loader=valid_loader, ...)"
-                ) from None
-            raise CheckFailed(
-                f"fit_best() read the notebook's {name} instead of the loaders it was given\n"
-                "  (the check passes its own, and replaces the notebook's while fit_best runs).\n"
-                "  Fix:  use the arguments train_loader and valid_loader inside fit_best"
-            ) from None
-        _compare_fit(result, model, epochs, curve, want_best)
+    for scenario in scenarios:
+        _check_fit_once(fit_best, **scenario)
     passed(f"fit_best: {_n(len(scenarios), 'scripted validation curve', 'scripted validation curves')}; "
            "the best epoch found and its weights kept;\n  only the loaders it is given are read")
+
+
+def _check_fit_once(fit_best, *, epochs: int, best_epoch: int, valid):
+    __tracebackhide__ = True
+    points = [point for spec in valid for point in _copies(**spec)]
+    xs = [x for x, _ in points]
+    ys = [y for _, y in points]
+    train_loader = _tensor_loader(list(TRAIN_X), [0] * len(TRAIN_X), batch_size=len(TRAIN_X))
+    valid_loader = _tensor_loader(xs, ys, batch_size=3)
+    model = _Dial()
+    optimizer = torch.optim.SGD(model.parameters(), lr=2.0)
+    curve = [sum((x > t) == bool(y) for x, y in zip(xs, ys, strict=True)) / len(xs)
+             for t in range(1, epochs + 1)]
+    try:
+        with _tripwires(fit_best), contextlib.redirect_stdout(io.StringIO()):
+            with calling("fit_best"):
+                result = fit_best(model, train_loader, valid_loader, _dial_loss, optimizer, epochs,
+                                  progress=False)
+    except heldout.TestSplitClosed:
+        raise CheckFailed(
+            "fit_best() asked cu.data for the test split, which stays closed until the model is\n"
+            "  trained: a model trained, or an epoch chosen, on the test sentences has a test\n"
+            "  accuracy that says nothing about new ones. The request is recorded, so the trained\n"
+            "  model's check will not pass in this run either.\n"
+            "  Fix:  train on train_loader, choose on valid_loader; then Kernel > Restart & Run All"
+        ) from None
+    except NameError as err:
+        name = getattr(err, "name", None) or str(err)
+        if "test" not in name:
+            raise
+        raise CheckFailed(
+            f"fit_best() reads {name}, which does not exist yet: the test split stays closed\n"
+            "  until the model is trained, so the epoch can only be chosen on the validation split.\n"
+            "  A test accuracy is a fair estimate of new sentences only if nothing was chosen on it.\n"
+            "  Fix:  cu.fit(model, train_loader, ..., epochs=1, valid_loader=valid_loader, ...)"
+        ) from None
+    except _ReadGlobalLoader as err:
+        name = err.args[0]
+        if "test" in name:
+            raise CheckFailed(
+                f"fit_best() read the notebook's {name}: the epoch was chosen on the test split.\n"
+                "  Then the test accuracy is no longer a fair estimate of new sentences: it is\n"
+                "  the best of several looks at them. Choose on the loader you are given.\n"
+                "  Fix:  cu.fit(model, train_loader, ..., epochs=1, valid_loader=valid_loader, ...)"
+            ) from None
+        raise CheckFailed(
+            f"fit_best() read the notebook's {name} instead of the loaders it was given\n"
+            "  (the check passes its own, and replaces the notebook's while fit_best runs).\n"
+            "  Fix:  use the arguments train_loader and valid_loader inside fit_best"
+        ) from None
+    _compare_fit(result, model, epochs, curve, best_epoch)
 
 
 def _compare_fit(result, model, epochs, curve, want_best):
@@ -448,12 +478,13 @@ def _compare_fit(result, model, epochs, curve, want_best):
 
 # --- exercise 3: SentimentLSTM ------------------------------------------------------------------------
 
-# (vocab_size, emb_dim, hidden, pad_id, bidirectional, lengths, seq): unsorted lengths with a length of
-# 1 and one at full length; seq longer than the longest (extra padding); a pad id that is not 0.
+# unsorted lengths with a length of 1 and one at full length; seq longer than the longest (extra
+# padding); a pad id that is not 0.
 MODEL_CONFIGS = (
-    (13, 6, 5, 3, True, (3, 7, 1, 5), 9),
-    (11, 4, 7, 0, False, (4, 1, 8, 6, 2, 6), 8),
-    (9, 5, 3, 8, True, (2, 6, 6, 1, 4), 6),
+    dict(vocab_size=13, emb_dim=6, hidden=5, pad_id=3, bidirectional=True, lengths=(3, 7, 1, 5), seq=9),
+    dict(vocab_size=11, emb_dim=4, hidden=7, pad_id=0, bidirectional=False, lengths=(4, 1, 8, 6, 2, 6),
+         seq=8),
+    dict(vocab_size=9, emb_dim=5, hidden=3, pad_id=8, bidirectional=True, lengths=(2, 6, 6, 1, 4), seq=6),
 )
 LAST_FIX = "last = torch.cat([h_n[-2], h_n[-1]], dim=-1)   # h_n[-1] for one direction"
 MEAN_FIX = "mean = (out * mask).sum(dim=1) / mask.sum(dim=1)   # mask: (batch, seq, 1)"
@@ -619,24 +650,32 @@ def _identify(block, wrong):
 
 def check_sentiment_lstm(SentimentLSTM, *, configs=MODEL_CONFIGS, seed: int = 90) -> None:
     """SentimentLSTM(vocab_size, emb_dim, hidden, pad_id, bidirectional, dropout)(ids, lengths)
-    -> logits (batch, 2): packed, [last, mean, max] over real steps, padding invariant."""
+    -> logits (batch, 2): packed, [last, mean, max] over real steps, padding invariant.
+
+    configs: one dict per model: its vocab_size, emb_dim, hidden, pad_id and bidirectional, and
+    the batch it reads (lengths, padded to seq steps); model k is built with seed + k.
+    """
     __tracebackhide__ = True
-    for k, (vocab_size, emb_dim, hidden, pad_id, bidirectional, lengths, seq) in enumerate(configs):
-        model = _build(SentimentLSTM, vocab_size, emb_dim, hidden, pad_id, bidirectional, seed + k)
-        _check_parts(model, vocab_size, emb_dim, hidden, pad_id, bidirectional, _dropout_for(seed + k))
-        model.eval()
-        ids = _padded_ids(lengths, seq, vocab_size, pad_id, seed=seed + 10 + k)
-        _check_model_run(model, ids, torch.tensor(lengths), pad_id)
+    for k, config in enumerate(configs):
+        _check_sentiment_once(SentimentLSTM, **config, seed=seed + k)
     if torch.cuda.is_available():
-        vocab_size, emb_dim, hidden, pad_id, bidirectional, lengths, seq = configs[0]
-        model = _build(SentimentLSTM, vocab_size, emb_dim, hidden, pad_id, bidirectional, seed).cuda()
-        model.eval()
-        ids = _padded_ids(lengths, seq, vocab_size, pad_id, seed=seed + 10)
-        _check_model_run(model, ids.cuda(), torch.tensor(lengths), pad_id)
-    directions = " and ".join(sorted({"2 directions" if c[4] else "1 direction" for c in configs}))
+        _check_sentiment_once(SentimentLSTM, **configs[0], seed=seed, device="cuda")
+    directions = " and ".join(sorted({"2 directions" if c["bidirectional"] else "1 direction"
+                                      for c in configs}))
     passed("SentimentLSTM: logits (batch, 2) from [last, mean, max] over the real steps;\n"
            f"  padding invariant; {_n(len(configs), 'model', 'models')}, {directions}, pad id "
-           f"{', '.join(str(c[3]) for c in configs)}")
+           f"{', '.join(str(c['pad_id']) for c in configs)}")
+
+
+def _check_sentiment_once(SentimentLSTM, *, vocab_size: int, emb_dim: int, hidden: int, pad_id: int,
+                          bidirectional: bool, lengths, seq: int, seed: int, device: str = "cpu"):
+    __tracebackhide__ = True
+    model = _build(SentimentLSTM, vocab_size, emb_dim, hidden, pad_id, bidirectional, seed)
+    if device == "cpu":
+        _check_parts(model, vocab_size, emb_dim, hidden, pad_id, bidirectional, _dropout_for(seed))
+    model.to(device).eval()
+    ids = _padded_ids(lengths, seq, vocab_size, pad_id, seed=seed + 10)
+    _check_model_run(model, ids.to(device), torch.tensor(lengths), pad_id)
 
 
 def _forward(model, ids, lengths):

@@ -246,9 +246,13 @@ from course_utils.checks import nb09
 
 nb09.check_bag_of_words(bag_of_words)
 ### BEGIN HIDDEN TESTS
-nb09.check_bag_of_words(bag_of_words, configs=((((4, 4, 4, 4), (1,)), 6, 7, 6),
-                                               (((0, 2), (5, 5, 1, 3)), 4, 9, 4)))
-nb09.check_bag_of_words(bag_of_words, configs=((((2, 9, 2, 0, 7, 2), (1, 1), (6,), (3, 8, 3)), 8, 17, 5),))
+nb09.check_bag_of_words(bag_of_words, configs=(
+    dict(sentences=((4, 4, 4, 4), (1,)), seq=6, vocab_size=7, pad_id=6),
+    dict(sentences=((0, 2), (5, 5, 1, 3)), seq=4, vocab_size=9, pad_id=4),
+))
+nb09.check_bag_of_words(bag_of_words, configs=(
+    dict(sentences=((2, 9, 2, 0, 7, 2), (1, 1), (6,), (3, 8, 3)), seq=8, vocab_size=17, pad_id=5),
+))
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -351,8 +355,12 @@ from course_utils.checks import nb09
 
 nb09.check_fit_best(fit_best)
 ### BEGIN HIDDEN TESTS
-nb09.check_fit_best(fit_best, scenarios=((6, ((0.5, 0, 2), (4.5, 0, 3), (5.5, 1, 4)), 5),
-                                         (3, ((0.5, 0, 1), (1.5, 0, 2), (2.5, 1, 2)), 2)))
+nb09.check_fit_best(fit_best, scenarios=(
+    dict(epochs=6, best_epoch=5, valid=(dict(x=0.5, label=0, copies=2), dict(x=4.5, label=0, copies=3),
+                                        dict(x=5.5, label=1, copies=4))),
+    dict(epochs=3, best_epoch=2, valid=(dict(x=0.5, label=0, copies=1), dict(x=1.5, label=0, copies=2),
+                                        dict(x=2.5, label=1, copies=2))),
+))
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -446,9 +454,14 @@ from course_utils.checks import nb09
 
 nb09.check_sentiment_lstm(SentimentLSTM)
 ### BEGIN HIDDEN TESTS
-nb09.check_sentiment_lstm(SentimentLSTM, configs=((7, 3, 4, 6, True, (5, 1, 5), 7),
-                                                  (10, 6, 2, 2, False, (1, 3), 3)), seed=41)
-nb09.check_sentiment_lstm(SentimentLSTM, configs=((20, 9, 6, 1, True, (8, 2, 11, 1, 6, 3, 9), 12),), seed=7)
+nb09.check_sentiment_lstm(SentimentLSTM, seed=41, configs=(
+    dict(vocab_size=7, emb_dim=3, hidden=4, pad_id=6, bidirectional=True, lengths=(5, 1, 5), seq=7),
+    dict(vocab_size=10, emb_dim=6, hidden=2, pad_id=2, bidirectional=False, lengths=(1, 3), seq=3),
+))
+nb09.check_sentiment_lstm(SentimentLSTM, seed=7, configs=(
+    dict(vocab_size=20, emb_dim=9, hidden=6, pad_id=1, bidirectional=True, lengths=(8, 2, 11, 1, 6, 3, 9),
+         seq=12),
+))
 ### END HIDDEN TESTS
 
 # %% [markdown]

@@ -18,32 +18,21 @@ import course_utils as cu
 from course_utils import heldout
 from course_utils.checks import nb09
 from course_utils.checks.common import NotDoneYet
+from course_utils.grading.lessons import solution
 
-# --- right answers (written here, not imported from the notebook) ------------------------------------
+# --- right answers: the instructor's own, the solution notebook's answer cells ------------------------
 
-
-def bag_of_words(ids, vocab_size, pad_id):
-    counts = torch.zeros(ids.size(0), vocab_size, device=ids.device)
-    counts.scatter_add_(1, ids, torch.ones(ids.shape, device=ids.device))
-    counts[:, pad_id] = 0
-    return counts
-
-
-def fit_best(model, train_loader, valid_loader, loss_fn, optimizer, epochs, progress=True):
-    history = cu.History()
-    best_accuracy, best_epoch, best_state = -1.0, 0, None
-    for epoch in range(1, epochs + 1):
-        record = cu.fit(model, train_loader, loss_fn, optimizer, epochs=1, valid_loader=valid_loader,
-                        metrics={"accuracy": cu.accuracy}, progress=progress).last()
-        history.append(record)
-        if record["valid_accuracy"] > best_accuracy:
-            best_accuracy, best_epoch = record["valid_accuracy"], epoch
-            best_state = copy.deepcopy(model.state_dict())
-    model.load_state_dict(best_state)
-    return history, best_epoch
+_s = solution("09")
+bag_of_words = _s["bag_of_words"]
+fit_best = _s["fit_best"]
+SentimentLSTM = _s["SentimentLSTM"]
+predict = _s["predict"]
+most_wrong = _s["most_wrong"]
 
 
-class SentimentLSTM(nn.Module):
+class _SentimentParts(nn.Module):
+    """SentimentLSTM split into parts that the variants below override, one mistake at a time."""
+
     def __init__(self, vocab_size, emb_dim, hidden, pad_id, bidirectional=True, dropout=0.3):
         super().__init__()
         self.embedding = nn.Embedding(vocab_size, emb_dim, padding_idx=pad_id)
@@ -75,23 +64,6 @@ class SentimentLSTM(nn.Module):
         return self.head(self.dropout(features))
 
 
-def predict(model, loader):
-    device = next(model.parameters()).device
-    model.eval()
-    probs, labels = [], []
-    with torch.no_grad():
-        for ids, lengths, y in loader:
-            probs.append(model(ids.to(device), lengths).softmax(dim=-1)[:, 1].cpu())
-            labels.append(y)
-    return torch.cat(probs), torch.cat(labels)
-
-
-def most_wrong(probs, labels, k):
-    wrong = ((probs > 0.5).long() != labels).nonzero().squeeze(1)
-    confidence = torch.where(labels[wrong] == 1, 1 - probs[wrong], probs[wrong])
-    return wrong[confidence.argsort(descending=True)[:k]]
-
-
 def _fails(check, fn, *words, **kwargs):
     with pytest.raises(AssertionError) as info:
         check(fn, **kwargs)
@@ -109,7 +81,8 @@ def _fails(check, fn, *words, **kwargs):
 
 def test_bag_of_words_right(capsys):
     nb09.check_bag_of_words(bag_of_words)
-    nb09.check_bag_of_words(bag_of_words, configs=((((4, 4, 4, 4), (1,)), 6, 7, 6),))
+    nb09.check_bag_of_words(bag_of_words, configs=(
+        dict(sentences=((4, 4, 4, 4), (1,)), seq=6, vocab_size=7, pad_id=6),))
     assert capsys.readouterr().out.count("PASSED bag_of_words") == 2
 
 
@@ -210,8 +183,11 @@ test_loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.z
 
 def test_fit_best_right(capsys):
     nb09.check_fit_best(fit_best)
-    nb09.check_fit_best(fit_best, scenarios=((6, ((0.5, 0, 2), (4.5, 0, 3), (5.5, 1, 4)), 5),
-                                             (3, ((0.5, 0, 1), (1.5, 0, 2), (2.5, 1, 2)), 2)))
+    nb09.check_fit_best(fit_best, scenarios=(
+        dict(epochs=6, best_epoch=5, valid=(dict(x=0.5, label=0, copies=2), dict(x=4.5, label=0, copies=3),
+                                            dict(x=5.5, label=1, copies=4))),
+        dict(epochs=3, best_epoch=2, valid=(dict(x=0.5, label=0, copies=1), dict(x=1.5, label=0, copies=2),
+                                            dict(x=2.5, label=1, copies=2)))))
     assert capsys.readouterr().out.count("PASSED fit_best") == 2
     assert isinstance(test_loader, torch.utils.data.DataLoader)   # put back after the check
 
@@ -295,19 +271,20 @@ def test_fit_best_not_done():
 
 def test_sentiment_lstm_right(capsys):
     nb09.check_sentiment_lstm(SentimentLSTM)
-    nb09.check_sentiment_lstm(SentimentLSTM, configs=((7, 3, 4, 6, True, (5, 1, 5), 7),
-                                                      (10, 6, 2, 2, False, (1, 3), 3)), seed=41)
+    nb09.check_sentiment_lstm(SentimentLSTM, seed=41, configs=(
+        dict(vocab_size=7, emb_dim=3, hidden=4, pad_id=6, bidirectional=True, lengths=(5, 1, 5), seq=7),
+        dict(vocab_size=10, emb_dim=6, hidden=2, pad_id=2, bidirectional=False, lengths=(1, 3), seq=3)))
     assert capsys.readouterr().out.count("PASSED SentimentLSTM") == 2
 
 
-class _OtherOrder(SentimentLSTM):          # [max, mean, last], log-probabilities: also right
+class _OtherOrder(_SentimentParts):          # [max, mean, last], log-probabilities: also right
     def forward(self, ids, lengths):
         out, h_n, mask = self.run_lstm(ids, lengths)
         features = torch.cat([self.max(out, mask), self.mean(out, mask), self.last(out, h_n, lengths)], dim=-1)
         return self.head(self.dropout(features)).log_softmax(dim=-1)
 
 
-class _GatherLast(SentimentLSTM):          # the last valid output gathered from out, as in notebook 07
+class _GatherLast(_SentimentParts):          # the last valid output gathered from out, as in notebook 07
     def last(self, out, h_n, lengths):
         H = self.lstm.hidden_size
         rows = torch.arange(out.size(0))
@@ -316,61 +293,62 @@ class _GatherLast(SentimentLSTM):          # the last valid output gathered from
 
 
 def test_sentiment_lstm_other_right_ways():
+    nb09.check_sentiment_lstm(_SentimentParts)
     nb09.check_sentiment_lstm(_OtherOrder)
     nb09.check_sentiment_lstm(_GatherLast)
 
 
-class _LastStep(SentimentLSTM):
+class _LastStep(_SentimentParts):
     def last(self, out, h_n, lengths):
         return out[:, -1]
 
 
-class _AtLengthsBoth(SentimentLSTM):
+class _AtLengthsBoth(_SentimentParts):
     def last(self, out, h_n, lengths):
         return out[torch.arange(out.size(0)), lengths - 1]
 
 
-class _MeanOverPadding(SentimentLSTM):
+class _MeanOverPadding(_SentimentParts):
     def mean(self, out, mask):
         return out.mean(dim=1)
 
 
-class _MaxOverZeros(SentimentLSTM):
+class _MaxOverZeros(_SentimentParts):
     def max(self, out, mask):
         return out.amax(dim=1)
 
 
-class _Sorted(SentimentLSTM):
+class _Sorted(_SentimentParts):
     def forward(self, ids, lengths):
         out, h_n, mask = self.run_lstm(ids, lengths, enforce_sorted=True)
         return self.head(torch.cat([self.last(out, h_n, lengths), self.mean(out, mask), self.max(out, mask)], -1))
 
 
-class _BackwardOnly(SentimentLSTM):
+class _BackwardOnly(_SentimentParts):
     def last(self, out, h_n, lengths):
         return h_n[-1]
 
 
-class _Swapped(SentimentLSTM):
+class _Swapped(_SentimentParts):
     def last(self, out, h_n, lengths):
         return torch.cat([h_n[-1], h_n[-2]], dim=-1) if self.lstm.bidirectional else h_n[-1]
 
 
-class _NotPacked(SentimentLSTM):
+class _NotPacked(_SentimentParts):
     def run_lstm(self, ids, lengths, enforce_sorted=False):
         out, (h_n, _) = self.lstm(self.dropout(self.embedding(ids)))
         mask = (torch.arange(ids.size(1))[None, :] < lengths[:, None])[..., None]
         return out, h_n, mask
 
 
-class _Softmax(SentimentLSTM):
+class _Softmax(_SentimentParts):
     def forward(self, ids, lengths):
         return super().forward(ids, lengths).softmax(dim=-1)
 
 
 def _with_init(**changes):
     """SentimentLSTM with one part of __init__ built otherwise."""
-    class Variant(SentimentLSTM):
+    class Variant(_SentimentParts):
         def __init__(self, vocab_size, emb_dim, hidden, pad_id, bidirectional=True, dropout=0.3):
             super().__init__(vocab_size, emb_dim, hidden, pad_id, bidirectional, dropout)
             D = 2 if bidirectional else 1
@@ -395,7 +373,7 @@ class _TwoBlocks(_with_init(two_blocks=True)):
         return self.head(torch.cat([self.mean(out, mask), self.max(out, mask)], dim=-1))
 
 
-class _NoDropoutArgument(SentimentLSTM):
+class _NoDropoutArgument(_SentimentParts):
     def __init__(self, vocab_size, emb_dim, hidden, pad_id, bidirectional=True):
         super().__init__(vocab_size, emb_dim, hidden, pad_id, bidirectional)
 
