@@ -650,41 +650,72 @@ def _check_forward_once(lstm_forward, seq, batch, feature, hidden, initial_state
         with _calling("lstm_forward"):
             result = lstm_forward(*args, leaves[1], leaves[2]) if initial_state else lstm_forward(*args)
     except RuntimeError as err:
-        said = str(err).splitlines()[0][:200]
-        problem = _matmul_problem(err, "lstm_forward", batch, feature, hidden)
-        if problem is not None:
-            raise CheckFailed(problem) from None
-        if not initial_state and "dtype" in said:
-            raise CheckFailed(
-                f"lstm_forward() was called without h0 and c0, and it failed; PyTorch says: {said}\n"
-                "  x is torch.float64 here, but torch.zeros(batch, hidden) makes float32 zeros, and a product of\n"
-                "  the two fails. Zeros made from x take its dtype (and device).\n"
-                "  Fix:  h = x.new_zeros(batch, hidden)    or    torch.zeros(batch, hidden, dtype=x.dtype)"
-            ) from None
-        if "size" not in said and "shape" not in said:
-            raise
-        if not initial_state:
-            raise CheckFailed(
-                f"lstm_forward() was called without h0 and c0, and it failed on a shape; PyTorch says: {said}\n"
-                f"  x is (seq={seq}, batch={batch}, feature={feature}) and W_hh (gates={4 * hidden}, hidden={hidden}), "
-                f"so the zeros to start from are (batch={batch}, hidden={hidden}).\n"
-                "  Fix:  batch, hidden = x.shape[1], W_hh.shape[1];   h = x.new_zeros(batch, hidden)"
-            ) from None
-        raise CheckFailed(
-            "lstm_forward() failed on a shape; PyTorch says: " + said + "\n"
-            f"  The shapes you are given: x is (seq={seq}, batch={batch}, feature={feature}); h0 and c0 are "
-            f"(1, batch={batch}, hidden={hidden}), with nn.LSTM's layers axis first.\n"
-            "  One step needs x_t = x[t] (batch, feature) and h, c of shape (batch, hidden).\n"
-            "  Fix:  h, c = h0[0], c0[0]   before the loop;   for x_t in x: ..."
-        ) from None
+        _explain_forward_runtime_error(err, initial_state, seq, batch, feature, hidden)
     except TypeError as err:
-        if initial_state or "NoneType" not in str(err):
-            raise
+        _explain_forward_type_error(err, initial_state)
+    out, h_n, c_n = _forward_result(result, seq, batch, hidden, x.dtype)
+
+    ref_in = [t.clone().requires_grad_() for t in (x, h0, c0)]
+    out_ref, (h_ref, c_ref) = lstm(ref_in[0], (ref_in[1], ref_in[2]))
+    if not _close(out, out_ref):
+        _explain_forward_out(out, out_ref, cell, x, h0, c0, seq)
+    _check_forward_state(h_n, c_n, h_ref, c_ref, out_ref, h0, c0, seq)
+    params = [lstm.weight_ih_l0, lstm.weight_hh_l0, lstm.bias_ih_l0, lstm.bias_hh_l0]
+    names = ["x", "h0", "c0", "W_ih", "W_hh", "b_ih", "b_hh"]
+    got_leaves, want_leaves = leaves, [*ref_in, *params]
+    if not initial_state:
+        names, got_leaves, want_leaves = names[:1] + names[3:], leaves[:1] + leaves[3:], want_leaves[:1] + params
+    _compare_grads("lstm_forward", names, (out, h_n, c_n), (out_ref, h_ref, c_ref), got_leaves, want_leaves, seed,
+                   out_names=("out", "h_n", "c_n"))
+
+
+def _explain_forward_runtime_error(err: RuntimeError, initial_state, seq, batch, feature, hidden) -> None:
+    """lstm_forward raised a RuntimeError: a shape or dtype mistake gets its own message; others go up."""
+    __tracebackhide__ = True
+    said = str(err).splitlines()[0][:200]
+    problem = _matmul_problem(err, "lstm_forward", batch, feature, hidden)
+    if problem is not None:
+        raise CheckFailed(problem) from None
+    if not initial_state and "dtype" in said:
         raise CheckFailed(
-            f"lstm_forward() was called without h0 and c0, and it failed: TypeError: {err}.\n"
-            "  Without them, nn.LSTM starts from zeros; your function should too.\n"
-            "  Fix:  h = x.new_zeros(batch, hidden) if h0 is None else h0[0]   (the same for c)"
+            f"lstm_forward() was called without h0 and c0, and it failed; PyTorch says: {said}\n"
+            "  x is torch.float64 here, but torch.zeros(batch, hidden) makes float32 zeros, and a product of\n"
+            "  the two fails. Zeros made from x take its dtype (and device).\n"
+            "  Fix:  h = x.new_zeros(batch, hidden)    or    torch.zeros(batch, hidden, dtype=x.dtype)"
         ) from None
+    if "size" not in said and "shape" not in said:
+        raise err
+    if not initial_state:
+        raise CheckFailed(
+            f"lstm_forward() was called without h0 and c0, and it failed on a shape; PyTorch says: {said}\n"
+            f"  x is (seq={seq}, batch={batch}, feature={feature}) and W_hh (gates={4 * hidden}, hidden={hidden}), "
+            f"so the zeros to start from are (batch={batch}, hidden={hidden}).\n"
+            "  Fix:  batch, hidden = x.shape[1], W_hh.shape[1];   h = x.new_zeros(batch, hidden)"
+        ) from None
+    raise CheckFailed(
+        "lstm_forward() failed on a shape; PyTorch says: " + said + "\n"
+        f"  The shapes you are given: x is (seq={seq}, batch={batch}, feature={feature}); h0 and c0 are "
+        f"(1, batch={batch}, hidden={hidden}), with nn.LSTM's layers axis first.\n"
+        "  One step needs x_t = x[t] (batch, feature) and h, c of shape (batch, hidden).\n"
+        "  Fix:  h, c = h0[0], c0[0]   before the loop;   for x_t in x: ..."
+    ) from None
+
+
+def _explain_forward_type_error(err: TypeError, initial_state) -> None:
+    """lstm_forward raised a TypeError: without h0 and c0, a None it computed with."""
+    __tracebackhide__ = True
+    if initial_state or "NoneType" not in str(err):
+        raise err
+    raise CheckFailed(
+        f"lstm_forward() was called without h0 and c0, and it failed: TypeError: {err}.\n"
+        "  Without them, nn.LSTM starts from zeros; your function should too.\n"
+        "  Fix:  h = x.new_zeros(batch, hidden) if h0 is None else h0[0]   (the same for c)"
+    ) from None
+
+
+def _forward_result(result, seq, batch, hidden, dtype):
+    """out, h_n, c_n from what lstm_forward returned, each of nn.LSTM's shape and x's dtype."""
+    __tracebackhide__ = True
     require(
         isinstance(result, (tuple, list)) and len(result) == 2 and isinstance(result[1], (tuple, list))
         and len(result[1]) == 2,
@@ -726,28 +757,35 @@ def _check_forward_once(lstm_forward, seq, batch, feature, hidden, initial_state
     check_shape(h_n, "layers batch hidden", layers=1, batch=batch, hidden=hidden, name="h_n")
     check_shape(c_n, "layers batch hidden", layers=1, batch=batch, hidden=hidden, name="c_n")
     for name, t in (("out", out), ("h_n", h_n), ("c_n", c_n)):
-        _dtype_rule(name, t, x.dtype)
+        _dtype_rule(name, t, dtype)
+    return out, h_n, c_n
 
-    ref_in = [t.clone().requires_grad_() for t in (x, h0, c0)]
-    out_ref, (h_ref, c_ref) = lstm(ref_in[0], (ref_in[1], ref_in[2]))
-    if not _close(out, out_ref):
-        first = next(t for t in range(seq) if not _close(out[t], out_ref[t]))
-        for what, fix, cand in _forward_candidates(cell, x, h0[0], c0[0]):
-            if _close(out, cand):
-                raise CheckFailed(f"out differs from nn.LSTM's from step {first} on: {_end(what)}\n  Fix:  {fix}")
-        if first == 0:
-            raise CheckFailed(
-                "out[0], the very first step, already differs from nn.LSTM's: the cell itself is wrong "
-                f"(largest difference {_diff(out[0], out_ref[0])}).\n"
-                "  Each step is one lstm_cell: run the check of exercise 2 first.\n"
-                "  Fix:  h, c = lstm_cell(x_t, (h, c), W_ih, W_hh, b_ih, b_hh) at every step"
-            )
+
+def _explain_forward_out(out, out_ref, cell, x, h0, c0, seq) -> None:
+    """out differs from nn.LSTM's: the known mistake that gives it, else the first step that differs."""
+    __tracebackhide__ = True
+    first = next(t for t in range(seq) if not _close(out[t], out_ref[t]))
+    for what, fix, cand in _forward_candidates(cell, x, h0[0], c0[0]):
+        if _close(out, cand):
+            raise CheckFailed(f"out differs from nn.LSTM's from step {first} on: {_end(what)}\n  Fix:  {fix}")
+    if first == 0:
         raise CheckFailed(
-            f"out[0] is right, but out differs from nn.LSTM's from step {first} on "
-            f"(largest difference {_diff(out[first], out_ref[first])}): the state that step {first} "
-            f"starts from is not the (h, c) that step {first - 1} produced.\n"
-            "  Fix:  h, c = lstm_cell(x_t, (h, c), ...)   at every step, and out[t] = that step's h"
+            "out[0], the very first step, already differs from nn.LSTM's: the cell itself is wrong "
+            f"(largest difference {_diff(out[0], out_ref[0])}).\n"
+            "  Each step is one lstm_cell: run the check of exercise 2 first.\n"
+            "  Fix:  h, c = lstm_cell(x_t, (h, c), W_ih, W_hh, b_ih, b_hh) at every step"
         )
+    raise CheckFailed(
+        f"out[0] is right, but out differs from nn.LSTM's from step {first} on "
+        f"(largest difference {_diff(out[first], out_ref[first])}): the state that step {first} "
+        f"starts from is not the (h, c) that step {first - 1} produced.\n"
+        "  Fix:  h, c = lstm_cell(x_t, (h, c), ...)   at every step, and out[t] = that step's h"
+    )
+
+
+def _check_forward_state(h_n, c_n, h_ref, c_ref, out_ref, h0, c0, seq) -> None:
+    """h_n and c_n equal nn.LSTM's; else name the mistake (swapped, never updated, the first step)."""
+    __tracebackhide__ = True
     for name, got, want, other in (("h_n", h_n, h_ref, c_ref), ("c_n", c_n, c_ref, h_ref)):
         if _close(got, want):
             continue
@@ -766,13 +804,6 @@ def _check_forward_once(lstm_forward, seq, batch, feature, hidden, initial_state
             why = f"{name} should be the {'hidden' if state == 'h' else 'cell'} state after the last step"
             fix = "return out, (h.unsqueeze(0), c.unsqueeze(0))   with h, c from the last step"
         raise CheckFailed(f"out is right, but {name} is not: {why}.\n  Fix:  {fix}")
-    params = [lstm.weight_ih_l0, lstm.weight_hh_l0, lstm.bias_ih_l0, lstm.bias_hh_l0]
-    names = ["x", "h0", "c0", "W_ih", "W_hh", "b_ih", "b_hh"]
-    got_leaves, want_leaves = leaves, [*ref_in, *params]
-    if not initial_state:
-        names, got_leaves, want_leaves = names[:1] + names[3:], leaves[:1] + leaves[3:], want_leaves[:1] + params
-    _compare_grads("lstm_forward", names, (out, h_n, c_n), (out_ref, h_ref, c_ref), got_leaves, want_leaves, seed,
-                   out_names=("out", "h_n", "c_n"))
 
 
 # --- exercise 4: the forget-gate bias ----------------------------------------------------------

@@ -453,8 +453,6 @@ def check_run_in_chunks(run_in_chunks, *, batch: int = 4, seq: int = 7, feature:
     with torch.no_grad():
         want, (want_h, want_c) = lstm(x, state0)
     starts = list(range(0, seq, chunk))
-    last_start = starts[-1]
-    n_chunks = len(starts)
 
     x_in = x.clone().requires_grad_(True)
     try:
@@ -465,6 +463,23 @@ def check_run_in_chunks(run_in_chunks, *, batch: int = 4, seq: int = 7, feature:
                 result = run_in_chunks(lstm, x_in, chunk)
     except RuntimeError as err:
         _explain_chunk_error(err, batch, seq)
+    out, h_n, c_n = _unpack_chunks(result)
+    _check_chunk_shapes(out, h_n, c_n, want, starts, batch=batch, seq=seq, hidden=hidden, chunk=chunk,
+                        num_layers=num_layers)
+    # 1. The forward pass: the same numbers as one full run.
+    if not close(out, want):
+        _explain_chunk_values(out, want, lstm, x, chunk, state0, with_state)
+    # 2. The final state.
+    _check_chunk_state(h_n, c_n, want_h, want_c)
+    # 3. The graph: every chunk's outputs keep their own graph, and no gradient crosses a boundary.
+    _check_chunk_graph(out, h_n, c_n, x_in, lstm, x, chunk, state0, starts, seq)
+    n_chunks = len(starts)
+    passed(f"run_in_chunks: {n_chunks} chunk{'s' if n_chunks > 1 else ''} (chunk={chunk}) == one full run "
+           f"(batch={batch}, seq={seq}, hidden={hidden}); no gradient crosses a chunk boundary")
+
+
+def _unpack_chunks(result):
+    __tracebackhide__ = True
     require(
         isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], tuple)
         and len(result[1]) == 2,
@@ -476,6 +491,14 @@ def check_run_in_chunks(run_in_chunks, *, batch: int = 4, seq: int = 7, feature:
     require_tensor(out, "out")
     require_tensor(h_n, "h_n")
     require_tensor(c_n, "c_n")
+    return out, h_n, c_n
+
+
+def _check_chunk_shapes(out, h_n, c_n, want, starts, *, batch, seq, hidden, chunk, num_layers) -> None:
+    """out (batch, seq, hidden): steps missing (the last chunk alone, a loop over the batch axis) or
+    chunks stacked on the batch axis are named; h_n and c_n (layers, batch, hidden)."""
+    __tracebackhide__ = True
+    last_start, n_chunks = starts[-1], len(starts)
     if out.dim() == 3 and out.shape[0] == batch and out.shape[2] == hidden and out.shape[1] < seq:
         kept = out.shape[1]
         over_batch = min(seq, -(-batch // chunk) * chunk)      # steps a loop over range(0, batch, chunk) keeps
@@ -506,37 +529,41 @@ def check_run_in_chunks(run_in_chunks, *, batch: int = 4, seq: int = 7, feature:
     check_shape(h_n, "layers batch hidden", layers=num_layers, batch=batch, hidden=hidden, name="h_n")
     check_shape(c_n, "layers batch hidden", layers=num_layers, batch=batch, hidden=hidden, name="c_n")
 
-    # 1. The forward pass: the same numbers as one full run.
-    if not close(out, want):
-        bad = (out.detach() - want).abs().amax(dim=(0, 2)) > ATOL
-        step = int(bad.nonzero()[0])
-        k = step // chunk
-        if step == 0 and with_state:
-            raise CheckFailed(
-                "the outputs differ from a full run from step 0 on: the initial `state` you were given "
-                "was not used by the first chunk.\n"
-                "  Fix:  out_k, state = lstm(x_k, state)    starting with the `state` argument"
-            )
-        for _, carry, message in _VARIANTS:
-            if close(out, _chunked(lstm, x, chunk, state0, carry)):
-                raise CheckFailed(
-                    f"out equals one full run for chunk 0 but differs from step {step} on (chunk {k}): "
-                    + message
-                )
-        if k >= 1:
-            raise CheckFailed(
-                f"out equals one full run up to step {step - 1} but differs from step {step} on "
-                f"(chunk {k}, which starts at step {k * chunk}).\n"
-                "  Each chunk must start from the (h, c) the previous chunk ended with.\n"
-                "  Fix:  out_k, state = lstm(x_k, state);  state = (state[0].detach(), state[1].detach())"
-            )
-        raise CheckFailed(
-            "out differs from one full run of the LSTM already in chunk 0: run the lstm you were given "
-            "on x[:, start:start + chunk] as it is (batch_first=True: no transpose).\n"
-            "  Fix:  out_k, state = lstm(x[:, start:start + chunk], state)"
-        )
 
-    # 2. The final state.
+def _explain_chunk_values(out, want, lstm, x, chunk, state0, with_state) -> None:
+    """out differs from one full run: the step where it starts to, and the known mistake behind it."""
+    __tracebackhide__ = True
+    bad = (out.detach() - want).abs().amax(dim=(0, 2)) > ATOL
+    step = int(bad.nonzero()[0])
+    k = step // chunk
+    if step == 0 and with_state:
+        raise CheckFailed(
+            "the outputs differ from a full run from step 0 on: the initial `state` you were given "
+            "was not used by the first chunk.\n"
+            "  Fix:  out_k, state = lstm(x_k, state)    starting with the `state` argument"
+        )
+    for _, carry, message in _VARIANTS:
+        if close(out, _chunked(lstm, x, chunk, state0, carry)):
+            raise CheckFailed(
+                f"out equals one full run for chunk 0 but differs from step {step} on (chunk {k}): "
+                + message
+            )
+    if k >= 1:
+        raise CheckFailed(
+            f"out equals one full run up to step {step - 1} but differs from step {step} on "
+            f"(chunk {k}, which starts at step {k * chunk}).\n"
+            "  Each chunk must start from the (h, c) the previous chunk ended with.\n"
+            "  Fix:  out_k, state = lstm(x_k, state);  state = (state[0].detach(), state[1].detach())"
+        )
+    raise CheckFailed(
+        "out differs from one full run of the LSTM already in chunk 0: run the lstm you were given "
+        "on x[:, start:start + chunk] as it is (batch_first=True: no transpose).\n"
+        "  Fix:  out_k, state = lstm(x[:, start:start + chunk], state)"
+    )
+
+
+def _check_chunk_state(h_n, c_n, want_h, want_c) -> None:
+    __tracebackhide__ = True
     if not close(h_n, want_h):
         if close(h_n, want_c) and close(c_n, want_h):
             msg = "h_n and c_n are swapped: nn.LSTM returns (h_n, c_n) in that order."
@@ -556,7 +583,11 @@ def check_run_in_chunks(run_in_chunks, *, batch: int = 4, seq: int = 7, feature:
             "return torch.cat(outs, dim=1), (h_n, c_n)"
         )
 
-    # 3. The graph: every chunk's outputs keep their own graph ...
+
+def _check_chunk_graph(out, h_n, c_n, x_in, lstm, x, chunk, state0, starts, seq) -> None:
+    """Every chunk's outputs keep their own graph, and no gradient crosses a chunk boundary
+    (truncated backpropagation through time)."""
+    __tracebackhide__ = True
     require(
         out.requires_grad,
         "out carries no graph (out.requires_grad is False): no gradient could reach the LSTM's "
@@ -576,10 +607,10 @@ def check_run_in_chunks(run_in_chunks, *, batch: int = 4, seq: int = 7, feature:
             "  they were detached (or computed under torch.no_grad()). Only the state passed on is detached.\n"
             "  Fix:  outs.append(out_k)    and    state = (h.detach(), c.detach())",
         )
-    # ... and no gradient crosses a chunk boundary (truncated backpropagation through time).
     found = _chunk_starts(out, x_in, seq)
     if found != starts:
         _explain_boundaries(found, starts, out, x_in, lstm, x, chunk, state0, seq)
+    last_start = starts[-1]
     if h_n.requires_grad and last_start > 0:
         g = torch.autograd.grad((h_n.sum() + c_n.sum()), x_in, retain_graph=True, allow_unused=True)[0]
         if g is not None and bool(g[:, :last_start].abs().amax() > 0):
@@ -588,5 +619,3 @@ def check_run_in_chunks(run_in_chunks, *, batch: int = 4, seq: int = 7, feature:
                 f"reaches steps before {last_start}, the start of the last chunk.\n"
                 "  Fix:  state = (h.detach(), c.detach())    before the next chunk uses it"
             )
-    passed(f"run_in_chunks: {n_chunks} chunk{'s' if n_chunks > 1 else ''} (chunk={chunk}) == one full run "
-           f"(batch={batch}, seq={seq}, hidden={hidden}); no gradient crosses a chunk boundary")

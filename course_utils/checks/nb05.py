@@ -93,35 +93,8 @@ def _check_copy_layer(copy_layer, num_layers, layer, feature, hidden) -> None:
     try:
         with calling("copy_layer"):
             result = copy_layer(stacked, layer, single)
-    except AttributeError as err:
-        if "_l" not in str(err):
-            raise
-        raise CheckFailed(
-            f"copy_layer() asked for a parameter that does not exist: {err}.\n"
-            f"  stacked (num_layers={num_layers}) names its layers _l0 ... _l{num_layers - 1}; a one-layer "
-            "nn.LSTM has only _l0,\n  so single's parameters are always weight_ih_l0, weight_hh_l0, "
-            "bias_ih_l0, bias_hh_l0.\n"
-            f"  Fix:  {fix}"
-        ) from None
-    except RuntimeError as err:
-        msg = str(err)
-        if "leaf Variable" in msg:
-            raise CheckFailed(
-                "copy_layer() wrote into a parameter while autograd was recording:\n"
-                f"  PyTorch says: {msg}\n"
-                "  Parameters require grad, so an in-place copy must run with gradient tracking off.\n"
-                f"  Fix:  {fix}"
-            ) from None
-        if "must match the size" in msg:
-            raise CheckFailed(
-                f"copy_layer() copied a tensor of the wrong shape: {msg}.\n"
-                f"  single reads {in_size} features (layer {layer} reads "
-                f"{'x' if layer == 0 else 'the output of layer ' + str(layer - 1)}), so its weight_ih_l0 is "
-                f"(4 x hidden, {in_size}) = {fmt(single.weight_ih_l0.shape)}.\n"
-                f"  A weight of another shape comes from another layer: take _l{layer} from stacked.\n"
-                f"  Fix:  {fix}"
-            ) from None
-        raise
+    except (AttributeError, RuntimeError) as err:
+        _explain_copy_error(err, num_layers, layer, in_size, single, fix)
     require(
         result is single,
         "copy_layer() should return `single` itself (now holding the layer's weights), "
@@ -136,50 +109,7 @@ def _check_copy_layer(copy_layer, num_layers, layer, feature, hidden) -> None:
         f"  Fix:  {fix}",
     )
     for name in PARAMS:
-        got = getattr(single, f"{name}_l0")
-        want = getattr(stacked, f"{name}_l{layer}")
-        require(
-            got.data_ptr() != want.data_ptr(),
-            f"single.{name}_l0 is the very same tensor as stacked.{name}_l{layer}, not a copy:\n"
-            "  training either model (or an optimizer step) would change the other one too.\n"
-            f"  Fix:  {fix}",
-        )
-        if torch.equal(got, want):
-            continue
-        if got.shape == single_before[f"{name}_l0"].shape and torch.equal(got, single_before[f"{name}_l0"]):
-            what = "the biases" if name.startswith("bias") else f"{name}"
-            raise CheckFailed(
-                f"single.{name}_l0 still holds its own random starting values: {what} were not copied.\n"
-                f"  A layer is FOUR tensors: {', '.join(n + '_l' + str(layer) for n in PARAMS)};\n"
-                "  with the biases left out the gates get other inputs and single computes something else.\n"
-                f"  Fix:  {fix}"
-            )
-        other = [j for j in range(num_layers) if j != layer
-                 and getattr(stacked, f"{name}_l{j}").shape == got.shape
-                 and torch.equal(getattr(stacked, f"{name}_l{j}"), got)]
-        mixed = [f"{n}_l{j}" for j in range(num_layers) for n in PARAMS if n != name
-                 and getattr(stacked, f"{n}_l{j}").shape == got.shape
-                 and torch.equal(getattr(stacked, f"{n}_l{j}"), got)]
-        if mixed and not other:
-            raise CheckFailed(
-                f"single.{name}_l0 holds stacked.{mixed[0]}: the names got mixed up.\n"
-                f"  Each tensor goes to the one of the same name: stacked.{name}_l{layer} -> single.{name}_l0\n"
-                "  (weight_ih multiplies the input, weight_hh the previous h; for layers above 0 both are\n"
-                "  (4 x hidden, hidden), so PyTorch cannot tell you that they are swapped).\n"
-                f"  Fix:  {fix}"
-            )
-        if other:
-            raise CheckFailed(
-                f"single.{name}_l0 holds stacked.{name}_l{other[0]}, the weights of layer {other[0]}, "
-                f"but you were asked for layer {layer}.\n"
-                f"  Layers are counted from 0 (the one that reads x): layer {layer} is "
-                f"stacked.{name}_l{layer}.\n"
-                f"  Fix:  {fix}"
-            )
-        raise CheckFailed(
-            f"single.{name}_l0 should equal stacked.{name}_l{layer}, but it holds other numbers.\n"
-            f"  Fix:  {fix}"
-        )
+        _check_copied(name, single, stacked, layer, num_layers, single_before[f"{name}_l0"], fix)
     # The numbers are right; the module must also compute with them.
     reference = nn.LSTM(in_size, hidden)
     reference.load_state_dict({f"{n}_l0": stacked_before[f"{n}_l{layer}"] for n in PARAMS})
@@ -192,6 +122,88 @@ def _check_copy_layer(copy_layer, num_layers, layer, feature, hidden) -> None:
         "single's parameters hold the right numbers, but single(x) does not compute with them.\n"
         "  nn.LSTM reads its weights through the registered parameters; replace values in place.\n"
         f"  Fix:  {fix}",
+    )
+
+
+def _explain_copy_error(err, num_layers, layer, in_size, single, fix) -> None:
+    """copy_layer raised: a parameter name that does not exist, a copy under autograd, a wrong shape."""
+    __tracebackhide__ = True
+    msg = str(err)
+    if isinstance(err, AttributeError):
+        if "_l" not in msg:
+            raise err
+        raise CheckFailed(
+            f"copy_layer() asked for a parameter that does not exist: {err}.\n"
+            f"  stacked (num_layers={num_layers}) names its layers _l0 ... _l{num_layers - 1}; a one-layer "
+            "nn.LSTM has only _l0,\n  so single's parameters are always weight_ih_l0, weight_hh_l0, "
+            "bias_ih_l0, bias_hh_l0.\n"
+            f"  Fix:  {fix}"
+        ) from None
+    if "leaf Variable" in msg:
+        raise CheckFailed(
+            "copy_layer() wrote into a parameter while autograd was recording:\n"
+            f"  PyTorch says: {msg}\n"
+            "  Parameters require grad, so an in-place copy must run with gradient tracking off.\n"
+            f"  Fix:  {fix}"
+        ) from None
+    if "must match the size" in msg:
+        raise CheckFailed(
+            f"copy_layer() copied a tensor of the wrong shape: {msg}.\n"
+            f"  single reads {in_size} features (layer {layer} reads "
+            f"{'x' if layer == 0 else 'the output of layer ' + str(layer - 1)}), so its weight_ih_l0 is "
+            f"(4 x hidden, {in_size}) = {fmt(single.weight_ih_l0.shape)}.\n"
+            f"  A weight of another shape comes from another layer: take _l{layer} from stacked.\n"
+            f"  Fix:  {fix}"
+        ) from None
+    raise err
+
+
+def _check_copied(name, single, stacked, layer, num_layers, before, fix) -> None:
+    """single.{name}_l0 is a copy of stacked.{name}_l{layer}; else which tensor it holds instead."""
+    __tracebackhide__ = True
+    got = getattr(single, f"{name}_l0")
+    want = getattr(stacked, f"{name}_l{layer}")
+    require(
+        got.data_ptr() != want.data_ptr(),
+        f"single.{name}_l0 is the very same tensor as stacked.{name}_l{layer}, not a copy:\n"
+        "  training either model (or an optimizer step) would change the other one too.\n"
+        f"  Fix:  {fix}",
+    )
+    if torch.equal(got, want):
+        return
+    if got.shape == before.shape and torch.equal(got, before):
+        what = "the biases" if name.startswith("bias") else f"{name}"
+        raise CheckFailed(
+            f"single.{name}_l0 still holds its own random starting values: {what} were not copied.\n"
+            f"  A layer is FOUR tensors: {', '.join(n + '_l' + str(layer) for n in PARAMS)};\n"
+            "  with the biases left out the gates get other inputs and single computes something else.\n"
+            f"  Fix:  {fix}"
+        )
+    other = [j for j in range(num_layers) if j != layer
+             and getattr(stacked, f"{name}_l{j}").shape == got.shape
+             and torch.equal(getattr(stacked, f"{name}_l{j}"), got)]
+    mixed = [f"{n}_l{j}" for j in range(num_layers) for n in PARAMS if n != name
+             and getattr(stacked, f"{n}_l{j}").shape == got.shape
+             and torch.equal(getattr(stacked, f"{n}_l{j}"), got)]
+    if mixed and not other:
+        raise CheckFailed(
+            f"single.{name}_l0 holds stacked.{mixed[0]}: the names got mixed up.\n"
+            f"  Each tensor goes to the one of the same name: stacked.{name}_l{layer} -> single.{name}_l0\n"
+            "  (weight_ih multiplies the input, weight_hh the previous h; for layers above 0 both are\n"
+            "  (4 x hidden, hidden), so PyTorch cannot tell you that they are swapped).\n"
+            f"  Fix:  {fix}"
+        )
+    if other:
+        raise CheckFailed(
+            f"single.{name}_l0 holds stacked.{name}_l{other[0]}, the weights of layer {other[0]}, "
+            f"but you were asked for layer {layer}.\n"
+            f"  Layers are counted from 0 (the one that reads x): layer {layer} is "
+            f"stacked.{name}_l{layer}.\n"
+            f"  Fix:  {fix}"
+        )
+    raise CheckFailed(
+        f"single.{name}_l0 should equal stacked.{name}_l{layer}, but it holds other numbers.\n"
+        f"  Fix:  {fix}"
     )
 
 
