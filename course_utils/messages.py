@@ -1,6 +1,8 @@
 """The pieces every message a learner reads is made of: its width, how it wraps, how it names shapes.
 
-    wrap(text)           each line wrapped at word boundaries within WIDTH columns
+    wrap(text)           each line wrapped at word boundaries within WIDTH columns (display, feedback)
+    fit_lines(text)      only the lines longer than WIDTH wrapped; a Fix line (code) kept whole (nb06)
+    paragraph(text)      one paragraph, its spaces collapsed, under a two-space indent (nb13)
     fmt(shape)           '(4, 7, 5)', and '(3,)' for one axis, as Python prints a tuple
     named(axes, sizes)   '(batch=4, seq=7, hidden=5)'
     plural(n, word)      '1 hour', '3 hours'
@@ -15,7 +17,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Sequence
 
-__all__ = ["WIDTH", "fmt", "named", "not_written_yet", "plural", "quote_error", "wrap"]
+__all__ = ["WIDTH", "fit_lines", "fmt", "named", "not_written_yet", "paragraph", "plural", "quote_error", "wrap"]
 
 WIDTH = 88  # JupyterLab wraps longer output lines anywhere, even mid-word
 
@@ -28,6 +30,26 @@ def wrap(text: str, width: int = WIDTH) -> str:
         lines.extend(textwrap.wrap(line, width, subsequent_indent=indent + "  ",
                                    break_long_words=False, break_on_hyphens=False) or [line])
     return "\n".join(lines)
+
+
+def fit_lines(message: str, width: int = WIDTH) -> str:
+    """Wrap any line longer than `width` at spaces (JupyterLab would wrap it mid-word); a Fix line is code
+    and is kept whole. Continuation lines are indented by two spaces, whatever the line's own indent."""
+    lines = []
+    for line in message.splitlines():
+        if len(line) <= width or line.lstrip().startswith("Fix:"):
+            lines.append(line)
+        else:
+            lines += textwrap.wrap(line, width, subsequent_indent="  ", break_long_words=False,
+                                   break_on_hyphens=False)
+    return "\n".join(lines)
+
+
+def paragraph(text: str, first: str = "  ", width: int = WIDTH) -> str:
+    """One paragraph of a message: its whitespace collapsed, wrapped under a two-space indent, the
+    first line opening with `first`."""
+    return textwrap.fill(" ".join(text.split()), width, initial_indent=first, subsequent_indent="  ",
+                         break_on_hyphens=False, break_long_words=False)
 
 
 def fmt(shape) -> str:

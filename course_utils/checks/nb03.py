@@ -824,15 +824,38 @@ def check_set_forget_bias(set_forget_bias, *, feature: int = 3, hidden: int = 5,
         with _calling("set_forget_bias"):
             result = set_forget_bias(lstm, value)
     except RuntimeError as err:
-        if "in-place operation" not in str(err):
-            raise
-        raise CheckFailed(
+        _explain_bias_error(err)
+    _check_same_parameters(lstm, objects, before)
+    for layer in range(num_layers):
+        _check_forget_rows(lstm, layer, before, value, hidden, num_layers, result)
+    require(
+        result is lstm,
+        f"set_forget_bias() set the biases right, but it returned {'None' if result is None else type(result).__name__}, "
+        "not the lstm it was given.\n"
+        "  It is used as  self.lstm = set_forget_bias(nn.LSTM(emb, hidden), 1.0),  which needs the LSTM back.\n"
+        "  Fix:  return lstm    (the last line of the function)",
+    )
+    passed(f"set_forget_bias: b_ih + b_hh = {value:g} on the forget rows {_rows(1, hidden)} of "
+           f"{num_layers} layer{'s' if num_layers > 1 else ''}, the rest unchanged")
+
+
+def _explain_bias_error(err: RuntimeError) -> None:
+    """An in-place write into a parameter under autograd; any other error goes up as it is."""
+    __tracebackhide__ = True
+    if "in-place operation" not in str(err):
+        raise err
+    raise CheckFailed(
             f"set_forget_bias() failed; PyTorch says: {str(err).splitlines()[0]}\n"
             "  A parameter requires grad, so autograd refuses to have its values overwritten in place:\n"
             "  setting an initial value is not part of any computation to differentiate. Say so with no_grad.\n"
             "  Fix:  with torch.no_grad():\n"
             "            lstm.bias_ih_l0[hidden:2 * hidden] = value    (and the same for every bias)"
         ) from None
+
+
+def _check_same_parameters(lstm, objects, before) -> None:
+    """The parameters are the same objects, still learning; the weights are unchanged."""
+    __tracebackhide__ = True
     now = dict(lstm.named_parameters())
     for name, p in objects.items():
         require(
@@ -851,64 +874,60 @@ def check_set_forget_bias(set_forget_bias, *, feature: int = 3, hidden: int = 5,
             require(torch.equal(now[name].detach(), before[name]),
                     f"lstm.{name} changed: only the biases should change, and only on their forget rows.\n"
                     "  Fix:  change only the parameters whose name starts with 'bias_ih' or 'bias_hh'")
+
+
+def _check_forget_rows(lstm, layer, before, value, hidden, num_layers, result) -> None:
+    """Layer `layer`: b_ih + b_hh = value on the forget rows, every other row unchanged."""
+    __tracebackhide__ = True
+    now = dict(lstm.named_parameters())
     f_rows = slice(hidden, 2 * hidden)
-    for layer in range(num_layers):
-        ih, hh = f"bias_ih_l{layer}", f"bias_hh_l{layer}"
-        new_ih, new_hh = now[ih].detach(), now[hh].detach()
-        total = new_ih + new_hh
-        changed = [k for k in (0, 2, 3) if not (torch.equal(new_ih[k * hidden:(k + 1) * hidden], before[ih][k * hidden:(k + 1) * hidden])
-                                                and torch.equal(new_hh[k * hidden:(k + 1) * hidden], before[hh][k * hidden:(k + 1) * hidden]))]
-        if changed:
-            parts = [f"{_rows(k, hidden)} ({ROLE[GATES[k]]})" for k in changed]
-            rows = "rows " + (parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1])
-            raise CheckFailed(
-                f"layer {layer}: you changed {rows} of the biases; "
-                f"the forget gate is rows {_rows(1, hidden)}.\n"
-                f"  {_layout(hidden)}\n"
-                f"  Fix:  lstm.bias_ih_l{layer}[hidden:2 * hidden] = value;   lstm.bias_hh_l{layer}[hidden:2 * hidden] = 0"
-            )
-        if torch.allclose(total[f_rows], torch.full((hidden,), float(value)), atol=1e-6):
-            continue
-        untouched = torch.equal(new_ih[f_rows], before[ih][f_rows]) and torch.equal(new_hh[f_rows], before[hh][f_rows])
-        if untouched and layer > 0:
-            raise CheckFailed(
-                f"layer {layer} still has its random forget bias: you set layer 0 only. nn.LSTM(num_layers={num_layers}) "
-                f"has bias_ih_l0 ... bias_ih_l{num_layers - 1}, one pair per layer.\n"
-                "  Fix:  for name, p in lstm.named_parameters():   if name.startswith('bias_ih'): ...   "
-                "elif name.startswith('bias_hh'): ..."
-            )
-        if untouched and isinstance(result, nn.Module) and result is not lstm:
-            raise CheckFailed(
-                "set_forget_bias() returned another nn.LSTM and left the one it was given unchanged. The caller\n"
-                "  (and an optimizer built on lstm.parameters()) keeps the lstm it passed in: change that one.\n"
-                "  Fix:  with torch.no_grad():  lstm.bias_ih_l0[hidden:2 * hidden] = value  ...   return lstm"
-            )
-        if untouched:
-            raise CheckFailed(
-                f"the forget rows {_rows(1, hidden)} of bias_ih_l0 and bias_hh_l0 did not change.\n"
-                "  Fix:  with torch.no_grad():  lstm.bias_ih_l0[hidden:2 * hidden] = value;  "
-                "lstm.bias_hh_l0[hidden:2 * hidden] = 0"
-            )
-        full = torch.full((hidden,), float(value))
-        if torch.allclose(total[f_rows], 2 * full, atol=1e-6):
-            why = f"you set both biases to {value:g}, so they add up to {2 * value:g}"
-        elif torch.allclose(new_ih[f_rows], full, atol=1e-6):
-            why = "only b_ih was set: b_hh keeps its random forget rows, and the gate adds the two"
-        elif torch.allclose(new_hh[f_rows], full, atol=1e-6):
-            why = "only b_hh was set: b_ih keeps its random forget rows, and the gate adds the two"
-        else:
-            why = f"b_ih + b_hh there is {[round(v, 3) for v in total[f_rows].tolist()]}"
+    ih, hh = f"bias_ih_l{layer}", f"bias_hh_l{layer}"
+    new_ih, new_hh = now[ih].detach(), now[hh].detach()
+    total = new_ih + new_hh
+    changed = [k for k in (0, 2, 3) if not (torch.equal(new_ih[k * hidden:(k + 1) * hidden], before[ih][k * hidden:(k + 1) * hidden])
+                                            and torch.equal(new_hh[k * hidden:(k + 1) * hidden], before[hh][k * hidden:(k + 1) * hidden]))]
+    if changed:
+        parts = [f"{_rows(k, hidden)} ({ROLE[GATES[k]]})" for k in changed]
+        rows = "rows " + (parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1])
         raise CheckFailed(
-            f"layer {layer}: the forget gate should start from b_ih + b_hh = {value:g} on rows {_rows(1, hidden)}, "
-            f"but {why}.\n"
+            f"layer {layer}: you changed {rows} of the biases; "
+            f"the forget gate is rows {_rows(1, hidden)}.\n"
+            f"  {_layout(hidden)}\n"
             f"  Fix:  lstm.bias_ih_l{layer}[hidden:2 * hidden] = value;   lstm.bias_hh_l{layer}[hidden:2 * hidden] = 0"
         )
-    require(
-        result is lstm,
-        f"set_forget_bias() set the biases right, but it returned {'None' if result is None else type(result).__name__}, "
-        "not the lstm it was given.\n"
-        "  It is used as  self.lstm = set_forget_bias(nn.LSTM(emb, hidden), 1.0),  which needs the LSTM back.\n"
-        "  Fix:  return lstm    (the last line of the function)",
+    if torch.allclose(total[f_rows], torch.full((hidden,), float(value)), atol=1e-6):
+        return
+    untouched = torch.equal(new_ih[f_rows], before[ih][f_rows]) and torch.equal(new_hh[f_rows], before[hh][f_rows])
+    if untouched and layer > 0:
+        raise CheckFailed(
+            f"layer {layer} still has its random forget bias: you set layer 0 only. nn.LSTM(num_layers={num_layers}) "
+            f"has bias_ih_l0 ... bias_ih_l{num_layers - 1}, one pair per layer.\n"
+            "  Fix:  for name, p in lstm.named_parameters():   if name.startswith('bias_ih'): ...   "
+            "elif name.startswith('bias_hh'): ..."
+        )
+    if untouched and isinstance(result, nn.Module) and result is not lstm:
+        raise CheckFailed(
+            "set_forget_bias() returned another nn.LSTM and left the one it was given unchanged. The caller\n"
+            "  (and an optimizer built on lstm.parameters()) keeps the lstm it passed in: change that one.\n"
+            "  Fix:  with torch.no_grad():  lstm.bias_ih_l0[hidden:2 * hidden] = value  ...   return lstm"
+        )
+    if untouched:
+        raise CheckFailed(
+            f"the forget rows {_rows(1, hidden)} of bias_ih_l0 and bias_hh_l0 did not change.\n"
+            "  Fix:  with torch.no_grad():  lstm.bias_ih_l0[hidden:2 * hidden] = value;  "
+            "lstm.bias_hh_l0[hidden:2 * hidden] = 0"
+        )
+    full = torch.full((hidden,), float(value))
+    if torch.allclose(total[f_rows], 2 * full, atol=1e-6):
+        why = f"you set both biases to {value:g}, so they add up to {2 * value:g}"
+    elif torch.allclose(new_ih[f_rows], full, atol=1e-6):
+        why = "only b_ih was set: b_hh keeps its random forget rows, and the gate adds the two"
+    elif torch.allclose(new_hh[f_rows], full, atol=1e-6):
+        why = "only b_hh was set: b_ih keeps its random forget rows, and the gate adds the two"
+    else:
+        why = f"b_ih + b_hh there is {[round(v, 3) for v in total[f_rows].tolist()]}"
+    raise CheckFailed(
+        f"layer {layer}: the forget gate should start from b_ih + b_hh = {value:g} on rows {_rows(1, hidden)}, "
+        f"but {why}.\n"
+        f"  Fix:  lstm.bias_ih_l{layer}[hidden:2 * hidden] = value;   lstm.bias_hh_l{layer}[hidden:2 * hidden] = 0"
     )
-    passed(f"set_forget_bias: b_ih + b_hh = {value:g} on the forget rows {_rows(1, hidden)} of "
-           f"{num_layers} layer{'s' if num_layers > 1 else ''}, the rest unchanged")

@@ -14,12 +14,11 @@ initial state. A hidden test names one configuration with keyword arguments.
 from __future__ import annotations
 
 import re
-import textwrap
 
 import torch
 from torch import nn
 
-from ..messages import fmt
+from ..messages import fit_lines, fmt
 from ..shapes import check_shape
 from .common import (
     CheckFailed,
@@ -41,21 +40,8 @@ SUFFIXES = ("", "_reverse")
 DIRECTIONS = ("forward", "backward")
 
 
-def _fit(message: str, width: int = 88) -> str:
-    """Wrap any line longer than `width` at spaces (JupyterLab would wrap it mid-word); a Fix line is code
-    and is kept whole. Continuation lines are indented by two spaces."""
-    lines = []
-    for line in message.splitlines():
-        if len(line) <= width or line.lstrip().startswith("Fix:"):
-            lines.append(line)
-        else:
-            lines += textwrap.wrap(line, width, subsequent_indent="  ", break_long_words=False,
-                                   break_on_hyphens=False)
-    return "\n".join(lines)
-
-
 def _fail(message: str) -> CheckFailed:
-    return CheckFailed(_fit(message))
+    return CheckFailed(fit_lines(message))
 
 
 def _require(condition: bool, message: str) -> None:
@@ -348,6 +334,42 @@ def _check_one_classifier(BiClassifier, cfg) -> None:  # noqa: N803
     pad_id, num_layers, batch, seq = cfg["pad_id"], cfg["num_layers"], cfg["batch"], cfg["seq"]
     with seeded(_seed(cfg, 81)), calling("BiClassifier"):
         model = BiClassifier(vocab, emb_dim, hidden, classes, pad_id, num_layers)
+    embedding, lstm, head = _classifier_parts(model, cfg)
+    gen = generator(_seed(cfg, 82))
+    ids = torch.randint(0, vocab, (batch, seq), generator=gen)
+    ids[ids == pad_id] = (pad_id + 1) % vocab                 # no padding: every step is a word
+    logits, fed, error = _run_classifier(model, head, ids)
+    # what the head should read, computed by the check from the learner's own modules
+    with torch.no_grad():
+        embedded = embedding(ids)
+        out, (h_n, _) = lstm(embedded if lstm.batch_first else embedded.transpose(0, 1))
+        out_bf = out if lstm.batch_first else out.transpose(0, 1)       # (batch, seq, 2 x hidden)
+        sentence = torch.cat([h_n[-2], h_n[-1]], dim=-1)
+        want = head(sentence)
+    if fed and not close(fed[0], sentence):
+        _explain_head_input(fed[0], error, lstm, h_n, out_bf, batch, seq, hidden, num_layers)
+    if error is not None:
+        raise error
+    _require(bool(fed),
+             "BiClassifier.forward() never called self.head: the scores must come from it.\n"
+             f"  Fix:  return {FIX_SENTENCE}")
+    require_tensor(logits, "the logits")
+    check_shape(logits, "batch classes", batch=batch, classes=classes, name="the logits")
+    if close(logits, torch.softmax(want, dim=-1)) or close(logits, torch.log_softmax(want, dim=-1)):
+        raise _fail(
+            "BiClassifier.forward() turned the scores into probabilities (softmax) before\n"
+            "  returning them. Return the head's raw scores: nn.CrossEntropyLoss applies\n"
+            "  log-softmax itself.\n"
+            f"  Fix:  return {FIX_SENTENCE}"
+        )
+    _require_close(logits, want, "the logits", fix=f"return {FIX_SENTENCE}")
+
+
+def _classifier_parts(model, cfg):
+    """model.embedding, model.lstm, model.head, each built with the sizes the task gives."""
+    __tracebackhide__ = True
+    vocab, emb_dim, hidden, classes = cfg["vocab_size"], cfg["emb_dim"], cfg["hidden_size"], cfg["num_classes"]
+    pad_id, num_layers, batch = cfg["pad_id"], cfg["num_layers"], cfg["batch"]
     _require(isinstance(model, nn.Module),
              f"BiClassifier(...) should build an nn.Module, but it is a {type(model).__name__}.")
     embedding, lstm, head = (getattr(model, name, None) for name in ("embedding", "lstm", "head"))
@@ -396,10 +418,13 @@ def _check_one_classifier(BiClassifier, cfg) -> None:  # noqa: N803
     _require(head.out_features == classes,
              f"self.head gives {head.out_features} numbers per sentence, but there are {classes} classes.\n"
              f"  Fix:  {FIX_HEAD}")
+    return embedding, lstm, head
 
-    gen = generator(_seed(cfg, 82))
-    ids = torch.randint(0, vocab, (batch, seq), generator=gen)
-    ids[ids == pad_id] = (pad_id + 1) % vocab                 # no padding: every step is a word
+
+def _run_classifier(model, head, ids):
+    """model(ids) in eval mode, recording what self.head was fed; (logits, fed, a RuntimeError or None)."""
+    __tracebackhide__ = True
+    logits = None
     fed = []
     hook = head.register_forward_pre_hook(lambda module, inputs: fed.append(inputs[0].detach()))
     was_training = model.training
@@ -416,30 +441,7 @@ def _check_one_classifier(BiClassifier, cfg) -> None:  # noqa: N803
         hook.remove()
         model.train(was_training)
     require_unchanged("BiClassifier.forward(ids)", kept, ids=given)
-    # what the head should read, computed by the check from the learner's own modules
-    with torch.no_grad():
-        embedded = embedding(ids)
-        out, (h_n, _) = lstm(embedded if lstm.batch_first else embedded.transpose(0, 1))
-        out_bf = out if lstm.batch_first else out.transpose(0, 1)       # (batch, seq, 2 x hidden)
-        sentence = torch.cat([h_n[-2], h_n[-1]], dim=-1)
-        want = head(sentence)
-    if fed and not close(fed[0], sentence):
-        _explain_head_input(fed[0], error, lstm, h_n, out_bf, batch, seq, hidden, num_layers)
-    if error is not None:
-        raise error
-    _require(bool(fed),
-             "BiClassifier.forward() never called self.head: the scores must come from it.\n"
-             f"  Fix:  return {FIX_SENTENCE}")
-    require_tensor(logits, "the logits")
-    check_shape(logits, "batch classes", batch=batch, classes=classes, name="the logits")
-    if close(logits, torch.softmax(want, dim=-1)) or close(logits, torch.log_softmax(want, dim=-1)):
-        raise _fail(
-            "BiClassifier.forward() turned the scores into probabilities (softmax) before\n"
-            "  returning them. Return the head's raw scores: nn.CrossEntropyLoss applies\n"
-            "  log-softmax itself.\n"
-            f"  Fix:  return {FIX_SENTENCE}"
-        )
-    _require_close(logits, want, "the logits", fix=f"return {FIX_SENTENCE}")
+    return logits, fed, error
 
 
 def _explain_head_input(fed, error, lstm, h_n, out_bf, batch, seq, hidden, num_layers) -> None:

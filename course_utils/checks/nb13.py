@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import copy
 import numbers
-import textwrap
 from dataclasses import dataclass, field
 
 import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from ..messages import paragraph
 from ..shapes import check_shape
 from .common import (
     CheckFailed,
@@ -674,12 +674,6 @@ DIAGNOSES = {
 }
 
 
-def _para(text: str, first: str = "  ") -> str:
-    """One paragraph of a diagnosis message, wrapped at 88 columns under a two-space indent."""
-    return textwrap.fill(" ".join(text.split()), 88, initial_indent=first, subsequent_indent="  ",
-                         break_on_hyphens=False, break_long_words=False)
-
-
 def _fact_value(value, fact: _Fact, label: str):
     """The learner's value in the stated type, or a CheckFailed that says what type is asked."""
     __tracebackhide__ = True
@@ -688,15 +682,15 @@ def _fact_value(value, fact: _Fact, label: str):
         return isinstance(v, numbers.Integral) and not isinstance(v, bool)
 
     if isinstance(value, torch.Tensor):
-        raise CheckFailed(f"{label} is a tensor; the task asks for\n{_para(fact.asks)}.\n"
+        raise CheckFailed(f"{label} is a tensor; the task asks for\n{paragraph(fact.asks)}.\n"
                           "  Write Python numbers (a tensor's .tolist() or int() gives them).")
     if fact.kind == "int":
-        require(is_int(value), f"{label} should be\n{_para(fact.asks)};\n"
+        require(is_int(value), f"{label} should be\n{paragraph(fact.asks)};\n"
                 f"  got {type(value).__name__} {value!r}.")
         return int(value)
     require(isinstance(value, (list, tuple)) and all(is_int(v) for v in value)
             and (fact.kind != "pair" or len(value) == 2),
-            f"{label} should be\n{_para(fact.asks)};\n  got {type(value).__name__} {value!r}.")
+            f"{label} should be\n{paragraph(fact.asks)};\n  got {type(value).__name__} {value!r}.")
     return [int(v) for v in value]
 
 
@@ -737,7 +731,7 @@ def check_diagnosis(number: int, diagnosis) -> None:
     cause = cause.strip().lower()
     if cause != spec.right:
         raise CheckFailed(f'{name}["cause"] = "{cause}" is not what went wrong here:\n'
-                          + _para(spec.not_it[cause])
+                          + paragraph(spec.not_it[cause])
                           + "\n  Look at the symptom again, then choose another letter.")
     for key, fact in spec.facts.items():
         label = f'{name}["{key}"]'
@@ -747,7 +741,7 @@ def check_diagnosis(number: int, diagnosis) -> None:
             value, want = fact.normalize(value), fact.normalize(want)
         if value != want:
             raise CheckFailed(f"{label} = {diagnosis[key]!r}: the cause is right, this is not.\n"
-                              + _para(f"It asks for {fact.asks}.") + "\n" + _para(fact.wrong, "  Hint: "))
+                              + paragraph(f"It asks for {fact.asks}.") + "\n" + paragraph(fact.wrong, "  Hint: "))
     passed(f"{name}: right, {spec.confirmed}")
 
 
