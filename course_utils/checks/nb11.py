@@ -101,7 +101,6 @@ def check_split_by_time(split_by_time, *, hours: int = 30, feature: int = 3, n_t
 def _split_once(split_by_time, hours, feature, n_train):
     __tracebackhide__ = True
     series = coded_series(hours, feature)
-    n_valid = hours - n_train
     call = "split_by_time()"
     given = series.clone()
     with calling("split_by_time"):
@@ -114,7 +113,6 @@ def _split_once(split_by_time, hours, feature, n_train):
     )
     _unchanged(call, "series", given, series, SPLIT_FIX)
     names = ("train", "valid")
-    want = {"train": (0, n_train), "valid": (n_train, hours)}
     parts = dict(zip(names, result, strict=True))
     for name, part in parts.items():
         require_tensor(part, name)
@@ -127,7 +125,15 @@ def _split_once(split_by_time, hours, feature, n_train):
             )
         if part.dim() != 2 or part.shape[1] != feature:
             check_shape(part, "seq feature", feature=feature, name=name)
-    hours_in = {name: [int(v) // 10 for v in part[:, 0].detach().cpu()] for name, part in parts.items()}
+    hours_in = {name: hours_of(part[:, 0].detach().cpu()) for name, part in parts.items()}
+    _check_split_order(call, hours_in, hours, n_train)
+    _check_split_sizes(call, parts, series, hours_in, hours, n_train)
+
+
+def _check_split_order(call, hours_in, hours, n_train) -> None:
+    """Every hour once: shuffled hours, or the periods in the wrong order, are named."""
+    __tracebackhide__ = True
+    names = ("train", "valid")
     every = sorted(h for hs in hours_in.values() for h in hs)
     if every == list(range(hours)):
         for name in names:
@@ -153,6 +159,14 @@ def _split_once(split_by_time, hours, feature, n_train):
                 "  every hour it trained on, as a forecast is made for the future.\n"
                 f"  Fix:  {SPLIT_FIX}"
             )
+
+
+def _check_split_sizes(call, parts, series, hours_in, hours, n_train) -> None:
+    """No hour in both periods; train the first n_train hours, valid the rest, their rows unchanged."""
+    __tracebackhide__ = True
+    names = ("train", "valid")
+    n_valid = hours - n_train
+    want = {"train": (0, n_train), "valid": (n_train, hours)}
     seen = {}
     for name in names:
         for h in hours_in[name]:
@@ -951,6 +965,28 @@ def check_forecast(model, *, seq: int, period: str = "test", threshold: float = 
             f"seq should be the window length in hours, not {seq!r}.\n  {RETRAIN}")
     times, features = weather_features()
     inputs, targets, t_std = _period_windows(features, times, seq, period)
+    pred = _forecasts(model, inputs)
+    span = "1 Nov - 30 Dec" if period == "test" else "1 Sep - 31 Oct"
+    what = f"the {period} period ({span}, {len(targets)} forecasts)"
+    require(bool(torch.isfinite(pred).all()),
+            f"the model's forecasts on {what} contain NaN or inf.\n  {RETRAIN}")
+    rmse = float((pred - targets).pow(2).mean().sqrt()) * t_std
+    persistence = float((inputs[:, -1, 0] - targets).pow(2).mean().sqrt()) * t_std
+    bar = threshold * persistence
+    if rmse <= bar:
+        passed(f"forecast: RMSE {rmse:.2f} F on {what}; persistence {persistence:.2f} F: "
+               f"{rmse / persistence:.2f} x persistence (at most {threshold} needed)")
+        return
+    head = (f"the model's RMSE is {rmse:.2f} F on {what};\n"
+            f"  persistence ('as warm as now') scores {persistence:.2f} F. To pass, the model needs\n"
+            f"  at most {threshold} x {persistence:.2f} = {bar:.2f} F.")
+    _explain_forecast_rmse(head, pred, inputs, targets, t_std)
+
+
+def _forecasts(model, inputs) -> torch.Tensor:
+    """model's forecasts for every window, in eval mode, 512 at a time; the first batch also proves
+    that the model is the recipe's recurrent forecaster."""
+    __tracebackhide__ = True
     param = next(iter(model.parameters()), None)
     device = param.device if param is not None else torch.device("cpu")
     was_training = model.training
@@ -976,21 +1012,12 @@ def check_forecast(model, *, seq: int, period: str = "test", threshold: float = 
                     )
     finally:
         model.train(was_training)
-    pred = torch.cat(preds)
-    span = "1 Nov - 30 Dec" if period == "test" else "1 Sep - 31 Oct"
-    what = f"the {period} period ({span}, {len(targets)} forecasts)"
-    require(bool(torch.isfinite(pred).all()),
-            f"the model's forecasts on {what} contain NaN or inf.\n  {RETRAIN}")
-    rmse = float((pred - targets).pow(2).mean().sqrt()) * t_std
-    persistence = float((inputs[:, -1, 0] - targets).pow(2).mean().sqrt()) * t_std
-    bar = threshold * persistence
-    if rmse <= bar:
-        passed(f"forecast: RMSE {rmse:.2f} F on {what}; persistence {persistence:.2f} F: "
-               f"{rmse / persistence:.2f} x persistence (at most {threshold} needed)")
-        return
-    head = (f"the model's RMSE is {rmse:.2f} F on {what};\n"
-            f"  persistence ('as warm as now') scores {persistence:.2f} F. To pass, the model needs\n"
-            f"  at most {threshold} x {persistence:.2f} = {bar:.2f} F.")
+    return torch.cat(preds)
+
+
+def _explain_forecast_rmse(head, pred, inputs, targets, t_std) -> None:
+    """Above the bar: a model that copies the last hour, or one that predicts about the average."""
+    __tracebackhide__ = True
     copy_gap = float((pred - inputs[:, -1, 0]).pow(2).mean().sqrt()) * t_std
     spread = float(pred.std()) * t_std
     if copy_gap < 0.35:
