@@ -16,7 +16,7 @@ def run(*sources):
 
 def test_course_errors_show_the_message_alone_and_still_fail_the_cell():
     errors = run(
-        "import torch, course_utils as cu",
+        "import torch, course_utils as cu\ncu.display.install()",
         "cu.check_shape(torch.zeros(7, 4, 5), 'batch seq hidden', batch=4, seq=7, hidden=5, name='out')",
         "def f():\n    return [][1]\nf()",
     )
@@ -29,10 +29,18 @@ def test_course_errors_show_the_message_alone_and_still_fail_the_cell():
     assert index_error.ename == "IndexError" and len(index_error.traceback) > 1  # learner's own code
 
 
+def test_without_the_setup_cells_install_an_error_keeps_its_whole_traceback():
+    """Importing course_utils changes nothing: the short display is the setup cell's choice."""
+    errors = run("import torch, course_utils as cu",
+                 "cu.check_shape(torch.zeros(7, 4, 5), 'batch seq', batch=7, seq=4, name='x')")
+    (shape_error,) = errors[1]
+    assert shape_error.ename == "ShapeError" and len(shape_error.traceback) > 1
+
+
 def test_an_unwritten_exercise_shows_one_line_in_its_try_it_cell():
     """Run All stops at the first stub with the check cell's message, not a red traceback."""
     stub = "def pad_batch(seqs, pad_id):\n    # YOUR CODE HERE\n    raise NotImplementedError()"
-    errors = run("import course_utils as cu", stub, "ids, lengths = pad_batch([[1, 2]], 0)",
+    errors = run("import course_utils as cu\ncu.display.install()", stub, "ids, lengths = pad_batch([[1, 2]], 0)",
                  "raise NotImplementedError('torch says: not for sparse tensors')",
                  "import torch\ntorch.zeros(2).to_sparse().view(1, 2)")
     (stub_error,) = errors[2]

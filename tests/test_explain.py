@@ -111,7 +111,7 @@ def test_the_offered_fixes_run():
 def test_in_a_notebook_pytorchs_error_stays_whole_and_the_explanation_follows():
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(s) for s in (
-        "import torch\nfrom torch import nn\nimport course_utils as cu",
+        "import torch\nfrom torch import nn\nimport course_utils as cu\ncu.display.install()",
         "lstm = nn.LSTM(input_size=10, hidden_size=20)   # seq-first\n"
         "x = torch.randn(4, 7, 3)                        # (batch, seq, feature), 3 features\n"
         "out, (h_n, c_n) = lstm(x)",

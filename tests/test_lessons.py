@@ -37,3 +37,19 @@ def test_sync_keeps_the_outputs_of_unchanged_cells_and_drops_changed_ones(tmp_pa
     kept = [i for i, c in enumerate(before.cells) if c.cell_type == "code" and c.outputs and i != first_with_output]
     assert kept and all(after.cells[i].outputs == before.cells[i].outputs for i in kept)
     assert all(a.id == b.id for i, (a, b) in enumerate(zip(before.cells, after.cells)) if i != first_with_output)
+
+
+def test_an_edited_nbgrader_cell_keeps_its_id(tmp_path):
+    """nbgrader and the released notebooks know a cell by its id: editing a test cell's hidden lines
+    must not give it a new one (every student copy would change)."""
+    source, notebook = tmp_path / "lesson.py", tmp_path / "lesson.ipynb"
+    original = REPO / "solutions/05-stacked-lstms/05-stacked-lstms.ipynb"
+    notebook.write_bytes(original.read_bytes())
+    before = nbformat.read(original, as_version=4)
+    setup = next(c for c in before.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "setup")
+    text = (REPO / "lessons/05-stacked-lstms/05-stacked-lstms.py").read_text()
+    source.write_text(text.replace(setup.source, setup.source + "\n# edited", 1))
+    lessons.write_notebook(source, notebook)
+    after = next(c for c in nbformat.read(notebook, as_version=4).cells
+                 if c.metadata.get("nbgrader", {}).get("grade_id") == "setup")
+    assert after.source.endswith("# edited") and after.id == setup.id

@@ -3,7 +3,7 @@
 The .py (jupytext's percent format: `# %%` cells, nbgrader metadata such as grade ids, points and
 locked on the cell line) is the file an author edits, so a change reads as a diff and merges.
 solutions/NN-slug/NN-slug.ipynb is written from it and keeps the stored outputs (the ones CI
-compares) of every cell whose source did not change.
+compares) of every cell whose source did not change; an nbgrader cell keeps its id even when edited.
 
     python tools/lessons.py sync [07 ...]           lessons/*.py -> solutions/*.ipynb   (make sync)
     python tools/lessons.py check                   exit 1 naming every notebook out of step
@@ -58,6 +58,8 @@ def write_notebook(source: Path, notebook: Path) -> int:
     edited = jupytext.read(source)
     old = nbformat.read(notebook, as_version=4) if notebook.exists() else nbformat.v4.new_notebook()
     kept = {(c.cell_type, c.source): c for c in old.cells}
+    by_grade_id = {c.metadata["nbgrader"]["grade_id"]: c for c in old.cells
+                   if c.metadata.get("nbgrader", {}).get("grade_id")}
     cells = []
     for cell in edited.cells:
         was = kept.get((cell.cell_type, cell.source))
@@ -71,8 +73,9 @@ def write_notebook(source: Path, notebook: Path) -> int:
         else:
             new = nbformat.v4.new_raw_cell(cell.source)
         new.metadata = dict(cell.metadata)
-        if was is not None and "id" in was:
-            new.id = was.id  # an unchanged cell keeps its id: a small diff
+        same_cell = was or by_grade_id.get(cell.metadata.get("nbgrader", {}).get("grade_id"))
+        if same_cell is not None and "id" in same_cell:
+            new.id = same_cell.id  # an unchanged cell, or an edited nbgrader cell, keeps its id: a small diff
         cells.append(new)
     old.cells = cells
     old.metadata.update({k: v for k, v in edited.metadata.items() if k != "jupytext"})

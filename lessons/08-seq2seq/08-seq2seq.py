@@ -55,6 +55,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence, pad_se
 
 import course_utils as cu
 
+cu.display.install()  # a failed check shows its message, not course_utils' own frames
 cu.set_seed(0)
 device = cu.pick_device()
 cu.heldout.hold_out("the test dates")      # closed until the trained model is sealed (section 8)

@@ -61,6 +61,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 import course_utils as cu
 
+cu.display.install()  # a failed check shows its message, not course_utils' own frames
 cu.set_seed(0)
 device = cu.pick_device()
 cu.heldout.hold_out("the test sentences")       # closed until section 6 has trained the model

@@ -60,6 +60,7 @@ from torch.utils.data import DataLoader, TensorDataset, WeightedRandomSampler
 
 import course_utils as cu
 
+cu.display.install()  # a failed check shows its message, not course_utils' own frames
 cu.set_seed(0)
 device = cu.pick_device()
 cu.heldout.hold_out("the test names")          # closed until section 7 has trained the model
