@@ -114,33 +114,47 @@ def _check_one_layout(to_layout, src: str, dst: str, batch: int, seq: int, featu
         fix = "return x    (src and dst name the same order: nothing moves)"
     call = f"to_layout(x, {src!r}, {dst!r})"
     want_shape = tuple(sizes[a] for a in dst_axes)
+    if tuple(got.shape) != want_shape:
+        _explain_axis_order(got, call, src_axes, dst_axes, sizes, fix)
+    _check_layout_values(got, base, x, call, dst_axes, want_shape, fix)
+    return f"{_fmt_axes(src_axes)} -> {_fmt_axes(dst_axes)}"
+
+
+def _explain_axis_order(got, call, src_axes, dst_axes, sizes, fix) -> None:
+    """The result has another shape: the axes in the order of src, the inverse permutation, ..."""
+    __tracebackhide__ = True
+    want_shape = tuple(sizes[a] for a in dst_axes)
     got_shape = tuple(got.shape)
-    if got_shape != want_shape:
-        if got.dim() == 3 and sorted(got_shape) == sorted(want_shape):
-            by_size = {v: k for k, v in sizes.items()}
-            got_axes = [by_size[s] for s in got_shape]
-            inverse = [src_axes[dst_axes.index(a)] for a in src_axes]
-            if got_axes == src_axes:
-                cause = "The axes are still in the order of src: nothing moved."
-            elif got_axes == inverse:
-                wrong = tuple(dst_axes.index(a) for a in src_axes)
-                cause = (
-                    f"permute{wrong} is the inverse. permute(*dims) builds the result axis by axis: result axis i\n"
-                    "  is x's axis dims[i]. So dims lists, for each axis of dst, its position in src,\n"
-                    "  not, for each axis of src, its position in dst."
-                )
-            elif got_axes == [src_axes[1], src_axes[0], src_axes[2]]:
-                cause = (f"That is x.transpose(0, 1), order {_fmt_axes(got_axes)}: right only when dst swaps the first\n"
-                         "  two axes of src. Build the order from the names: src.split() and dst.split().")
-            else:
-                cause = f"The axes came out in the order {_fmt_axes(got_axes)}, but dst is {_fmt_axes(dst_axes)}."
-            raise CheckFailed(
-                f"{call} returned the axes in the wrong order:\n"
-                f"  expected {named(dst_axes, want_shape)}, got {fmt(got_shape)} = {named(got_axes, got_shape)}.\n"
-                f"  {cause}\n"
-                f"  Fix:  {fix}"
+    if got.dim() == 3 and sorted(got_shape) == sorted(want_shape):
+        by_size = {v: k for k, v in sizes.items()}
+        got_axes = [by_size[s] for s in got_shape]
+        inverse = [src_axes[dst_axes.index(a)] for a in src_axes]
+        if got_axes == src_axes:
+            cause = "The axes are still in the order of src: nothing moved."
+        elif got_axes == inverse:
+            wrong = tuple(dst_axes.index(a) for a in src_axes)
+            cause = (
+                f"permute{wrong} is the inverse. permute(*dims) builds the result axis by axis: result axis i\n"
+                "  is x's axis dims[i]. So dims lists, for each axis of dst, its position in src,\n"
+                "  not, for each axis of src, its position in dst."
             )
-        check_shape(got, " ".join(dst_axes), name="result", **sizes)
+        elif got_axes == [src_axes[1], src_axes[0], src_axes[2]]:
+            cause = (f"That is x.transpose(0, 1), order {_fmt_axes(got_axes)}: right only when dst swaps the first\n"
+                     "  two axes of src. Build the order from the names: src.split() and dst.split().")
+        else:
+            cause = f"The axes came out in the order {_fmt_axes(got_axes)}, but dst is {_fmt_axes(dst_axes)}."
+        raise CheckFailed(
+            f"{call} returned the axes in the wrong order:\n"
+            f"  expected {named(dst_axes, want_shape)}, got {fmt(got_shape)} = {named(got_axes, got_shape)}.\n"
+            f"  {cause}\n"
+            f"  Fix:  {fix}"
+        )
+    check_shape(got, " ".join(dst_axes), name="result", **sizes)
+
+
+def _check_layout_values(got, base, x, call, dst_axes, want_shape, fix) -> None:
+    """Every number with its own sequence, step and feature; a view/reshape scrambles them."""
+    __tracebackhide__ = True
     want = base.permute(*[NAMES.index(a) for a in dst_axes])
     got = got.detach().to(want.dtype)
     if not torch.equal(got, want):
@@ -159,7 +173,6 @@ def _check_one_layout(to_layout, src: str, dst: str, batch: int, seq: int, featu
             f"  {cause}\n"
             f"  Fix:  {fix}"
         )
-    return f"{_fmt_axes(src_axes)} -> {_fmt_axes(dst_axes)}"
 
 
 # --- exercise 2: keras_lstm --------------------------------------------------------------------
@@ -257,20 +270,32 @@ def _keras_mistakes(lstm, x, out, h_n, batch_first, return_sequences):
                 "  Fix:  h_n[-1]    or    out[:, -1]    on out in (batch, seq, hidden)"
             )
     if batch_first:
-        with torch.no_grad():
-            read_wrong, _ = lstm(x.transpose(0, 1))  # a batch_first LSTM given (seq, batch, feature)
-        transposed = (
-            f"  lstm was built with batch_first=True: it already reads (batch, seq, feature). Transposing x made it\n"
-            f"  read {seq} sequences of {batch} steps. Transpose only when lstm.batch_first is False.\n"
-            "  Fix:  if lstm.batch_first:  out, _ = lstm(x)"
-        )
-        if return_sequences:
-            yield read_wrong.transpose(0, 1), transposed
-            yield read_wrong, transposed
-        else:
-            yield read_wrong[-1], transposed      # out.transpose(0, 1)[:, -1]
-            yield read_wrong[:, -1], transposed
-        return
+        yield from _keras_batch_first_mistakes(lstm, x, return_sequences)
+    else:
+        yield from _keras_seq_first_mistakes(lstm, x, out, return_sequences)
+
+
+def _keras_batch_first_mistakes(lstm, x, return_sequences):
+    """A batch_first=True LSTM given x transposed: it read seq sequences of batch steps."""
+    batch, seq, feature = x.shape
+    with torch.no_grad():
+        read_wrong, _ = lstm(x.transpose(0, 1))  # a batch_first LSTM given (seq, batch, feature)
+    transposed = (
+        f"  lstm was built with batch_first=True: it already reads (batch, seq, feature). Transposing x made it\n"
+        f"  read {seq} sequences of {batch} steps. Transpose only when lstm.batch_first is False.\n"
+        "  Fix:  if lstm.batch_first:  out, _ = lstm(x)"
+    )
+    if return_sequences:
+        yield read_wrong.transpose(0, 1), transposed
+        yield read_wrong, transposed
+    else:
+        yield read_wrong[-1], transposed      # out.transpose(0, 1)[:, -1]
+        yield read_wrong[:, -1], transposed
+
+
+def _keras_seq_first_mistakes(lstm, x, out, return_sequences):
+    """A batch_first=False LSTM given x as it is, or rearranged with view/reshape, or its out reshaped."""
+    batch, seq, feature = x.shape
     with torch.no_grad():
         raw, _ = lstm(x)  # the (batch, seq, feature) tensor read as (seq, batch, feature)
         viewed, _ = lstm(x.reshape(seq, batch, feature))

@@ -130,6 +130,18 @@ def _check_final_hidden_once(final_hidden, *, batch, seq, feature, hidden, num_l
         )
     require_tensor(got, "h_last")
     got = got.detach()
+    _explain_final_hidden_shape(got, out, h_n, c_n, batch=batch, seq=seq, hidden=hidden, num_layers=num_layers,
+                                batch_first=batch_first)
+    check_shape(got, "batch hidden", batch=batch, hidden=hidden, name="h_last")
+    if close(got, h_n[-1]):
+        assert close(h_n[-1], out[:, -1] if batch_first else out[-1])
+        return
+    _explain_final_hidden_values(got, h_n, c_n, batch=batch, hidden=hidden, num_layers=num_layers)
+
+
+def _explain_final_hidden_shape(got, out, h_n, c_n, *, batch, seq, hidden, num_layers, batch_first) -> None:
+    """The known mistakes that change the shape: all of h_n, the last sequence, layers reshaped."""
+    __tracebackhide__ = True
     if got.dim() == 3 and got.shape == h_n.shape:
         which = "c_n" if close(got, c_n) else "h_n"
         raise CheckFailed(
@@ -164,10 +176,11 @@ def _check_final_hidden_once(final_hidden, *, batch, seq, feature, hidden, num_l
             "  (layers, batch, hidden) either way, so the last layer is h_n[-1].\n"
             "  Fix:  out, (h_n, c_n) = lstm(x)    then    return h_n[-1]"
         )
-    check_shape(got, "batch hidden", batch=batch, hidden=hidden, name="h_last")
-    if close(got, want):
-        assert close(want, out[:, -1] if batch_first else out[-1])
-        return
+
+
+def _explain_final_hidden_values(got, h_n, c_n, *, batch, hidden, num_layers) -> None:
+    """The right shape, other values: the cell state, or another layer's h."""
+    __tracebackhide__ = True
     for layer in range(num_layers):
         if close(got, c_n[layer]):
             raise CheckFailed(
@@ -218,7 +231,7 @@ def _check_init_state_once(init_state, *, batch: int = 4, feature: int = 3, hidd
                            dtype: torch.dtype = torch.float32, seq: int = 7) -> None:
     __tracebackhide__ = True
     lstm = seeded_lstm(feature, hidden, num_layers=num_layers, batch_first=batch_first,
-                 bidirectional=bidirectional, seed=4).to(dtype)
+                       bidirectional=bidirectional, seed=4).to(dtype)
     d = 2 if bidirectional else 1
     rows = num_layers * d
     with calling("init_state"):
@@ -231,53 +244,8 @@ def _check_init_state_once(init_state, *, batch: int = 4, feature: int = 3, hidd
         "  Fix:  return h0, c0",
     )
     for name, t in zip(("h0", "c0"), state, strict=True):
-        require_tensor(t, name)
-        if t.dim() == 3 and t.shape == (batch, rows, hidden) and batch != rows:
-            raise CheckFailed(
-                f"{name} has shape {tuple(t.shape)}, read as (batch={batch}, layers={rows}, hidden={hidden}): "
-                "the batch comes first.\n"
-                "  The state is always (layers x directions, batch, hidden), also for an LSTM built with\n"
-                "  batch_first=True: batch_first applies to x and out only.\n"
-                "  nn.LSTM would say: RuntimeError: Expected hidden[0] size "
-                f"({rows}, {batch}, {hidden}), got [{batch}, {rows}, {hidden}]\n"
-                f"  Fix:  torch.zeros(lstm.num_layers * directions, batch, lstm.hidden_size)"
-            )
-        if bidirectional and t.dim() == 3 and t.shape[0] == num_layers and t.shape[1:] == (batch, hidden):
-            raise CheckFailed(
-                f"{name} has {num_layers} row(s) on its first axis, but this LSTM is bidirectional: it needs "
-                f"one row per layer AND direction, {num_layers} x 2 = {rows}.\n"
-                "  Fix:  directions = 2 if lstm.bidirectional else 1;  "
-                "torch.zeros(lstm.num_layers * directions, batch, lstm.hidden_size)"
-            )
-        if (not bidirectional and t.dim() == 3 and t.shape[0] == 2 * num_layers
-                and t.shape[1:] == (batch, hidden)):
-            raise CheckFailed(
-                f"{name} has {2 * num_layers} rows on its first axis, 2 per layer, but this LSTM is not "
-                f"bidirectional: it has one direction, so {num_layers} x 1 = {rows} row(s).\n"
-                "  Fix:  directions = 2 if lstm.bidirectional else 1;  "
-                "torch.zeros(lstm.num_layers * directions, batch, lstm.hidden_size)"
-            )
-        check_shape(t, "layers batch hidden", layers=rows, batch=batch, hidden=hidden, name=name)
-        require(
-            not bool(t.detach().any()),
-            f"{name} should be all zeros (what nn.LSTM uses when you pass no state), but it holds "
-            "other values.\n"
-            "  Any other start (ones, torch.randn, the leftover memory of torch.empty) changes what the "
-            "LSTM computes.\n"
-            "  Fix:  torch.zeros(...)    not torch.ones(...) / torch.randn(...) / torch.empty(...)",
-        )
-        weight = lstm.weight_ih_l0
-        require(
-            t.dtype == weight.dtype,
-            f"{name} has dtype {t.dtype}, but the LSTM's weights are {weight.dtype}; nn.LSTM refuses "
-            "a state of another dtype than its input.\n"
-            "  Fix:  torch.zeros(..., dtype=lstm.weight_ih_l0.dtype, device=lstm.weight_ih_l0.device)",
-        )
-        require(
-            t.device == weight.device,
-            f"{name} is on {t.device}, but the LSTM's weights are on {weight.device}.\n"
-            "  Fix:  torch.zeros(..., device=lstm.weight_ih_l0.device)",
-        )
+        _check_state_tensor(name, t, lstm, batch=batch, hidden=hidden, num_layers=num_layers,
+                            bidirectional=bidirectional)
     h0, c0 = state
     x = seeded_randn(*((batch, seq) if batch_first else (seq, batch)), feature, seed=5, dtype=dtype)
     with torch.no_grad():
@@ -291,6 +259,59 @@ def _check_init_state_once(init_state, *, batch: int = 4, feature: int = 3, hidd
     kind = f"{num_layers} layer{'s' if num_layers > 1 else ''}{', bidirectional' if bidirectional else ''}"
     passed(f"init_state: zeros (layers x directions={rows}, batch={batch}, hidden={hidden}), "
            f"{str(dtype).replace('torch.', '')}, on the LSTM's device, for {kind}, batch_first={batch_first}")
+
+
+def _check_state_tensor(name, t, lstm, *, batch, hidden, num_layers, bidirectional) -> None:
+    """h0 or c0: (layers x directions, batch, hidden) zeros of the weights' dtype, on their device."""
+    __tracebackhide__ = True
+    rows = num_layers * (2 if bidirectional else 1)
+    require_tensor(t, name)
+    if t.dim() == 3 and t.shape == (batch, rows, hidden) and batch != rows:
+        raise CheckFailed(
+            f"{name} has shape {tuple(t.shape)}, read as (batch={batch}, layers={rows}, hidden={hidden}): "
+            "the batch comes first.\n"
+            "  The state is always (layers x directions, batch, hidden), also for an LSTM built with\n"
+            "  batch_first=True: batch_first applies to x and out only.\n"
+            "  nn.LSTM would say: RuntimeError: Expected hidden[0] size "
+            f"({rows}, {batch}, {hidden}), got [{batch}, {rows}, {hidden}]\n"
+            f"  Fix:  torch.zeros(lstm.num_layers * directions, batch, lstm.hidden_size)"
+        )
+    if bidirectional and t.dim() == 3 and t.shape[0] == num_layers and t.shape[1:] == (batch, hidden):
+        raise CheckFailed(
+            f"{name} has {num_layers} row(s) on its first axis, but this LSTM is bidirectional: it needs "
+            f"one row per layer AND direction, {num_layers} x 2 = {rows}.\n"
+            "  Fix:  directions = 2 if lstm.bidirectional else 1;  "
+            "torch.zeros(lstm.num_layers * directions, batch, lstm.hidden_size)"
+        )
+    if (not bidirectional and t.dim() == 3 and t.shape[0] == 2 * num_layers
+            and t.shape[1:] == (batch, hidden)):
+        raise CheckFailed(
+            f"{name} has {2 * num_layers} rows on its first axis, 2 per layer, but this LSTM is not "
+            f"bidirectional: it has one direction, so {num_layers} x 1 = {rows} row(s).\n"
+            "  Fix:  directions = 2 if lstm.bidirectional else 1;  "
+            "torch.zeros(lstm.num_layers * directions, batch, lstm.hidden_size)"
+        )
+    check_shape(t, "layers batch hidden", layers=rows, batch=batch, hidden=hidden, name=name)
+    require(
+        not bool(t.detach().any()),
+        f"{name} should be all zeros (what nn.LSTM uses when you pass no state), but it holds "
+        "other values.\n"
+        "  Any other start (ones, torch.randn, the leftover memory of torch.empty) changes what the "
+        "LSTM computes.\n"
+        "  Fix:  torch.zeros(...)    not torch.ones(...) / torch.randn(...) / torch.empty(...)",
+    )
+    weight = lstm.weight_ih_l0
+    require(
+        t.dtype == weight.dtype,
+        f"{name} has dtype {t.dtype}, but the LSTM's weights are {weight.dtype}; nn.LSTM refuses "
+        "a state of another dtype than its input.\n"
+        "  Fix:  torch.zeros(..., dtype=lstm.weight_ih_l0.dtype, device=lstm.weight_ih_l0.device)",
+    )
+    require(
+        t.device == weight.device,
+        f"{name} is on {t.device}, but the LSTM's weights are on {weight.device}.\n"
+        "  Fix:  torch.zeros(..., device=lstm.weight_ih_l0.device)",
+    )
 
 
 def _check_state_device(init_state, lstm, batch) -> None:
