@@ -493,17 +493,37 @@ def check_lstm_cell(lstm_cell, *, batch: int = 4, feature: int = 3, hidden: int 
         with _calling("lstm_cell"):
             result = lstm_cell(leaves[0], (leaves[1], leaves[2]), *leaves[3:])
     except RuntimeError as err:
-        problem = _matmul_problem(err, "lstm_cell", batch, feature, hidden)
-        if problem is not None:
-            raise CheckFailed(problem) from None
-        if "in-place" not in str(err) and "inplace" not in str(err):
-            raise
-        raise CheckFailed(
-            "lstm_cell() changed one of the tensors it was given in place (*=, +=, .mul_(), .add_(), x[...] = ...).\n"
-            f"  PyTorch says: {str(err).splitlines()[0][:160]}\n"
-            "  The caller still needs h_prev and c_prev as they were, and autograd needs them to compute gradients.\n"
-            "  Fix:  c_t = f * c_prev + i * g    (a new tensor; leave c_prev alone)"
-        ) from None
+        _explain_cell_error(err, batch, feature, hidden)
+    h_t, c_t = _cell_result(result, batch, hidden, x.dtype)
+    ref_in = [t.clone().requires_grad_() for t in (x, h, c)]
+    h_ref, c_ref = cell(ref_in[0], (ref_in[1], ref_in[2]))
+    if not (_close(h_t, h_ref) and _close(c_t, c_ref)):
+        _explain_cell_values(lstm_cell, cell, (x, h, c, W), (h_t, c_t), (h_ref, c_ref), hidden)
+    _compare_grads("lstm_cell", ("x_t", "h_prev", "c_prev", "W_ih", "W_hh", "b_ih", "b_hh"),
+                   (h_t, c_t), (h_ref, c_ref), leaves, [*ref_in, *(p for p in (
+                       cell.weight_ih, cell.weight_hh, cell.bias_ih, cell.bias_hh))], seed)
+    passed(f"lstm_cell: h_t and c_t (batch={batch}, hidden={hidden}) equal nn.LSTMCell, values and gradients")
+
+
+def _explain_cell_error(err: RuntimeError, batch, feature, hidden) -> None:
+    """A matmul of the wrong shapes, or an in-place change of an input; any other error goes up."""
+    __tracebackhide__ = True
+    problem = _matmul_problem(err, "lstm_cell", batch, feature, hidden)
+    if problem is not None:
+        raise CheckFailed(problem) from None
+    if "in-place" not in str(err) and "inplace" not in str(err):
+        raise err
+    raise CheckFailed(
+        "lstm_cell() changed one of the tensors it was given in place (*=, +=, .mul_(), .add_(), x[...] = ...).\n"
+        f"  PyTorch says: {str(err).splitlines()[0][:160]}\n"
+        "  The caller still needs h_prev and c_prev as they were, and autograd needs them to compute gradients.\n"
+        "  Fix:  c_t = f * c_prev + i * g    (a new tensor; leave c_prev alone)"
+    ) from None
+
+
+def _cell_result(result, batch, hidden, dtype):
+    """(h_t, c_t), two tensors (batch, hidden) of x's dtype."""
+    __tracebackhide__ = True
     require(
         isinstance(result, (tuple, list)) and len(result) == 2,
         "lstm_cell() should return two tensors, (h_t, c_t), like nn.LSTMCell, but it returned "
@@ -521,42 +541,41 @@ def check_lstm_cell(lstm_cell, *, batch: int = 4, feature: int = 3, hidden: int 
     require_tensor(c_t, "c_t")
     check_shape(h_t, "batch hidden", batch=batch, hidden=hidden, name="h_t")
     check_shape(c_t, "batch hidden", batch=batch, hidden=hidden, name="c_t")
-    _dtype_rule("h_t", h_t, x.dtype)
-    _dtype_rule("c_t", c_t, x.dtype)
+    _dtype_rule("h_t", h_t, dtype)
+    _dtype_rule("c_t", c_t, dtype)
+    return h_t, c_t
 
-    ref_in = [t.clone().requires_grad_() for t in (x, h, c)]
-    h_ref, c_ref = cell(ref_in[0], (ref_in[1], ref_in[2]))
-    if not (_close(h_t, h_ref) and _close(c_t, c_ref)):
-        if _close(h_t, c_ref) and _close(c_t, h_ref):
-            raise CheckFailed(
-                "h_t and c_t are right but swapped: nn.LSTMCell returns (h_t, c_t), the hidden state first.\n"
-                "  Fix:  return h_t, c_t"
-            )
-        if not _close(c_t, c_ref):
-            for what, fix, cand in _c_candidates(cell, x, h, c, W, hidden):
-                if _close(c_t, cand):
-                    raise CheckFailed(f"c_t differs from nn.LSTMCell's: {_end(what)}\n  Fix:  {fix}")
-        else:
-            for what, fix, cand in _h_candidates(x, h, c, c_ref, W, hidden):
-                if _close(h_t, cand):
-                    raise CheckFailed(f"c_t is right, but h_t is not: {_end(what)}\n  Fix:  {fix}")
-        wrong = [n for n, a, b in (("h_t", h_t, h_ref), ("c_t", c_t, c_ref)) if not _close(a, b)]
-        suspects = _isolate_cell(lstm_cell, cell, x, h, c)
-        where = ""
-        if suspects and len(suspects) < 4:
-            where = (f"\n  Testing one gate at a time (the other three pinned fully open or shut), "
-                     f"{' and '.join(ROLE[s] for s in suspects)} {'is' if len(suspects) == 1 else 'are'} wrong.")
+
+def _explain_cell_values(lstm_cell, cell, inputs, got, ref, hidden) -> None:
+    """h_t or c_t differ from nn.LSTMCell's: a known mistake, else the gates found wrong one at a time."""
+    __tracebackhide__ = True
+    (x, h, c, W), (h_t, c_t), (h_ref, c_ref) = inputs, got, ref
+    if _close(h_t, c_ref) and _close(c_t, h_ref):
         raise CheckFailed(
-            f"{' and '.join(wrong)} differ{'s' if len(wrong) == 1 else ''} from nn.LSTMCell's "
-            f"(largest difference {_diff(*(c_t, c_ref) if 'c_t' in wrong else (h_t, h_ref))}).{where}\n"
-            "  One step: i, f, o = sigmoid, g = tanh of their rows (order i, f, g, o); "
-            "c_t = f * c_prev + i * g; h_t = o * tanh(c_t).\n"
-            f"  Fix:  {GATES_FIX};  c_t = f * c_prev + i * g;  h_t = o * torch.tanh(c_t)"
+            "h_t and c_t are right but swapped: nn.LSTMCell returns (h_t, c_t), the hidden state first.\n"
+            "  Fix:  return h_t, c_t"
         )
-    _compare_grads("lstm_cell", ("x_t", "h_prev", "c_prev", "W_ih", "W_hh", "b_ih", "b_hh"),
-                   (h_t, c_t), (h_ref, c_ref), leaves, [*ref_in, *(p for p in (
-                       cell.weight_ih, cell.weight_hh, cell.bias_ih, cell.bias_hh))], seed)
-    passed(f"lstm_cell: h_t and c_t (batch={batch}, hidden={hidden}) equal nn.LSTMCell, values and gradients")
+    if not _close(c_t, c_ref):
+        for what, fix, cand in _c_candidates(cell, x, h, c, W, hidden):
+            if _close(c_t, cand):
+                raise CheckFailed(f"c_t differs from nn.LSTMCell's: {_end(what)}\n  Fix:  {fix}")
+    else:
+        for what, fix, cand in _h_candidates(x, h, c, c_ref, W, hidden):
+            if _close(h_t, cand):
+                raise CheckFailed(f"c_t is right, but h_t is not: {_end(what)}\n  Fix:  {fix}")
+    wrong = [n for n, a, b in (("h_t", h_t, h_ref), ("c_t", c_t, c_ref)) if not _close(a, b)]
+    suspects = _isolate_cell(lstm_cell, cell, x, h, c)
+    where = ""
+    if suspects and len(suspects) < 4:
+        where = (f"\n  Testing one gate at a time (the other three pinned fully open or shut), "
+                 f"{' and '.join(ROLE[s] for s in suspects)} {'is' if len(suspects) == 1 else 'are'} wrong.")
+    raise CheckFailed(
+        f"{' and '.join(wrong)} differ{'s' if len(wrong) == 1 else ''} from nn.LSTMCell's "
+        f"(largest difference {_diff(*(c_t, c_ref) if 'c_t' in wrong else (h_t, h_ref))}).{where}\n"
+        "  One step: i, f, o = sigmoid, g = tanh of their rows (order i, f, g, o); "
+        "c_t = f * c_prev + i * g; h_t = o * tanh(c_t).\n"
+        f"  Fix:  {GATES_FIX};  c_t = f * c_prev + i * g;  h_t = o * torch.tanh(c_t)"
+    )
 
 
 # --- exercise 3: the loop over time -----------------------------------------------------------

@@ -244,65 +244,81 @@ def check_train_in_chunks(train_in_chunks, *, chunks=(4, 5), lr=0.07) -> None:
             with calling("train_in_chunks"):
                 losses = train_in_chunks(lstm, head, x_in, y_in, chunk, optimizer)
         except RuntimeError as err:
-            if "modified by an inplace operation" in str(err):
-                raise CheckFailed(
-                    "train_in_chunks() keeps the graph of earlier chunks (retain_graph=True?): backward()\n"
-                    "  runs into a chunk whose weights optimizer.step() has changed since. Retaining the\n"
-                    "  graph is not the fix; cutting it is.\n"
-                    "  Fix:  state = tuple(s.detach() for s in state)    and a plain loss.backward()") from None
-            if "backward through the graph a second time" in str(err):
-                raise CheckFailed(
-                    "train_in_chunks() still backpropagates into the previous chunk: the carried state\n"
-                    "  (h, c) holds that chunk's graph, which backward() already freed. Detach BOTH h and c.\n"
-                    "  Fix:  state = tuple(s.detach() for s in state)    before each chunk") from None
-            raise
+            _explain_chunk_training_error(err)
         for name, before, after in (("x", x, x_in), ("y", y, y_in)):
             _require_unchanged("train_in_chunks", name, before, after, f"read slices of {name}; write nothing into it")
         want_losses = _reference_chunks(ref_l, ref_h, x, y, chunk, lr)
-        want = _weights(ref_l, ref_h)
         got = _weights(lstm, head)
-        if close(got, want, atol=1e-5):
-            require(isinstance(losses, list) and len(losses) == len(want_losses),
-                    f"train_in_chunks() trains right, but should return a list of the {len(want_losses)} "
-                    f"chunk losses (12 steps in chunks of {chunk}),\n  got "
-                    f"{type(losses).__name__}{f' of {len(losses)}' if hasattr(losses, '__len__') else ''}.\n"
-                    "  Fix:  losses.append(loss.item())    once per chunk, and    return losses")
-            tensors = [i for i, a in enumerate(losses) if isinstance(a, torch.Tensor)]
-            require(not tensors,
-                    f"train_in_chunks() returns tensors where floats are asked (losses {tensors}): a loss\n"
-                    "  tensor keeps its graph (or at least a tensor) alive in the list, and the task asks for\n"
-                    "  numbers to print and plot.\n"
-                    "  Fix:  losses.append(loss.item())")
-            require(all(isinstance(a, float) for a in losses),
-                    "train_in_chunks() should return the chunk losses as Python floats, got "
-                    f"{sorted({type(a).__name__ for a in losses})}.\n  Fix:  losses.append(loss.item())")
-            require(all(abs(a - b) < 1e-4 for a, b in zip(losses, want_losses)),
-                    f"train_in_chunks() trains right, but its losses {[round(a, 4) for a in losses]} are not "
-                    f"those of\n  each chunk before its step, {[round(b, 4) for b in want_losses]}.\n"
-                    "  Fix:  losses.append(loss.item())    right after loss.backward()")
-            continue
-        for kwargs, message in (
-            (dict(carry=False),
-             "train_in_chunks() starts every chunk from zeros: the state is never carried, so the LSTM\n"
-             "  never sees more than one chunk of the past. Detach it, do not drop it.\n"
-             "  Fix:  out, state = lstm(x_chunk, state)    with state detached before each chunk"),
-            (dict(detach=False, retain=True),
-             "train_in_chunks() passes retain_graph=True instead of detaching: every backward() runs\n"
-             "  through ALL earlier chunks again (slower each chunk, memory grows, other gradients).\n"
-             "  Fix:  state = tuple(s.detach() for s in state)    and a plain loss.backward()"),
-        ):
-            l2, h2, *_ = _chunk_fixture(140 + chunk)
-            try:
-                _reference_chunks(l2, h2, x, y, chunk, lr, **kwargs)
-            except RuntimeError:
-                continue
-            if close(got, _weights(l2, h2), atol=1e-5):
-                raise CheckFailed(message)
-        raise CheckFailed(
-            f"after train_in_chunks(chunk={chunk}) the weights differ from truncated backpropagation:\n"
-            "  for each chunk: detach the state, run the chunk from it, zero_grad, backward, step.\n"
-            "  Fix:  see the loop in notebook 04 (run_in_chunks), with optimizer.step() per chunk")
+        if not close(got, _weights(ref_l, ref_h), atol=1e-5):
+            _explain_chunk_weights(got, x, y, chunk, lr)
+        _check_chunk_losses(losses, want_losses, chunk)
     passed(f"train_in_chunks: the same weights as truncated BPTT, chunks of {' and '.join(map(str, chunks))}")
+
+
+def _explain_chunk_training_error(err: RuntimeError) -> None:
+    """backward() into a chunk already stepped or freed: the state still holds the graph."""
+    __tracebackhide__ = True
+    if "modified by an inplace operation" in str(err):
+        raise CheckFailed(
+            "train_in_chunks() keeps the graph of earlier chunks (retain_graph=True?): backward()\n"
+            "  runs into a chunk whose weights optimizer.step() has changed since. Retaining the\n"
+            "  graph is not the fix; cutting it is.\n"
+            "  Fix:  state = tuple(s.detach() for s in state)    and a plain loss.backward()") from None
+    if "backward through the graph a second time" in str(err):
+        raise CheckFailed(
+            "train_in_chunks() still backpropagates into the previous chunk: the carried state\n"
+            "  (h, c) holds that chunk's graph, which backward() already freed. Detach BOTH h and c.\n"
+            "  Fix:  state = tuple(s.detach() for s in state)    before each chunk") from None
+    raise err
+
+
+def _check_chunk_losses(losses, want_losses, chunk) -> None:
+    """The weights are right: the losses are a list of Python floats, each chunk's before its step."""
+    __tracebackhide__ = True
+    require(isinstance(losses, list) and len(losses) == len(want_losses),
+            f"train_in_chunks() trains right, but should return a list of the {len(want_losses)} "
+            f"chunk losses (12 steps in chunks of {chunk}),\n  got "
+            f"{type(losses).__name__}{f' of {len(losses)}' if hasattr(losses, '__len__') else ''}.\n"
+            "  Fix:  losses.append(loss.item())    once per chunk, and    return losses")
+    tensors = [i for i, a in enumerate(losses) if isinstance(a, torch.Tensor)]
+    require(not tensors,
+            f"train_in_chunks() returns tensors where floats are asked (losses {tensors}): a loss\n"
+            "  tensor keeps its graph (or at least a tensor) alive in the list, and the task asks for\n"
+            "  numbers to print and plot.\n"
+            "  Fix:  losses.append(loss.item())")
+    require(all(isinstance(a, float) for a in losses),
+            "train_in_chunks() should return the chunk losses as Python floats, got "
+            f"{sorted({type(a).__name__ for a in losses})}.\n  Fix:  losses.append(loss.item())")
+    require(all(abs(a - b) < 1e-4 for a, b in zip(losses, want_losses)),
+            f"train_in_chunks() trains right, but its losses {[round(a, 4) for a in losses]} are not "
+            f"those of\n  each chunk before its step, {[round(b, 4) for b in want_losses]}.\n"
+            "  Fix:  losses.append(loss.item())    right after loss.backward()")
+
+
+def _explain_chunk_weights(got, x, y, chunk, lr) -> None:
+    """The weights differ from truncated BPTT: the state dropped, or retain_graph instead of detach."""
+    __tracebackhide__ = True
+    for kwargs, message in (
+        (dict(carry=False),
+         "train_in_chunks() starts every chunk from zeros: the state is never carried, so the LSTM\n"
+         "  never sees more than one chunk of the past. Detach it, do not drop it.\n"
+         "  Fix:  out, state = lstm(x_chunk, state)    with state detached before each chunk"),
+        (dict(detach=False, retain=True),
+         "train_in_chunks() passes retain_graph=True instead of detaching: every backward() runs\n"
+         "  through ALL earlier chunks again (slower each chunk, memory grows, other gradients).\n"
+         "  Fix:  state = tuple(s.detach() for s in state)    and a plain loss.backward()"),
+    ):
+        l2, h2, *_ = _chunk_fixture(140 + chunk)
+        try:
+            _reference_chunks(l2, h2, x, y, chunk, lr, **kwargs)
+        except RuntimeError:
+            continue
+        if close(got, _weights(l2, h2), atol=1e-5):
+            raise CheckFailed(message)
+    raise CheckFailed(
+        f"after train_in_chunks(chunk={chunk}) the weights differ from truncated backpropagation:\n"
+        "  for each chunk: detach the state, run the chunk from it, zero_grad, backward, step.\n"
+        "  Fix:  see the loop in notebook 04 (run_in_chunks), with optimizer.step() per chunk")
 
 
 # --- 5. state carried across unrelated batches ---------------------------------------------------
