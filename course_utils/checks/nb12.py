@@ -253,6 +253,25 @@ def _tagger_once(Tagger, lengths, seq, n_words, n_spellings, n_tags, word_dim, s
                 "  Fix:  pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)"
             ) from None
         raise
+    got = _tagger_scores(got, given, (words, spellings, lens), lengths, seq, n_tags)
+    want, alternatives = _tagger_reference(model, words, spellings, lengths)
+    real = torch.arange(seq)[None, :] < lens[:, None]
+    if close(got[real], want[real], ATOL):
+        return
+    for value, message in alternatives:
+        if close(got[real], value[real], ATOL):
+            raise CheckFailed(message)
+    diff = (got[real] - want[real]).abs().max().item()
+    raise CheckFailed(
+        f"{call}: the scores at real steps differ from each sentence run alone, by up to {diff:.3g},\n"
+        "  with the weights the check copied into self.words, self.spellings, self.lstm, self.head.\n"
+        f"  Fix:  {TAGGER_FIX}")
+
+
+def _tagger_scores(got, given, inputs, lengths, seq, n_tags) -> torch.Tensor:
+    """What Tagger.forward returned: one float tensor (batch, seq, classes), its inputs left unchanged."""
+    __tracebackhide__ = True
+    batch = len(lengths)
     if hasattr(got, "batch_sizes"):
         raise CheckFailed("Tagger.forward returned a PackedSequence; unpack the LSTM's output first.\n"
                           f"  Fix:  {UNPACK_FIX}")
@@ -260,7 +279,7 @@ def _tagger_once(Tagger, lengths, seq, n_words, n_spellings, n_tags, word_dim, s
         raise CheckFailed(f"Tagger.forward returned a tuple of {len(got)}; it should return the scores\n"
                           "  alone, one tensor (batch, seq, classes).\n  Fix:  return self.head(out)")
     require_tensor(got, "Tagger.forward(...)")
-    for name, g, w in zip(("words", "spellings", "lengths"), given, (words, spellings, lens)):
+    for name, g, w in zip(("words", "spellings", "lengths"), given, inputs):
         if g.shape != w.shape or not torch.equal(g, w):
             raise CheckFailed(
                 f"Tagger.forward changed its input {name} in place: the caller's tensor was\n"
@@ -290,18 +309,7 @@ def _tagger_once(Tagger, lengths, seq, n_words, n_spellings, n_tags, word_dim, s
             f"  Fix:  {UNPACK_FIX}")
     check_shape(got, "batch seq classes", batch=batch, seq=seq, classes=n_tags, name="Tagger.forward(...)")
     require(bool(torch.isfinite(got).all()), "Tagger.forward gave NaN or inf scores.")
-    want, alternatives = _tagger_reference(model, words, spellings, lengths)
-    real = torch.arange(seq)[None, :] < lens[:, None]
-    if close(got[real], want[real], ATOL):
-        return
-    for value, message in alternatives:
-        if close(got[real], value[real], ATOL):
-            raise CheckFailed(message)
-    diff = (got[real] - want[real]).abs().max().item()
-    raise CheckFailed(
-        f"{call}: the scores at real steps differ from each sentence run alone, by up to {diff:.3g},\n"
-        "  with the weights the check copied into self.words, self.spellings, self.lstm, self.head.\n"
-        f"  Fix:  {TAGGER_FIX}")
+    return got
 
 
 def _tagger_reference(model, words, spellings, lengths):
