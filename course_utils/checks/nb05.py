@@ -316,30 +316,43 @@ def _compare_stack(result, *, fn: str, ref, num_layers, batch, seq, hidden, batc
     h_n = h_n.detach()
     c_n = c_n.detach()
     if not _close(out, ref_out):
-        for alt_out, message in alternatives:
-            if _close(out, alt_out):
-                raise CheckFailed(message)
-        bad = [layer for layer in range(num_layers) if not _close(h_n[layer], ref_h[layer])]
-        if not bad:
-            raise CheckFailed(
-                f"h_n of {fn} is right for every layer, but out is not the output sequence of the top layer "
-                "(out differs from nn.LSTM's).\n"
-                "  Return the top layer's out as it comes: out[-1] then equals h_n[-1].\n"
-                "  Fix:  out, (h, c) = layer(out)    for each layer, then    return out, (h_n, c_n)"
-            )
-        first = bad[0]
-        start = f", starting from (h0[{first}:{first + 1}], c0[{first}:{first + 1}])" if with_state else ""
-        reads = "x as it is" if first == 0 else f"the output sequence of layer {first - 1}"
-        ok = "" if first == 0 else (f"layer{'s 0 ..' if first > 1 else ''} {first - 1} "
-                                    f"match{'' if first > 1 else 'es'} nn.LSTM; ")
+        _explain_stack_out(out, h_n, ref_h, fn=fn, num_layers=num_layers, alternatives=alternatives,
+                           with_state=with_state)
+    _explain_stack_states(h_n, c_n, ref_h, ref_c, num_layers)
+
+
+def _explain_stack_out(out, h_n, ref_h, *, fn, num_layers, alternatives, with_state) -> None:
+    """out differs from nn.LSTM's: a likely bug's out, or the first layer whose h_n differs."""
+    __tracebackhide__ = True
+    for alt_out, message in alternatives:
+        if _close(out, alt_out):
+            raise CheckFailed(message)
+    bad = [layer for layer in range(num_layers) if not _close(h_n[layer], ref_h[layer])]
+    if not bad:
         raise CheckFailed(
-            f"out of {fn} differs from out of nn.LSTM(num_layers={num_layers}) with the same weights: "
-            f"{ok}layer {first} (h_n[{first}]) is the first that does not.\n"
-            f"  Layer {first} should read {reads}{start}.\n"
-            + ("  Fix:  layer(out, (h0[l:l + 1], c0[l:l + 1]))    for layer number l, with out the output "
-               "of the layer below" if with_state else
-               "  Fix:  out = x;  then for each layer:  out, (h, c) = layer(out)")
+            f"h_n of {fn} is right for every layer, but out is not the output sequence of the top layer "
+            "(out differs from nn.LSTM's).\n"
+            "  Return the top layer's out as it comes: out[-1] then equals h_n[-1].\n"
+            "  Fix:  out, (h, c) = layer(out)    for each layer, then    return out, (h_n, c_n)"
         )
+    first = bad[0]
+    start = f", starting from (h0[{first}:{first + 1}], c0[{first}:{first + 1}])" if with_state else ""
+    reads = "x as it is" if first == 0 else f"the output sequence of layer {first - 1}"
+    ok = "" if first == 0 else (f"layer{'s 0 ..' if first > 1 else ''} {first - 1} "
+                                f"match{'' if first > 1 else 'es'} nn.LSTM; ")
+    raise CheckFailed(
+        f"out of {fn} differs from out of nn.LSTM(num_layers={num_layers}) with the same weights: "
+        f"{ok}layer {first} (h_n[{first}]) is the first that does not.\n"
+        f"  Layer {first} should read {reads}{start}.\n"
+        + ("  Fix:  layer(out, (h0[l:l + 1], c0[l:l + 1]))    for layer number l, with out the output "
+           "of the layer below" if with_state else
+           "  Fix:  out = x;  then for each layer:  out, (h, c) = layer(out)")
+    )
+
+
+def _explain_stack_states(h_n, c_n, ref_h, ref_c, num_layers) -> None:
+    """out is right: h_n and c_n swapped, in reverse layer order, or one layer's row wrong."""
+    __tracebackhide__ = True
     if _close(h_n, ref_c) and not _close(h_n, ref_h):
         raise CheckFailed(
             "h_n holds the cell states c_n. nn.LSTM returns out, (h_n, c_n): h first, then c.\n"

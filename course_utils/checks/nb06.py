@@ -273,37 +273,43 @@ def check_sentence_vector(sentence_vector, **kwargs) -> None:
                 f"  Fix:  {fix}"
             )
         check_shape(got, "batch hidden", batch=batch, hidden=2 * hidden, name=call)
-        last, first = _at(out, -1, bf), _at(out, 0, bf)
-        h = hidden
-        where_last, where_first = ("out[:, -1]", "out[:, 0]") if bf else ("out[-1]", "out[0]")
-        explain = [
-            (last, f"{call} returned {where_last}, the last step, whole.\n"
-                   "  Its forward half is the forward direction's final state; its backward half has "
-                   "read\n  ONE step: the backward direction starts at the last step and ends at "
-                   "step 0.\n"
-                   f"  Fix:  {fix}"),
-            (first, f"{call} returned {where_first}, the first step, whole.\n"
-                    "  Its backward half is the backward direction's final state; its forward half has "
-                    "read\n  one step only: the forward direction ends at the last step.\n"
-                    f"  Fix:  {fix}"),
-            (torch.cat([first[:, h:], last[:, :h]], dim=-1),
-             f"{call} has the two final states in the wrong order:\n"
-             f"  backward first. out puts the forward direction first (its first {h} columns), then\n"
-             "  the backward one; keep that order, as torch.cat([h_n[-2], h_n[-1]], dim=-1) does.\n"
-             f"  Fix:  {fix}"),
-            (torch.cat([first[:, :h], last[:, h:]], dim=-1),
-             f"{call} took each half at the wrong end: the forward half\n"
-             "  at step 0 and the backward half at the last step, where each has read one step only.\n"
-             "  The forward direction ends at the last step, the backward direction at step 0.\n"
-             f"  Fix:  {fix}"),
-        ]
-        explain += [(torch.cat([last[:, :k], first[:, k:]], dim=-1),
-                     f"{call} split out at column {k},\n"
-                     f"  but this out has 2 x hidden = {2 * h} columns: its forward half is "
-                     f"out[..., :{h}].\n  A size written into the code fits one LSTM only.\n"
-                     f"  Fix:  {fix}") for k in range(1, 2 * h) if k != h]
+        explain = _sentence_mistakes(out, call, hidden, bf, fix)
         _require_close(got, want, "the sentence vector", explain=explain, fix=fix)
     passed("sentence_vector: forward half at the last step, backward at step 0, both layouts")
+
+
+def _sentence_mistakes(out, call, hidden, bf, fix) -> list:
+    """(vector, message) pairs: what a sentence vector taken from the wrong steps or columns holds."""
+    last, first = _at(out, -1, bf), _at(out, 0, bf)
+    h = hidden
+    where_last, where_first = ("out[:, -1]", "out[:, 0]") if bf else ("out[-1]", "out[0]")
+    explain = [
+        (last, f"{call} returned {where_last}, the last step, whole.\n"
+               "  Its forward half is the forward direction's final state; its backward half has "
+               "read\n  ONE step: the backward direction starts at the last step and ends at "
+               "step 0.\n"
+               f"  Fix:  {fix}"),
+        (first, f"{call} returned {where_first}, the first step, whole.\n"
+                "  Its backward half is the backward direction's final state; its forward half has "
+                "read\n  one step only: the forward direction ends at the last step.\n"
+                f"  Fix:  {fix}"),
+        (torch.cat([first[:, h:], last[:, :h]], dim=-1),
+         f"{call} has the two final states in the wrong order:\n"
+         f"  backward first. out puts the forward direction first (its first {h} columns), then\n"
+         "  the backward one; keep that order, as torch.cat([h_n[-2], h_n[-1]], dim=-1) does.\n"
+         f"  Fix:  {fix}"),
+        (torch.cat([first[:, :h], last[:, h:]], dim=-1),
+         f"{call} took each half at the wrong end: the forward half\n"
+         "  at step 0 and the backward half at the last step, where each has read one step only.\n"
+         "  The forward direction ends at the last step, the backward direction at step 0.\n"
+         f"  Fix:  {fix}"),
+    ]
+    explain += [(torch.cat([last[:, :k], first[:, k:]], dim=-1),
+                 f"{call} split out at column {k},\n"
+                 f"  but this out has 2 x hidden = {2 * h} columns: its forward half is "
+                 f"out[..., :{h}].\n  A size written into the code fits one LSTM only.\n"
+                 f"  Fix:  {fix}") for k in range(1, 2 * h) if k != h]
+    return explain
 
 
 # --- exercise 3: BiClassifier ----------------------------------------------------------------------
@@ -626,48 +632,54 @@ def _check_single(single, label, call, bi, layer, d, before, cfg) -> None:
              f"{call}: {label} has batch_first={single.batch_first},\n"
              f"  but bi has batch_first={bf}: it would read x in another layout than bi does.\n"
              "  Fix:  nn.LSTM(size, bi.hidden_size, batch_first=bi.batch_first)")
-    suffix = SUFFIXES[d]
     for name in PARAMS:
-        got = getattr(single, f"{name}_l0")
-        source = getattr(bi, f"{name}_l{layer}{suffix}")
-        want = before[f"{name}_l{layer}{suffix}"]
-        _require(got.data_ptr() != source.data_ptr(),
-                 f"{call}: {label}.{name}_l0\n  is the very same tensor as bi.{name}_l{layer}{suffix}, "
-                 "not a copy:\n  training either model would change the other. Copy the numbers, "
-                 "inside  with torch.no_grad():\n"
-                 f"  Fix:  {FIX_COPY}")
-        if got.shape == want.shape and torch.equal(got, want):
-            continue
-        other = before.get(f"{name}_l{layer}{SUFFIXES[1 - d]}")
-        if other is not None and got.shape == other.shape and torch.equal(got, other):
-            if d == 1:
-                raise _fail(
-                    f"{call}: {label}.{name}_l0 holds bi.{name}_l{layer},\n"
-                    "  the FORWARD direction's weights. The backward direction has weights of its own,\n"
-                    f"  named with _reverse: bi.{name}_l{layer}_reverse.\n"
-                    "  Fix:  getattr(single, f'{name}_l0').copy_(getattr(bi, f'{name}_l{l}_reverse'))"
-                )
+        _check_single_param(single, name, label, call, bi, layer, d, before)
+
+
+def _check_single_param(single, name, label, call, bi, layer, d, before) -> None:
+    """{label}.{name}_l0 is a copy of bi's {name} of that layer and direction; else whose it holds."""
+    __tracebackhide__ = True
+    suffix = SUFFIXES[d]
+    got = getattr(single, f"{name}_l0")
+    source = getattr(bi, f"{name}_l{layer}{suffix}")
+    want = before[f"{name}_l{layer}{suffix}"]
+    _require(got.data_ptr() != source.data_ptr(),
+             f"{call}: {label}.{name}_l0\n  is the very same tensor as bi.{name}_l{layer}{suffix}, "
+             "not a copy:\n  training either model would change the other. Copy the numbers, "
+             "inside  with torch.no_grad():\n"
+             f"  Fix:  {FIX_COPY}")
+    if got.shape == want.shape and torch.equal(got, want):
+        return
+    other = before.get(f"{name}_l{layer}{SUFFIXES[1 - d]}")
+    if other is not None and got.shape == other.shape and torch.equal(got, other):
+        if d == 1:
             raise _fail(
-                f"{call}: {label}.{name}_l0 holds bi.{name}_l{layer}_reverse,\n"
-                "  the BACKWARD direction's weights. The forward direction's have no suffix: "
-                f"bi.{name}_l{layer}.\n"
-                "  Fix:  getattr(single, f'{name}_l0').copy_(getattr(bi, f'{name}_l{l}'))"
+                f"{call}: {label}.{name}_l0 holds bi.{name}_l{layer},\n"
+                "  the FORWARD direction's weights. The backward direction has weights of its own,\n"
+                f"  named with _reverse: bi.{name}_l{layer}_reverse.\n"
+                "  Fix:  getattr(single, f'{name}_l0').copy_(getattr(bi, f'{name}_l{l}_reverse'))"
             )
-        layers = [j for j in range(bi.num_layers) if j != layer
-                  and got.shape == before[f"{name}_l{j}{suffix}"].shape
-                  and torch.equal(got, before[f"{name}_l{j}{suffix}"])]
-        if layers:
-            raise _fail(
-                f"{call}: {label}.{name}_l0 holds bi.{name}_l{layers[0]}{suffix},\n"
-                f"  the weights of layer {layers[0]}, not of layer {layer}.\n"
-                f"  Fix:  {FIX_COPY}"
-            )
-        what = "the biases were" if name.startswith("bias") else f"{name} was"
         raise _fail(
-            f"{call}: {label}.{name}_l0\n  does not hold bi.{name}_l{layer}{suffix}: {what} not copied. "
-            f"A direction of a layer is\n  FOUR tensors: {', '.join(PARAMS)}.\n"
+            f"{call}: {label}.{name}_l0 holds bi.{name}_l{layer}_reverse,\n"
+            "  the BACKWARD direction's weights. The forward direction's have no suffix: "
+            f"bi.{name}_l{layer}.\n"
+            "  Fix:  getattr(single, f'{name}_l0').copy_(getattr(bi, f'{name}_l{l}'))"
+        )
+    layers = [j for j in range(bi.num_layers) if j != layer
+              and got.shape == before[f"{name}_l{j}{suffix}"].shape
+              and torch.equal(got, before[f"{name}_l{j}{suffix}"])]
+    if layers:
+        raise _fail(
+            f"{call}: {label}.{name}_l0 holds bi.{name}_l{layers[0]}{suffix},\n"
+            f"  the weights of layer {layers[0]}, not of layer {layer}.\n"
             f"  Fix:  {FIX_COPY}"
         )
+    what = "the biases were" if name.startswith("bias") else f"{name} was"
+    raise _fail(
+        f"{call}: {label}.{name}_l0\n  does not hold bi.{name}_l{layer}{suffix}: {what} not copied. "
+        f"A direction of a layer is\n  FOUR tensors: {', '.join(PARAMS)}.\n"
+        f"  Fix:  {FIX_COPY}"
+    )
 
 
 # --- exercise 5: manual_bidirectional ---------------------------------------------------------------
