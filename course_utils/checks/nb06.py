@@ -165,28 +165,40 @@ def _compare_directions(result, state, want, name, num_layers, batch, hidden) ->
         f"  Fix:  {FIX_DIRECTIONS}",
     )
     for d, got in enumerate(result):
-        require_tensor(got, f"the {DIRECTIONS[d]} states")
-        shape = tuple(got.shape)
-        if shape == (batch, hidden):
-            raise _fail(
-                f"the {DIRECTIONS[d]} states from {call} are one layer's:\n"
-                f"  shape {fmt(shape)} = (batch={batch}, hidden={hidden}). Keep every layer, "
-                f"(layers={num_layers}, batch={batch}, hidden={hidden}):\n"
-                f"  {DIRECTIONS[d]}[l] is layer l.\n"
-                f"  Fix:  {FIX_DIRECTIONS}"
-            )
-        if shape == (num_layers, 2, batch, hidden):
-            raise _fail(
-                f"the {DIRECTIONS[d]} states from {call} have shape {fmt(shape)}:\n"
-                "  both directions, the whole view.\n"
-                "  Axis 1 of the view is the direction: index it to keep one.\n"
-                f"  Fix:  {FIX_DIRECTIONS}"
-            )
-        check_shape(got, "layers batch hidden", layers=num_layers, batch=batch, hidden=hidden,
-                    name=f"the {DIRECTIONS[d]} states")
+        _check_direction_shape(got, d, call, num_layers, batch, hidden)
     fw, bw = (t.detach().to(state.device, state.dtype) for t in result)
     if close(fw, want[0]) and close(bw, want[1]):
         return
+    _explain_directions(fw, bw, state, want, call, name, num_layers)
+
+
+def _check_direction_shape(got, d, call, num_layers, batch, hidden) -> None:
+    """One direction's states: (layers, batch, hidden); one layer's, or the whole view, are named."""
+    __tracebackhide__ = True
+    require_tensor(got, f"the {DIRECTIONS[d]} states")
+    shape = tuple(got.shape)
+    if shape == (batch, hidden):
+        raise _fail(
+            f"the {DIRECTIONS[d]} states from {call} are one layer's:\n"
+            f"  shape {fmt(shape)} = (batch={batch}, hidden={hidden}). Keep every layer, "
+            f"(layers={num_layers}, batch={batch}, hidden={hidden}):\n"
+            f"  {DIRECTIONS[d]}[l] is layer l.\n"
+            f"  Fix:  {FIX_DIRECTIONS}"
+        )
+    if shape == (num_layers, 2, batch, hidden):
+        raise _fail(
+            f"the {DIRECTIONS[d]} states from {call} have shape {fmt(shape)}:\n"
+            "  both directions, the whole view.\n"
+            "  Axis 1 of the view is the direction: index it to keep one.\n"
+            f"  Fix:  {FIX_DIRECTIONS}"
+        )
+    check_shape(got, "layers batch hidden", layers=num_layers, batch=batch, hidden=hidden,
+                name=f"the {DIRECTIONS[d]} states")
+
+
+def _explain_directions(fw, bw, state, want, call, name, num_layers) -> None:
+    """The right shapes, other rows: blocks instead of interleaved rows, directions swapped, a row."""
+    __tracebackhide__ = True
     if num_layers > 1 and close(fw, state[:num_layers]) and close(bw, state[num_layers:]):
         raise _fail(
             f"{call} read the rows as [all forward, then all backward]:\n"
@@ -542,34 +554,8 @@ def _check_one_split(split_bidirectional, cfg) -> None:
     try:
         with seeded(_seed(cfg, 92)), calling("split_bidirectional"):
             result = split_bidirectional(bi)
-    except AttributeError as err:
-        if "_l" not in str(err):
-            raise
-        raise _fail(
-            f"{call} asked for a parameter that does not exist:\n  {err}.\n"
-            "  bi names layer l's tensors weight_ih_l{l} (forward) and weight_ih_l{l}_reverse\n"
-            "  (backward); a one-layer, one-direction nn.LSTM has only the four ending in _l0.\n"
-            f"  Fix:  {FIX_COPY}"
-        ) from None
-    except RuntimeError as err:
-        msg = str(err)
-        if "leaf Variable" in msg:
-            raise _fail(
-                f"{call} wrote into a parameter while autograd was recording:\n"
-                f"  PyTorch says: {msg}\n"
-                "  Copy with gradient tracking off, inside  with torch.no_grad():\n"
-                f"  Fix:  {FIX_COPY}"
-            ) from None
-        if "must match the size" in msg:
-            raise _fail(
-                f"{call} copied a tensor of the wrong shape:\n"
-                f"  PyTorch says: {msg}\n"
-                "  Layer l > 0 reads the output of layer l - 1, BOTH directions side by side:\n"
-                f"  2 x hidden = {2 * hidden} features, so its weight_ih is (4 x hidden, 2 x hidden) = "
-                f"({4 * hidden}, {2 * hidden}).\n"
-                f"  Fix:  {FIX_SIZE}"
-            ) from None
-        raise
+    except (AttributeError, RuntimeError) as err:
+        _explain_split_error(err, call, hidden)
     ok = (isinstance(result, (tuple, list)) and len(result) == 2
           and all(isinstance(r, (list, tuple, nn.ModuleList)) for r in result))
     _require(ok, f"{call} should return two lists of one-layer LSTMs,\n"
@@ -601,6 +587,38 @@ def _check_one_split(split_bidirectional, cfg) -> None:
              f"{call}: the LSTMs hold the right numbers,\n  but they do not compute with them. "
              "nn.LSTM reads its weights through its registered\n  parameters: copy into them in place.\n"
              f"  Fix:  {FIX_COPY}")
+
+
+def _explain_split_error(err, call, hidden) -> None:
+    """split_bidirectional raised: a parameter name that does not exist, a copy under autograd, a shape."""
+    __tracebackhide__ = True
+    if isinstance(err, AttributeError):
+        if "_l" not in str(err):
+            raise err
+        raise _fail(
+            f"{call} asked for a parameter that does not exist:\n  {err}.\n"
+            "  bi names layer l's tensors weight_ih_l{l} (forward) and weight_ih_l{l}_reverse\n"
+            "  (backward); a one-layer, one-direction nn.LSTM has only the four ending in _l0.\n"
+            f"  Fix:  {FIX_COPY}"
+        ) from None
+    msg = str(err)
+    if "leaf Variable" in msg:
+        raise _fail(
+            f"{call} wrote into a parameter while autograd was recording:\n"
+            f"  PyTorch says: {msg}\n"
+            "  Copy with gradient tracking off, inside  with torch.no_grad():\n"
+            f"  Fix:  {FIX_COPY}"
+        ) from None
+    if "must match the size" in msg:
+        raise _fail(
+            f"{call} copied a tensor of the wrong shape:\n"
+            f"  PyTorch says: {msg}\n"
+            "  Layer l > 0 reads the output of layer l - 1, BOTH directions side by side:\n"
+            f"  2 x hidden = {2 * hidden} features, so its weight_ih is (4 x hidden, 2 x hidden) = "
+            f"({4 * hidden}, {2 * hidden}).\n"
+            f"  Fix:  {FIX_SIZE}"
+        ) from None
+    raise err
 
 
 def _check_single(single, label, call, bi, layer, d, before, cfg) -> None:
