@@ -296,6 +296,30 @@ def _fit_once(fit_scaler, hours, feature, n_train, seed):
             f"  mean = {_vector(mean)} is the spread, std = {_vector(std)} the mean.\n"
             "  Fix:  return mean, std"
         )
+    _explain_leaked_stats(call, series, mean, std, want_mean, want_std, hours, n_train)
+    if not close(mean, want_mean, 1e-4):
+        raise CheckFailed(
+            f"{call}: mean = {_vector(mean)},\n"
+            f"  but the first {n_train} hours have mean {_vector(want_mean)}.\n"
+            f"  Fix:  {STAT_FIX}"
+        )
+    if close(std, want_std ** 2, 1e-4) or close(std, std_biased ** 2, 1e-4):
+        raise CheckFailed(
+            f"{call}: std = {_vector(std)} is the variance.\n"
+            f"  The standard deviation is its square root: {_vector(want_std)}.\n"
+            f"  Fix:  {STAT_FIX}"
+        )
+    if not (close(std, want_std, 1e-4) or close(std, std_biased, 1e-4)):
+        raise CheckFailed(
+            f"{call}: std = {_vector(std)},\n"
+            f"  but the first {n_train} hours have standard deviation {_vector(want_std)}.\n"
+            f"  Fix:  {STAT_FIX}"
+        )
+
+
+def _explain_leaked_stats(call, series, mean, std, want_mean, want_std, hours, n_train) -> None:
+    """mean or std computed over all hours, or over the hours after n_train: later periods leaked in."""
+    __tracebackhide__ = True
     stats = (("mean", mean, want_mean, series.mean(dim=0), series[n_train:].mean(dim=0)),
              ("std", std, want_std, series.std(dim=0), series[n_train:].std(dim=0)))
     for name, got, right, whole, later in stats:
@@ -316,24 +340,6 @@ def _fit_once(fit_scaler, hours, feature, n_train, seed):
                 "  n_train hours, series[:n_train].\n"
                 f"  Fix:  {STAT_FIX}"
             )
-    if not close(mean, want_mean, 1e-4):
-        raise CheckFailed(
-            f"{call}: mean = {_vector(mean)},\n"
-            f"  but the first {n_train} hours have mean {_vector(want_mean)}.\n"
-            f"  Fix:  {STAT_FIX}"
-        )
-    if close(std, want_std ** 2, 1e-4) or close(std, std_biased ** 2, 1e-4):
-        raise CheckFailed(
-            f"{call}: std = {_vector(std)} is the variance.\n"
-            f"  The standard deviation is its square root: {_vector(want_std)}.\n"
-            f"  Fix:  {STAT_FIX}"
-        )
-    if not (close(std, want_std, 1e-4) or close(std, std_biased, 1e-4)):
-        raise CheckFailed(
-            f"{call}: std = {_vector(std)},\n"
-            f"  but the first {n_train} hours have standard deviation {_vector(want_std)}.\n"
-            f"  Fix:  {STAT_FIX}"
-        )
 
 
 def _apply_once(apply_scaler, hours, feature, n_train, seed):
@@ -660,6 +666,17 @@ def _rmse_once(rmse_in_degrees, batch, mean, std, seed, as_tensors, device):
     if as_tensors:
         _unchanged(call, "mean", given_m, m, RMSE_FIX)
         _unchanged(call, "std", given_s, s, RMSE_FIX)
+    _require_float(got, call)
+    p, t = pred.double().cpu(), target.double().cpu()
+    want = (p - t).pow(2).mean().sqrt().item() * std
+    if math.isclose(got, want, rel_tol=1e-4):
+        return
+    _explain_rmse(got, want, p, t, call, mean=mean, std=std, as_tensors=as_tensors)
+
+
+def _require_float(got, call) -> None:
+    """One Python float: not a tensor (of one number or more), not another type."""
+    __tracebackhide__ = True
     if isinstance(got, torch.Tensor):
         require(
             got.numel() == 1,
@@ -679,12 +696,13 @@ def _rmse_once(rmse_in_degrees, batch, mean, std, seed, as_tensors, device):
         "  It should return a number, a Python float.\n"
         f"  Fix:  {RMSE_FIX}",
     )
-    p, t = pred.double().cpu(), target.double().cpu()
+
+
+def _explain_rmse(got, want, p, t, call, *, mean, std, as_tensors) -> None:
+    """The number is not the RMSE in degrees: the known slip that gives it (scaled, MSE, MAE, ...)."""
+    __tracebackhide__ = True
     diff = p - t
     rmse_scaled = diff.pow(2).mean().sqrt().item()
-    want = rmse_scaled * std
-    if math.isclose(got, want, rel_tol=1e-4):
-        return
     given = f"  (The check passed mean={mean} and std={std} as {'0-d tensors' if as_tensors else 'floats'}.)"
     known = [
         (rmse_scaled, f"{got:.4g} is in scaled units, not degrees.",
@@ -752,6 +770,32 @@ def _forecaster_once(Forecaster, *, feature, hidden, num_layers, target_col, bat
     built = BUILT.format(feature, hidden, num_layers, target_col, dropout)
     with calling("Forecaster"):
         model = Forecaster(feature, hidden, num_layers, target_col, dropout=dropout)
+    lstm, head = _forecaster_parts(model, build, built, feature=feature, hidden=hidden, num_layers=num_layers,
+                                   dropout=dropout)
+    reference = seeded_lstm(feature, hidden, seed=seed, num_layers=num_layers, batch_first=True)
+    ref_head = nn.Linear(hidden, 1)
+    with torch.no_grad():
+        ref_head.weight.copy_(seeded_randn(1, hidden, seed=seed + 1) * 0.7)
+        ref_head.bias.fill_(0.3)
+        lstm.load_state_dict(reference.state_dict())
+        head.load_state_dict(ref_head.state_dict())
+    model.eval()
+    x = seeded_randn(batch, seq, feature, seed=seed + 2)
+    with torch.no_grad():
+        out, (h_n, c_n) = reference(x)
+        change = ref_head(h_n[-1]).squeeze(-1)
+        want = x[:, -1, target_col] + change
+        alternatives = _forecast_alternatives(x, out, h_n, c_n, ref_head, change, target_col, num_layers)
+    _compare_forecast(model, x, want, build, built, batch=batch, seq=seq, alternatives=alternatives)
+    if torch.cuda.is_available():
+        model.to("cuda")
+        _compare_forecast(model, x.to("cuda"), want.to("cuda"), build + " on the GPU", built, batch=batch,
+                          seq=seq, alternatives=(), atol=1e-4)
+
+
+def _forecaster_parts(model, build, built, *, feature, hidden, num_layers, dropout):
+    """model.lstm: nn.LSTM of the given sizes, batch_first, one direction; model.head: nn.Linear(hidden, 1)."""
+    __tracebackhide__ = True
     require(isinstance(model, nn.Module),
             f"{build}(...) should build an nn.Module, but it is a {type(model).__name__}.\n"
             "  Fix:  class Forecaster(nn.Module):  ...  super().__init__()")
@@ -794,25 +838,7 @@ def _forecaster_once(Forecaster, *, feature, hidden, num_layers, target_col, bat
         f"  but it is {head if head is not None else 'missing'}.\n"
         "  Fix:  self.head = nn.Linear(hidden_size, 1)",
     )
-    reference = seeded_lstm(feature, hidden, seed=seed, num_layers=num_layers, batch_first=True)
-    ref_head = nn.Linear(hidden, 1)
-    with torch.no_grad():
-        ref_head.weight.copy_(seeded_randn(1, hidden, seed=seed + 1) * 0.7)
-        ref_head.bias.fill_(0.3)
-        lstm.load_state_dict(reference.state_dict())
-        head.load_state_dict(ref_head.state_dict())
-    model.eval()
-    x = seeded_randn(batch, seq, feature, seed=seed + 2)
-    with torch.no_grad():
-        out, (h_n, c_n) = reference(x)
-        change = ref_head(h_n[-1]).squeeze(-1)
-        want = x[:, -1, target_col] + change
-        alternatives = _forecast_alternatives(x, out, h_n, c_n, ref_head, change, target_col, num_layers)
-    _compare_forecast(model, x, want, build, built, batch=batch, seq=seq, alternatives=alternatives)
-    if torch.cuda.is_available():
-        model.to("cuda")
-        _compare_forecast(model, x.to("cuda"), want.to("cuda"), build + " on the GPU", built, batch=batch,
-                          seq=seq, alternatives=(), atol=1e-4)
+    return lstm, head
 
 
 def _forecast_alternatives(x, out, h_n, c_n, head, change, col, num_layers):
