@@ -99,24 +99,7 @@ def _compare_batch(result, examples, lengths, pad_label):
             "  Fix:  return words, spellings, lengths, tags")
     words, spellings, lens, tags = result
     batch, seq = len(lengths), max(lengths)
-    for name, t in (("words", words), ("spellings", spellings), ("lengths", lens), ("tags", tags)):
-        require_tensor(t, name)
-    for name, t in (("words", words), ("spellings", spellings), ("tags", tags)):
-        if tuple(t.shape) == (seq, batch) and seq != batch:
-            raise CheckFailed(
-                f"{name} is {fmt(t.shape)}, (seq, batch): pad_sequence puts the steps first unless\n"
-                "  told batch_first=True. The tagger and the loss read (batch, seq).\n"
-                f"  Fix:  pad_sequence(..., batch_first=True, padding_value=...)")
-        check_shape(t, "batch seq", batch=batch, seq=seq, name=name)
-        require(t.dtype == torch.int64, f"{name} holds {t.dtype} numbers; ids and tags are int64, as\n"
-                "  nn.Embedding and nn.CrossEntropyLoss want them.\n  Fix:  torch.as_tensor(ids, dtype=torch.long)")
-    check_shape(lens, "batch", batch=batch, name="lengths")
-    require(lens.dtype == torch.int64, f"lengths are {lens.dtype}; pack_padded_sequence wants int64 (a float\n"
-            "  length is truncated silently, notebook 07).\n"
-            "  Fix:  lengths = torch.tensor([len(t) for t in tag_seqs])")
-    require(lens.tolist() == list(lengths),
-            f"lengths should be {list(lengths)}, each sentence's number of tokens, in the batch's order;\n"
-            f"  got {lens.tolist()}.\n  Fix:  lengths = torch.tensor([len(t) for t in tag_seqs])")
+    _check_batch_shapes(words, spellings, lens, tags, lengths)
     want = [torch.full((batch, seq), fill, dtype=torch.long) for fill in (0, 0, pad_label)]
     for b, triple in enumerate(examples):
         for w, part in zip(want, triple):
@@ -137,7 +120,36 @@ def _compare_batch(result, examples, lengths, pad_label):
         require(torch.equal(g, w), f"{name} hold other ids than the examples' {name}, at real steps.\n"
                 f"  Fix:  pad_sequence([torch.as_tensor(e[{0 if name == 'words' else 1}]) for e in examples], "
                 "batch_first=True)")
-    g = got[2]
+    _check_batch_tags(got[2], want_tags, real, pad_label)
+
+
+def _check_batch_shapes(words, spellings, lens, tags, lengths) -> None:
+    """words, spellings, tags: int64 (batch, seq); lengths: int64 (batch,), the examples' lengths."""
+    __tracebackhide__ = True
+    batch, seq = len(lengths), max(lengths)
+    for name, t in (("words", words), ("spellings", spellings), ("lengths", lens), ("tags", tags)):
+        require_tensor(t, name)
+    for name, t in (("words", words), ("spellings", spellings), ("tags", tags)):
+        if tuple(t.shape) == (seq, batch) and seq != batch:
+            raise CheckFailed(
+                f"{name} is {fmt(t.shape)}, (seq, batch): pad_sequence puts the steps first unless\n"
+                "  told batch_first=True. The tagger and the loss read (batch, seq).\n"
+                f"  Fix:  pad_sequence(..., batch_first=True, padding_value=...)")
+        check_shape(t, "batch seq", batch=batch, seq=seq, name=name)
+        require(t.dtype == torch.int64, f"{name} holds {t.dtype} numbers; ids and tags are int64, as\n"
+                "  nn.Embedding and nn.CrossEntropyLoss want them.\n  Fix:  torch.as_tensor(ids, dtype=torch.long)")
+    check_shape(lens, "batch", batch=batch, name="lengths")
+    require(lens.dtype == torch.int64, f"lengths are {lens.dtype}; pack_padded_sequence wants int64 (a float\n"
+            "  length is truncated silently, notebook 07).\n"
+            "  Fix:  lengths = torch.tensor([len(t) for t in tag_seqs])")
+    require(lens.tolist() == list(lengths),
+            f"lengths should be {list(lengths)}, each sentence's number of tokens, in the batch's order;\n"
+            f"  got {lens.tolist()}.\n  Fix:  lengths = torch.tensor([len(t) for t in tag_seqs])")
+
+
+def _check_batch_tags(g, want_tags, real, pad_label) -> None:
+    """The tags at real steps, pad_label (the argument, not 0 or a number of one's own) after them."""
+    __tracebackhide__ = True
     if torch.equal(g[real], want_tags[real]) and not torch.equal(g, want_tags):
         pad = g[~real][0].item()
         if pad == 0:
@@ -392,21 +404,42 @@ def _loss_once(masked_loss, logits, tags, lengths, pad_label):
         with calling("masked_loss"):
             got = masked_loss(x, given_tags, pad_label=pad_label)
     except (RuntimeError, ValueError, IndexError) as err:
-        msg = str(err)
-        if "Expected target size" in msg or "Expected input batch_size" in msg:
-            raise CheckFailed(
-                f"masked_loss() gave nn.CrossEntropyLoss the logits as (batch, seq, classes) =\n"
-                f"  {fmt(logits.shape)}; it reads the classes on axis 1, so it took seq={seq} for the\n"
-                f"  classes. PyTorch says:\n{quote_error(err)}\n"
-                f"  Fix:  {LOSS_FIX}") from None
-        if "out of bounds" in msg or "Assertion" in msg:
-            raise CheckFailed(
-                f"masked_loss() let the padding label {pad_label} reach the loss as a class. PyTorch says:\n"
-                f"{quote_error(err)}\n"
-                f"  nn.CrossEntropyLoss skips only ignore_index, which is -100 unless you pass pad_label.\n"
-                f"  Fix:  {LOSS_FIX}") from None
-        raise
+        _explain_loss_error(err, logits, pad_label)
     _require_unchanged("masked_loss", (("logits", x, logits), ("tags", given_tags, tags)))
+    _require_loss_tensor(got)
+    real = tags != pad_label
+    logp = torch.log_softmax(logits, dim=-1)
+    per_token = -logp.gather(-1, torch.where(real, tags, 0)[..., None])[..., 0]        # (batch, seq)
+    want = per_token[real].mean()
+    got_v = got.detach().cpu().float()
+    if torch.allclose(got_v, want, atol=ATOL):
+        return
+    _explain_loss_value(got_v, want, logits, tags, lengths, real, logp, per_token)
+
+
+def _explain_loss_error(err, logits, pad_label) -> None:
+    """The logits not (N, classes) for nn.CrossEntropyLoss, or the padding label read as a class."""
+    __tracebackhide__ = True
+    seq = logits.shape[1]
+    msg = str(err)
+    if "Expected target size" in msg or "Expected input batch_size" in msg:
+        raise CheckFailed(
+            f"masked_loss() gave nn.CrossEntropyLoss the logits as (batch, seq, classes) =\n"
+            f"  {fmt(logits.shape)}; it reads the classes on axis 1, so it took seq={seq} for the\n"
+            f"  classes. PyTorch says:\n{quote_error(err)}\n"
+            f"  Fix:  {LOSS_FIX}") from None
+    if "out of bounds" in msg or "Assertion" in msg:
+        raise CheckFailed(
+            f"masked_loss() let the padding label {pad_label} reach the loss as a class. PyTorch says:\n"
+            f"{quote_error(err)}\n"
+            f"  nn.CrossEntropyLoss skips only ignore_index, which is -100 unless you pass pad_label.\n"
+            f"  Fix:  {LOSS_FIX}") from None
+    raise err
+
+
+def _require_loss_tensor(got) -> None:
+    """One number, a 0-dim tensor that still has its gradient."""
+    __tracebackhide__ = True
     if isinstance(got, (int, float)):
         raise CheckFailed("masked_loss() returned a plain number, with no gradient: training calls\n"
                           "  loss.backward() on it. Keep it a tensor (no .item(), no float(...)).\n"
@@ -418,13 +451,12 @@ def _loss_once(masked_loss, logits, tags, lengths, pad_label):
     require(got.requires_grad, "masked_loss() returned a tensor with no gradient: training calls\n"
             "  loss.backward() on it. Compute it from logits (no .item(), no torch.tensor(...)).\n"
             f"  Fix:  {LOSS_FIX}")
-    real = tags != pad_label
-    logp = torch.log_softmax(logits, dim=-1)
-    per_token = -logp.gather(-1, torch.where(real, tags, 0)[..., None])[..., 0]        # (batch, seq)
-    want = per_token[real].mean()
-    got_v = got.detach().cpu().float()
-    if torch.allclose(got_v, want, atol=ATOL):
-        return
+
+
+def _explain_loss_value(got_v, want, logits, tags, lengths, real, logp, per_token) -> None:
+    """Another number than the mean over the real tokens: padding counted, a sum, a mean of means."""
+    __tracebackhide__ = True
+    seq, n_tags = logits.shape[1], logits.shape[2]
     as_zero = -logp.gather(-1, torch.where(real, tags, 0)[..., None])[..., 0]
     alternatives = [
         (as_zero.mean(), "masked_loss() counts the padding: it averaged over all batch x seq positions, with\n"
