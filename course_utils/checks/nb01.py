@@ -96,6 +96,12 @@ def _check_build_vocab_once(build_vocab, token_lists, min_count: int) -> None:
         "  nn.Embedding(num_embeddings=len(vocab)) has one row per id, so ids must fill 0..len(vocab)-1.\n"
         "  Fix:  give each new token the id len(vocab) at the moment you add it",
     )
+    _check_vocab_tokens(vocab, token_lists, min_count)
+
+
+def _check_vocab_tokens(vocab: dict, token_lists, min_count: int) -> None:
+    """The tokens kept are those seen at least min_count times, by falling count then alphabetically."""
+    __tracebackhide__ = True
     counts = _reference_counts(token_lists)
     kept = [t for t, n in counts.items() if n >= min_count]
     dropped = [t for t, n in counts.items() if n < min_count and t in vocab]

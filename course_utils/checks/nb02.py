@@ -547,7 +547,31 @@ def check_univariate_windows(univariate_windows, *, hours: int = 30, seq: int = 
     inputs, targets = result
     require_tensor(inputs, "inputs")
     require_tensor(targets, "targets")
-    shape = tuple(inputs.shape)
+    _explain_univariate_inputs(call, tuple(inputs.shape), n, seq)
+    if inputs.dim() == 3 and inputs.shape[1:] == (seq, 1) and inputs.shape[0] != n:
+        raise CheckFailed(_count_message(call, inputs.shape[0], n, hours, seq, 1, univariate=True))
+    _window_length(call, tuple(inputs.shape), n, seq, 1, univariate=True)
+    check_shape(inputs, "batch seq feature", batch=n, seq=seq, feature=1, name="inputs")
+    _check_window_values(call, inputs.detach(), series.unsqueeze(-1), n, seq)
+    tshape = tuple(targets.shape)
+    if tshape == (n,):
+        raise CheckFailed(
+            f"{call}: targets should be (batch={n}, feature=1), but its shape is ({n},).\n"
+            "  A head nn.Linear(hidden, 1) predicts (batch, 1); nn.MSELoss() of (batch, 1) against (batch,)\n"
+            "  broadcasts to (batch, batch) and only warns, so the loss is wrong.\n"
+            "  Fix:  targets = targets.unsqueeze(-1)"
+        )
+    if targets.dim() == 2 and tshape[1] == 1 and tshape[0] != n:
+        raise CheckFailed(_count_message(call, tshape[0], n, hours, seq, 1, name="targets", univariate=True)
+                          + "\n  (inputs and targets need one row per window each)")
+    check_shape(targets, "batch feature", batch=n, feature=1, name="targets")
+    _check_target_values(call, targets.detach(), series.unsqueeze(-1), n, seq, 1, univariate=True)
+    passed(f"univariate_windows: inputs (batch={n}, seq={seq}, feature=1), targets (batch={n}, feature=1)")
+
+
+def _explain_univariate_inputs(call, shape, n, seq) -> None:
+    """inputs without the feature axis, with it in the wrong place, or seq and batch swapped."""
+    __tracebackhide__ = True
     want = named(NAMES, (n, seq, 1))
     if shape != (n, seq, 1) and shape == (n, seq):
         raise CheckFailed(
@@ -577,22 +601,3 @@ def check_univariate_windows(univariate_windows, *, hours: int = 30, seq: int = 
             "  seq and batch are swapped: the windows should be stacked along a new first axis.\n"
             "  Fix:  torch.stack([series[i : i + seq] for i in range(n)]).unsqueeze(-1)"
         )
-    if inputs.dim() == 3 and shape[1:] == (seq, 1) and shape[0] != n:
-        raise CheckFailed(_count_message(call, shape[0], n, hours, seq, 1, univariate=True))
-    _window_length(call, shape, n, seq, 1, univariate=True)
-    check_shape(inputs, "batch seq feature", batch=n, seq=seq, feature=1, name="inputs")
-    _check_window_values(call, inputs.detach(), series.unsqueeze(-1), n, seq)
-    tshape = tuple(targets.shape)
-    if tshape == (n,):
-        raise CheckFailed(
-            f"{call}: targets should be (batch={n}, feature=1), but its shape is ({n},).\n"
-            "  A head nn.Linear(hidden, 1) predicts (batch, 1); nn.MSELoss() of (batch, 1) against (batch,)\n"
-            "  broadcasts to (batch, batch) and only warns, so the loss is wrong.\n"
-            "  Fix:  targets = targets.unsqueeze(-1)"
-        )
-    if targets.dim() == 2 and tshape[1] == 1 and tshape[0] != n:
-        raise CheckFailed(_count_message(call, tshape[0], n, hours, seq, 1, name="targets", univariate=True)
-                          + "\n  (inputs and targets need one row per window each)")
-    check_shape(targets, "batch feature", batch=n, feature=1, name="targets")
-    _check_target_values(call, targets.detach(), series.unsqueeze(-1), n, seq, 1, univariate=True)
-    passed(f"univariate_windows: inputs (batch={n}, seq={seq}, feature=1), targets (batch={n}, feature=1)")
