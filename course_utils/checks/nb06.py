@@ -482,6 +482,18 @@ def _explain_head_input(fed, error, lstm, h_n, out_bf, batch, seq, hidden, num_l
             "  out[-1] of a batch_first out is the last SEQUENCE, with all its steps." + says
             + f"\n  Fix:  {FIX_SENTENCE}"
         )
+    for value, message in _head_input_mistakes(fed_to, h_n, out_bf, shape, batch, hidden, num_layers):
+        if close(fed, value):
+            raise _fail(message + says + f"\n  Fix:  {FIX_SENTENCE}")
+    raise _fail(
+        f"{fed_to} a tensor of shape {fmt(shape)} that is not\n"
+        f"  the sentence vector torch.cat([h_n[-2], h_n[-1]], dim=-1), (batch={batch}, "
+        f"2 x hidden={2 * hidden})." + says + f"\n  Fix:  {FIX_SENTENCE}"
+    )
+
+
+def _head_input_mistakes(fed_to, h_n, out_bf, shape, batch, hidden, num_layers) -> list:
+    """(tensor, message) pairs: what the head reads when the sentence vector is taken wrong."""
     candidates = [
         (h_n[-1], f"{fed_to} h_n[-1] alone,\n"
                   f"  (batch={batch}, hidden={hidden}): the top layer's BACKWARD direction only. The head "
@@ -515,14 +527,7 @@ def _explain_head_input(fed, error, lstm, h_n, out_bf, batch, seq, hidden, num_l
                            f"{fed_to} rows 0 and 1 of h_n:\n"
                            f"  those are LAYER 0 of {num_layers}. The top layer's rows are the last two, "
                            "whatever\n  num_layers is: h_n[-2] and h_n[-1]."))
-    for value, message in candidates:
-        if close(fed, value):
-            raise _fail(message + says + f"\n  Fix:  {FIX_SENTENCE}")
-    raise _fail(
-        f"{fed_to} a tensor of shape {fmt(shape)} that is not\n"
-        f"  the sentence vector torch.cat([h_n[-2], h_n[-1]], dim=-1), (batch={batch}, "
-        f"2 x hidden={2 * hidden})." + says + f"\n  Fix:  {FIX_SENTENCE}"
-    )
+    return candidates
 
 
 # --- exercise 4: split_bidirectional ----------------------------------------------------------------
@@ -901,7 +906,37 @@ def _explain_out(out, fn, layers_fw, layers_bw, x, state, cfg, h_n, ref_h) -> No
     __tracebackhide__ = True
     bf, num_layers = cfg["batch_first"], cfg["num_layers"]
     differs = f"{fn}: out differs from nn.LSTM's:\n"
-    messages = {
+    messages = _out_messages(fn, bf)
+    bugs = ["no_flip_in", "no_flip_out", "no_flip", "order"]
+    bugs += ["flip_batch"] if cfg["batch"] > 1 else []
+    if state is not None:
+        bugs += ["state_ignored", "state_swapped"] + (["state_blocks"] if num_layers > 1 else [])
+    with torch.no_grad():
+        for bug in bugs:
+            alt_out = _simulate(layers_fw, layers_bw, x, state, bf, bug)[0]
+            if close(out, alt_out):
+                raise _fail(messages[bug])
+    bad = [r for r in range(2 * num_layers) if not close(h_n[r], ref_h[r])]
+    if bad:
+        r = bad[0]
+        below = "" if r < 2 else f" (it reads layer {r // 2 - 1}'s out, both directions)"
+        raise _fail(
+            differs + f"  the first row of h_n that differs is h_n[{r}], layer {r // 2}'s "
+            f"{DIRECTIONS[r % 2]} direction{below}.\n"
+            f"  Fix:  {FIX_FLIP}"
+        )
+    raise _fail(
+        f"h_n of {fn} is right, but out differs:\n"
+        "  out should be the top layer's output, both directions side by side at every step, the\n"
+        "  backward one flipped back.\n"
+        f"  Fix:  {FIX_JOIN}"
+    )
+
+
+def _out_messages(fn, bf) -> dict:
+    """{bug: message} for each mistake _simulate knows, as the learner reads it."""
+    differs = f"{fn}: out differs from nn.LSTM's:\n"
+    return {
         "no_flip_in": (
             differs + "  the backward LSTM read x from the first step, as the forward one does. It must "
             "read\n  the steps in reverse order, from the last to the first.\n"
@@ -937,30 +972,6 @@ def _explain_out(out, fn, layers_fw, layers_bw, x, state, cfg, h_n, ref_h) -> No
             "  backward LSTM from row 2 * l + 1.\n"
             f"  Fix:  {FIX_STATE}"),
     }
-    bugs = ["no_flip_in", "no_flip_out", "no_flip", "order"]
-    bugs += ["flip_batch"] if cfg["batch"] > 1 else []
-    if state is not None:
-        bugs += ["state_ignored", "state_swapped"] + (["state_blocks"] if num_layers > 1 else [])
-    with torch.no_grad():
-        for bug in bugs:
-            alt_out = _simulate(layers_fw, layers_bw, x, state, bf, bug)[0]
-            if close(out, alt_out):
-                raise _fail(messages[bug])
-    bad = [r for r in range(2 * num_layers) if not close(h_n[r], ref_h[r])]
-    if bad:
-        r = bad[0]
-        below = "" if r < 2 else f" (it reads layer {r // 2 - 1}'s out, both directions)"
-        raise _fail(
-            differs + f"  the first row of h_n that differs is h_n[{r}], layer {r // 2}'s "
-            f"{DIRECTIONS[r % 2]} direction{below}.\n"
-            f"  Fix:  {FIX_FLIP}"
-        )
-    raise _fail(
-        f"h_n of {fn} is right, but out differs:\n"
-        "  out should be the top layer's output, both directions side by side at every step, the\n"
-        "  backward one flipped back.\n"
-        f"  Fix:  {FIX_JOIN}"
-    )
 
 
 def _explain_states(h_n, c_n, ref_h, ref_c, fn, num_layers, layers_fw, layers_bw, x, state, bf) -> None:
