@@ -480,15 +480,15 @@ def check_layer_state(layer_state, top_layer, *, num_layers: int = 3, batch: int
                       feature: int = 3, hidden: int = 5, batch_first: bool = False) -> None:
     """layer_state(h_n, layer) -> (batch, hidden) of that layer; top_layer(h_n) -> the top layer's."""
     __tracebackhide__ = True
+    where = "out[:, -1]" if batch_first else "out[-1]"
     with seeded(900 + 13 * num_layers + batch + seq):
         stacked = nn.LSTM(feature, hidden, num_layers=num_layers, batch_first=batch_first)
         x = torch.randn((batch, seq, feature) if batch_first else (seq, batch, feature))
         with torch.no_grad():
             out, (h_n, c_n) = stacked(x)
             per_layer = _per_layer_states(stacked, x)
-    where = "out[:, -1]" if batch_first else "out[-1]"
-    _check_layer_state(layer_state, h_n, per_layer, num_layers, batch, hidden)
-    _check_top_layer(top_layer, h_n, _last_step(out, batch_first), where, num_layers, batch, hidden)
+        _check_layer_state(layer_state, h_n, per_layer, num_layers, batch, hidden)
+        _check_top_layer(top_layer, h_n, _last_step(out, batch_first), where, num_layers, batch, hidden)
     layout = ", batch_first" if batch_first else ""
     passed(f"layer_state and top_layer: h_n[l] is layer l, h_n[-1] == {where} ({num_layers} layers{layout})")
 
