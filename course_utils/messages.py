@@ -5,6 +5,7 @@
     paragraph(text)      one paragraph, its spaces collapsed, under a two-space indent (nb13)
     fmt(shape)           '(4, 7, 5)', and '(3,)' for one axis, as Python prints a tuple
     named(axes, sizes)   '(batch=4, seq=7, hidden=5)'
+    axes_text(axes)      '(batch, seq, hidden)'
     plural(n, word)      '1 hour', '3 hours'
     quote_error(err)     PyTorch's own error, quoted under a message: '  RuntimeError: ...'
     not_written_yet(fn)  what a learner reads while an exercise still raises NotImplementedError
@@ -17,7 +18,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Sequence
 
-__all__ = ["WIDTH", "fit_lines", "fmt", "named", "not_written_yet", "paragraph", "plural", "quote_error", "wrap"]
+__all__ = ["WIDTH", "axes_text", "fit_lines", "fmt", "named", "not_written_yet", "paragraph", "plural", "quote_error", "wrap"]
 
 WIDTH = 88  # JupyterLab wraps longer output lines anywhere, even mid-word
 
@@ -61,6 +62,11 @@ def fmt(shape) -> str:
 def named(axes: Sequence[str], sizes: Sequence) -> str:
     """'(batch=4, seq=7, hidden=5)': each size under its axis name."""
     return "(" + ", ".join(f"{a}={s}" for a, s in zip(axes, sizes, strict=True)) + ")"
+
+
+def axes_text(axes: Sequence[str]) -> str:
+    """'(batch, seq, hidden)': axis names as a shape is written in prose."""
+    return "(" + ", ".join(axes) + ")"
 
 
 def plural(n: int, word: str) -> str:

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 import torch
 
 from .errors import PaddingError, ShapeError
+from .messages import axes_text as _named_plain
 from .messages import fmt as _fmt  # noqa: F401  (the old private names, still imported elsewhere)
 from .messages import named as _named
 
@@ -47,10 +48,6 @@ def describe(tensor: torch.Tensor, spec: str) -> str:
     if tensor.dim() != len(axes):
         return f"{_fmt(tensor.shape)}, which does not have the {len(axes)} axes of {_named_plain(axes)}"
     return _named(axes, tuple(tensor.shape))
-
-
-def _named_plain(axes) -> str:
-    return "(" + ", ".join(axes) + ")"
 
 
 def parse_spec(spec: str) -> list[str]:

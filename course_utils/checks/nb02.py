@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..messages import fmt, named
+from ..messages import axes_text, fmt, named
 from ..shapes import check_shape
 from .common import (
     CheckFailed,
@@ -30,10 +30,6 @@ from .common import (
 from .kernel import coded, coded_series, first_mismatch, hours_of, windows  # noqa: F401  (nb02.coded, as before)
 
 NAMES = ("batch", "seq", "feature")
-
-
-def _fmt_axes(axes) -> str:
-    return "(" + ", ".join(axes) + ")"
 
 
 # --- exercise 1: to_layout ---------------------------------------------------------------------
@@ -117,7 +113,7 @@ def _check_one_layout(to_layout, src: str, dst: str, batch: int, seq: int, featu
     if tuple(got.shape) != want_shape:
         _explain_axis_order(got, call, src_axes, dst_axes, sizes, fix)
     _check_layout_values(got, base, x, call, dst_axes, want_shape, fix)
-    return f"{_fmt_axes(src_axes)} -> {_fmt_axes(dst_axes)}"
+    return f"{axes_text(src_axes)} -> {axes_text(dst_axes)}"
 
 
 def _explain_axis_order(got, call, src_axes, dst_axes, sizes, fix) -> None:
@@ -139,10 +135,10 @@ def _explain_axis_order(got, call, src_axes, dst_axes, sizes, fix) -> None:
                 "  not, for each axis of src, its position in dst."
             )
         elif got_axes == [src_axes[1], src_axes[0], src_axes[2]]:
-            cause = (f"That is x.transpose(0, 1), order {_fmt_axes(got_axes)}: right only when dst swaps the first\n"
+            cause = (f"That is x.transpose(0, 1), order {axes_text(got_axes)}: right only when dst swaps the first\n"
                      "  two axes of src. Build the order from the names: src.split() and dst.split().")
         else:
-            cause = f"The axes came out in the order {_fmt_axes(got_axes)}, but dst is {_fmt_axes(dst_axes)}."
+            cause = f"The axes came out in the order {axes_text(got_axes)}, but dst is {axes_text(dst_axes)}."
         raise CheckFailed(
             f"{call} returned the axes in the wrong order:\n"
             f"  expected {named(dst_axes, want_shape)}, got {fmt(got_shape)} = {named(got_axes, got_shape)}.\n"
