@@ -3,13 +3,18 @@
 Coded tensors: every number names where it sits, so a message can say which sequence, step, hour or
 feature a learner's answer moved where. The window pieces serve make_windows (notebook 02) and
 forecast_windows (notebook 11): the reference windows, the first window that differs, its hours.
+The LSTM pieces serve the hand-made stacks of notebooks 05 (layers) and 06 (directions): the
+check's own copy of one layer's weights, and what a function that mimics nn.LSTM returned.
 """
 
 from __future__ import annotations
 
 import torch
 
-__all__ = ["coded", "coded_series", "first_mismatch", "hours_of", "windows"]
+__all__ = ["PARAMS", "coded", "coded_series", "copy_layer_weights", "first_mismatch", "hours_of",
+           "lstm_result_parts", "tensor_list", "windows"]
+
+PARAMS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")  # the four tensors of one layer of nn.LSTM
 
 
 def coded(batch: int, seq: int, feature: int) -> torch.Tensor:
@@ -40,3 +45,25 @@ def first_mismatch(got: torch.Tensor, want: torch.Tensor) -> int | None:
 def hours_of(column) -> list[int]:
     """The hours a column of a coded series holds (value 10*t + f is hour t)."""
     return [int(v) // 10 for v in column]
+
+
+def copy_layer_weights(single: torch.nn.LSTM, source: torch.nn.LSTM, layer: int, suffix: str = "") -> None:
+    """The check's own copy (never the learner's): source's layer `layer` (suffix '_reverse' for the
+    backward direction) -> single's _l0."""
+    with torch.no_grad():
+        for name in PARAMS:
+            getattr(single, f"{name}_l0").copy_(getattr(source, f"{name}_l{layer}{suffix}"))
+
+
+def lstm_result_parts(result) -> tuple | None:
+    """(out, h_n, c_n) when result has nn.LSTM's form, out, (h_n, c_n); None when it has not."""
+    if (isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], (tuple, list))
+            and len(result[1]) == 2):
+        out, (h_n, c_n) = result
+        return out, h_n, c_n
+    return None
+
+
+def tensor_list(t) -> bool:
+    """t is a Python list or tuple of tensors: per-layer (or per-direction) states not joined yet."""
+    return isinstance(t, (list, tuple)) and bool(t) and all(isinstance(r, torch.Tensor) for r in t)

@@ -30,8 +30,8 @@ from .common import (
     seeded_lstm,
     seeded_randn,
 )
+from .kernel import PARAMS, copy_layer_weights, lstm_result_parts, tensor_list
 
-PARAMS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 ATOL = ATOL_EXACT  # the check copies the weights itself: the numbers agree to float rounding
 _close = functools.partial(close, atol=ATOL)
 
@@ -46,20 +46,13 @@ def _lstm(*args, **kwargs) -> nn.LSTM:
         return nn.LSTM(*args, **kwargs)
 
 
-def _copy_into(single: nn.LSTM, stacked: nn.LSTM, layer: int) -> None:
-    """The check's own copy (never the learner's): stacked layer `layer` -> single's _l0."""
-    with torch.no_grad():
-        for name in PARAMS:
-            getattr(single, f"{name}_l0").copy_(getattr(stacked, f"{name}_l{layer}"))
-
-
 def _singles(stacked: nn.LSTM) -> list[nn.LSTM]:
     """One one-layer nn.LSTM per layer of `stacked`, holding that layer's weights."""
     singles = []
     for layer in range(stacked.num_layers):
         size = stacked.input_size if layer == 0 else stacked.hidden_size
         single = nn.LSTM(size, stacked.hidden_size, batch_first=stacked.batch_first)
-        _copy_into(single, stacked, layer)
+        copy_layer_weights(single, stacked, layer)
         singles.append(single)
     return singles
 
@@ -235,19 +228,18 @@ def _explain_runtime_error(err: RuntimeError, fn: str, feature: int, hidden: int
 
 def _unpack(result, fn: str):
     __tracebackhide__ = True
-    ok = (isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], (tuple, list))
-          and len(result[1]) == 2)
+    parts = lstm_result_parts(result)
     require(
-        ok,
+        parts is not None,
         f"{fn} should return what nn.LSTM returns: out, (h_n, c_n), but it returned "
         f"{'None' if result is None else 'a ' + type(result).__name__}"
         f"{' of ' + str(len(result)) + ' items' if isinstance(result, (tuple, list)) else ''}.\n"
         "  Fix:  return out, (h_n, c_n)",
     )
-    out, (h_n, c_n) = result
+    out, h_n, c_n = parts
     require_tensor(out, "out")
     for name, t in (("h_n", h_n), ("c_n", c_n)):
-        if isinstance(t, (list, tuple)) and t and all(isinstance(r, torch.Tensor) for r in t):
+        if tensor_list(t):
             raise CheckFailed(
                 f"{name} is a Python {type(t).__name__} of {len(t)} tensors, each {fmt(t[0].shape)}: one per "
                 "layer, not joined yet.\n"
@@ -644,10 +636,8 @@ def check_stacked_lstm(StackedLSTM, *, input_size: int = 3, hidden_size: int = 5
         layers = _require_layers(model, input_size, hidden_size, num_layers)
         reference = _lstm(input_size, hidden_size, num_layers=num_layers, dropout=dropout)
         x = torch.randn(seq, batch, input_size)
-    with torch.no_grad():
-        for i, layer in enumerate(layers):
-            for name in PARAMS:
-                getattr(layer, f"{name}_l0").copy_(getattr(reference, f"{name}_l{i}"))
+    for i, layer in enumerate(layers):
+        copy_layer_weights(layer, reference, i)
     run = functools.partial(_run_stack, model, x, input_size, hidden_size)
     first = _check_eval_mode(run, reference, x, num_layers=num_layers, batch=batch, seq=seq,
                              hidden=hidden_size)

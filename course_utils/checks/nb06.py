@@ -34,8 +34,8 @@ from .common import (
     seeded_lstm,
     seeded_randn,
 )
+from .kernel import PARAMS, copy_layer_weights, lstm_result_parts, tensor_list
 
-PARAMS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 SUFFIXES = ("", "_reverse")
 DIRECTIONS = ("forward", "backward")
 
@@ -720,9 +720,7 @@ def _singles(bi: nn.LSTM) -> tuple[list[nn.LSTM], list[nn.LSTM]]:
         size = bi.input_size if layer == 0 else 2 * bi.hidden_size
         for d in range(2):
             single = seeded_lstm(size, bi.hidden_size, batch_first=bi.batch_first)
-            with torch.no_grad():
-                for name in PARAMS:
-                    getattr(single, f"{name}_l0").copy_(getattr(bi, f"{name}_l{layer}{SUFFIXES[d]}"))
+            copy_layer_weights(single, bi, layer, SUFFIXES[d])
             result[d].append(single)
     return result
 
@@ -857,15 +855,14 @@ def _explain_runtime_error(err: RuntimeError, fn: str, feature: int, hidden: int
 
 def _unpack(result, fn):
     __tracebackhide__ = True
-    ok = (isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], (tuple, list))
-          and len(result[1]) == 2)
-    _require(ok, f"{fn} should return what nn.LSTM returns,\n  out, (h_n, c_n), but it returned "
+    parts = lstm_result_parts(result)
+    _require(parts is not None, f"{fn} should return what nn.LSTM returns,\n  out, (h_n, c_n), but it returned "
                  f"{'None' if result is None else 'a ' + type(result).__name__}.\n"
                  "  Fix:  return out, (h_n, c_n)")
-    out, (h_n, c_n) = result
+    out, h_n, c_n = parts
     require_tensor(out, "out")
     for name, t in (("h_n", h_n), ("c_n", c_n)):
-        if isinstance(t, (list, tuple)) and t and all(isinstance(r, torch.Tensor) for r in t):
+        if tensor_list(t):
             raise _fail(
                 f"{name} of {fn} is a Python {type(t).__name__}\n  of {len(t)} tensors, not joined yet.\n"
                 f"  Fix:  torch.cat(list_of_{name}, dim=0)     -> (layers x 2, batch, hidden)"
