@@ -23,7 +23,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from .. import heldout
 from ..shapes import _fmt, check_shape
-from .common import ATOL, calling, close, passed, require_tensor
+from .common import ATOL, calling, close, passed, require_tensor, untouched
 from .common import CheckFailed as _CheckFailed
 
 WIDTH = 88  # JupyterLab wraps longer output lines anywhere, even mid-word
@@ -339,8 +339,9 @@ def check_fit_best(fit_best, *, scenarios=FIT_SCENARIOS) -> None:
     so the validation accuracy of each epoch, and the best epoch, follow from them.
     """
     __tracebackhide__ = True
-    for scenario in scenarios:
-        _check_fit_once(fit_best, **scenario)
+    with untouched():  # a DataLoader draws its base seed from torch's global generator
+        for scenario in scenarios:
+            _check_fit_once(fit_best, **scenario)
     passed(f"fit_best: {_n(len(scenarios), 'scripted validation curve', 'scripted validation curves')}; "
            "the best epoch found and its weights kept;\n  only the loaders it is given are read")
 
@@ -843,30 +844,31 @@ def check_predict(predict, *, data=PREDICT_DATA, batch_size: int = 4, seed: int 
     __tracebackhide__ = True
     from ..data import pad_collate
 
-    devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
-    for device in devices:
-        model = _Scorer(seed=seed).to(device)
-        loader = torch.utils.data.DataLoader(list(data), batch_size=batch_size, collate_fn=pad_collate)
-        model.eval()
-        with torch.no_grad():
-            batches = [(model(ids.to(device), lengths).cpu(), y) for ids, lengths, y in loader]
-        logits = torch.cat([z for z, _ in batches])
-        labels = torch.tensor([y for _, y in data])
-        model.train()  # as cu.fit would leave it if training stopped halfway; predict must switch
-        weights = {k: v.clone() for k, v in model.state_dict().items()}
-        with calling("predict"):
-            result = predict(model, loader)
-        changed = [k for k, v in model.state_dict().items() if not torch.equal(v, weights[k])]
-        require(
-            not changed,
-            f"predict() changed the model's weights ({', '.join(changed[:3])}): predicting must only\n"
-            "  read the model. An optimizer step, or an in-place edit of a parameter, trains it on\n"
-            "  the sentences it is measured on.\n"
-            "  Fix:  no loss.backward() or optimizer.step() in predict; with torch.no_grad(): ...",
-        )
-        _compare_predict(result, model, batches, logits, labels)
-    passed(f"predict: P(positive) in eval mode, in the loader's order, {len(data)} sentences in "
-           f"batches of {batch_size}")
+    with untouched():  # a DataLoader draws its base seed from torch's global generator
+        devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+        for device in devices:
+            model = _Scorer(seed=seed).to(device)
+            loader = torch.utils.data.DataLoader(list(data), batch_size=batch_size, collate_fn=pad_collate)
+            model.eval()
+            with torch.no_grad():
+                batches = [(model(ids.to(device), lengths).cpu(), y) for ids, lengths, y in loader]
+            logits = torch.cat([z for z, _ in batches])
+            labels = torch.tensor([y for _, y in data])
+            model.train()  # as cu.fit would leave it if training stopped halfway; predict must switch
+            weights = {k: v.clone() for k, v in model.state_dict().items()}
+            with calling("predict"):
+                result = predict(model, loader)
+            changed = [k for k, v in model.state_dict().items() if not torch.equal(v, weights[k])]
+            require(
+                not changed,
+                f"predict() changed the model's weights ({', '.join(changed[:3])}): predicting must only\n"
+                "  read the model. An optimizer step, or an in-place edit of a parameter, trains it on\n"
+                "  the sentences it is measured on.\n"
+                "  Fix:  no loss.backward() or optimizer.step() in predict; with torch.no_grad(): ...",
+            )
+            _compare_predict(result, model, batches, logits, labels)
+        passed(f"predict: P(positive) in eval mode, in the loader's order, {len(data)} sentences in "
+               f"batches of {batch_size}")
 
 
 def _compare_predict(result, model, batches, logits, labels):
