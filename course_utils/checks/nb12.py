@@ -7,7 +7,8 @@ step). Pad labels other than -100 are tried, so an `ignore_index` left at its de
 one fixture has as many steps as tags, so a (batch, seq, classes) tensor read with the classes on
 the wrong axis cannot pass by accident. The last check grades the learner's trained tagger on the
 held-out test sentences with its own batches and its own accuracy (never the learner's).
-Failures name the mistake and end with a Fix line. Keyword arguments let hidden tests vary sizes.
+Failures name the mistake and end with a Fix line. Keyword arguments let hidden tests vary sizes;
+a check that runs several cases takes them as `configs`, one dict of named sizes per case.
 """
 
 from __future__ import annotations
@@ -61,19 +62,31 @@ def _examples(lengths, n_tags: int, seed: int, as_tensors: bool):
     return out
 
 
-def check_tag_batch(tag_batch, *, configs=((LENGTHS_A, PAD_LABEL, False), (LENGTHS_B, -1, True)),
-                    n_tags: int = 6, seed: int = 120) -> None:
-    """tag_batch(examples, pad_label) -> words, spellings, lengths, tags, batch first, padded."""
+BATCH_CONFIGS = (dict(lengths=LENGTHS_A, pad_label=PAD_LABEL, as_tensors=False),
+                 dict(lengths=LENGTHS_B, pad_label=-1, as_tensors=True))
+
+
+def check_tag_batch(tag_batch, *, configs=BATCH_CONFIGS, n_tags: int = 6, seed: int = 120) -> None:
+    """tag_batch(examples, pad_label) -> words, spellings, lengths, tags, batch first, padded.
+
+    configs: one dict(lengths=..., pad_label=..., as_tensors=...) per batch (as_tensors: the examples
+    as tensors, not lists); batch k is drawn with seed + 10 k.
+    """
     __tracebackhide__ = True
-    for k, (lengths, pad_label, as_tensors) in enumerate(configs):
-        examples = _examples(lengths, n_tags, seed + 10 * k, as_tensors)
-        given = [tuple(list(t) if not as_tensors else t.clone() for t in e) for e in examples]
-        with calling("tag_batch"):
-            result = tag_batch(given, pad_label=pad_label)
-        _require_examples_unchanged(given, examples, as_tensors)
-        _compare_batch(result, examples, lengths, pad_label)
+    for k, config in enumerate(configs):
+        _tag_batch_once(tag_batch, **config, n_tags=n_tags, seed=seed + 10 * k)
     passed("tag_batch: words and spellings padded with 0, tags with pad_label, (batch, seq),\n"
            "  lengths as int64; lists or tensors in, pad labels -100 and -1")
+
+
+def _tag_batch_once(tag_batch, *, lengths, pad_label: int, as_tensors: bool, n_tags: int, seed: int):
+    __tracebackhide__ = True
+    examples = _examples(lengths, n_tags, seed, as_tensors)
+    given = [tuple(list(t) if not as_tensors else t.clone() for t in e) for e in examples]
+    with calling("tag_batch"):
+        result = tag_batch(given, pad_label=pad_label)
+    _require_examples_unchanged(given, examples, as_tensors)
+    _compare_batch(result, examples, lengths, pad_label)
 
 
 def _require_examples_unchanged(given, examples, as_tensors):
@@ -168,10 +181,11 @@ def _check_batch_tags(g, want_tags, real, pad_label) -> None:
 
 # --- exercise 2: Tagger ---------------------------------------------------------------------------------
 
-TAGGER_CONFIGS = (
-    # lengths, seq (padded width), n_words, n_spellings, n_tags, word_dim, spelling_dim, hidden
-    (LENGTHS_A, 7, 30, 12, 6, 5, 3, 4),
-    (LENGTHS_B, 8, 25, 9, 7, 4, 2, 3),
+TAGGER_CONFIGS = (  # seq: the padded width
+    dict(lengths=LENGTHS_A, seq=7, n_words=30, n_spellings=12, n_tags=6, word_dim=5, spelling_dim=3,
+         hidden=4),
+    dict(lengths=LENGTHS_B, seq=8, n_words=25, n_spellings=9, n_tags=7, word_dim=4, spelling_dim=2,
+         hidden=3),
 )
 TAGGER_FIX = ("x = torch.cat([self.words(words), self.spellings(spellings)], dim=-1);  "
               "then pack, self.lstm, unpack")
@@ -180,10 +194,15 @@ UNPACK_FIX = "pad_packed_sequence(packed_out, batch_first=True, total_length=wor
 
 def check_tagger(Tagger, *, configs=TAGGER_CONFIGS, seed: int = 130) -> None:  # noqa: N803
     """Tagger(n_words, n_spellings, n_tags, word_dim, spelling_dim, hidden, dropout): one score per
-    tag at every step; every sentence scored as if it were alone (packed), whatever the padding."""
+    tag at every step; every sentence scored as if it were alone (packed), whatever the padding.
+
+    configs: one dict per model: the sizes Tagger is built with (n_words, n_spellings, n_tags,
+    word_dim, spelling_dim, hidden) and its batch (lengths, padded to seq steps); model k is built
+    with seed + 10 k.
+    """
     __tracebackhide__ = True
     for k, config in enumerate(configs):
-        _tagger_once(Tagger, *config, seed=seed + 10 * k)
+        _tagger_once(Tagger, **config, seed=seed + 10 * k)
     passed("Tagger: (batch, seq, classes) scores, each sentence as if alone (packed, unpacked to\n"
            "  seq steps, forward and backward halves into the head), two sizes, extra padding")
 
@@ -240,8 +259,8 @@ def _seed_weights(model, seed):
             p.copy_(seeded_randn(*p.shape, seed=seed + i) * 0.5)
 
 
-def _tagger_once(Tagger, lengths, seq, n_words, n_spellings, n_tags, word_dim, spelling_dim, hidden,  # noqa: N803
-                 *, seed):
+def _tagger_once(Tagger, *, lengths, seq: int, n_words: int, n_spellings: int, n_tags: int,  # noqa: N803
+                 word_dim: int, spelling_dim: int, hidden: int, seed: int):
     __tracebackhide__ = True
     model, call = _build_tagger(Tagger, n_words, n_spellings, n_tags, word_dim, spelling_dim, hidden)
     _seed_weights(model, seed)
@@ -366,15 +385,15 @@ def _tagger_reference(model, words, spellings, lengths):
 
 # --- exercise 3: masked_loss ----------------------------------------------------------------------------
 
-LOSS_CONFIGS = (
-    # lengths, seq, n_tags, pad_label: the second has seq == n_tags (a silent wrong axis)
-    (LENGTHS_A, 7, 5, PAD_LABEL),
-    (LENGTHS_B, 6, 6, -1),
+LOSS_CONFIGS = (  # the second has seq == n_tags (a silent wrong axis)
+    dict(lengths=LENGTHS_A, seq=7, n_tags=5, pad_label=PAD_LABEL),
+    dict(lengths=LENGTHS_B, seq=6, n_tags=6, pad_label=-1),
 )
 LOSS_FIX = "nn.CrossEntropyLoss(ignore_index=pad_label)(logits.transpose(1, 2), tags)"
 
 
-def _logits_and_tags(lengths, seq, n_tags, pad_label, seed):
+def _logits_and_tags(*, lengths, seq: int, n_tags: int, pad_label: int, seed: int):
+    """(logits, tags) of one case: seeded logits (batch, seq, n_tags), tags padded with pad_label."""
     batch = len(lengths)
     logits = seeded_randn(batch, seq, n_tags, seed=seed) * 2
     tags = torch.randint(0, n_tags, (batch, seq), generator=generator(seed + 1))
@@ -385,11 +404,15 @@ def _logits_and_tags(lengths, seq, n_tags, pad_label, seed):
 
 def check_masked_loss(masked_loss, *, configs=LOSS_CONFIGS, seed: int = 140) -> None:
     """masked_loss(logits (batch, seq, classes), tags (batch, seq), pad_label) -> the mean
-    cross-entropy over the real tokens only."""
+    cross-entropy over the real tokens only.
+
+    configs: one dict(lengths=..., seq=..., n_tags=..., pad_label=...) per batch; batch k is drawn
+    with seed + k.
+    """
     __tracebackhide__ = True
-    for k, (lengths, seq, n_tags, pad_label) in enumerate(configs):
-        logits, tags = _logits_and_tags(lengths, seq, n_tags, pad_label, seed + k)
-        _loss_once(masked_loss, logits, tags, lengths, pad_label)
+    for k, config in enumerate(configs):
+        logits, tags = _logits_and_tags(**config, seed=seed + k)
+        _loss_once(masked_loss, logits, tags, config["lengths"], config["pad_label"])
     passed("masked_loss: the mean cross-entropy over real tokens, padding left out; pad labels\n"
            "  -100 and -1, and a batch with as many steps as tags")
 
@@ -507,10 +530,15 @@ ACC_FIX = "(logits.argmax(dim=-1) == tags)[tags != pad_label].float().mean().ite
 
 def check_token_accuracy(token_accuracy, *, configs=LOSS_CONFIGS, seed: int = 150) -> None:
     """token_accuracy(logits (batch, seq, classes), tags (batch, seq), pad_label) -> a float,
-    the share of real tokens whose highest score is their tag."""
+    the share of real tokens whose highest score is their tag.
+
+    configs: as for check_masked_loss (LOSS_CONFIGS); batch k is drawn with seed + k, its right
+    predictions with seed + 50 + k.
+    """
     __tracebackhide__ = True
-    for k, (lengths, seq, n_tags, pad_label) in enumerate(configs):
-        logits, tags = _logits_and_tags(lengths, seq, n_tags, pad_label, seed + k)
+    for k, config in enumerate(configs):
+        logits, tags = _logits_and_tags(**config, seed=seed + k)
+        lengths, pad_label = config["lengths"], config["pad_label"]
         pred = logits.argmax(dim=-1)
         right = torch.rand(tags.shape, generator=generator(seed + 50 + k)) < 0.6   # about 60% right
         tags = torch.where(right & (tags != pad_label), pred, tags)

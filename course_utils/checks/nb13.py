@@ -7,7 +7,8 @@ code gives. When the answer is wrong, the check recognises the typical half-fixe
 in another form, a fix of the symptom) and names each in its own message.
 
 Visible calls (no keyword arguments) try several sizes and both layouts where the task has them,
-prove that the learner's inputs come back unchanged, and check the types the task states.
+prove that the learner's inputs come back unchanged, and check the types the task states. A check
+that runs several cases takes them as `configs`, one dict of named sizes per case.
 
 Before each repair the learner diagnoses the case (`diagnosis_N()` returns a dict: a letter among plausible
 causes and one fact read from the symptom, e.g. a line, an axis, a step). A wrong letter gets the
@@ -67,10 +68,23 @@ def _packed_run(lstm, x, lengths):
 # --- 1. the last valid output after unpacking ----------------------------------------------------
 
 
-def check_last_outputs(last_outputs, *, sizes=((4, 7, 3, 5), (5, 6, 2, 4)), lengths=LENGTHS) -> None:
-    """last_outputs(out, lengths) -> (batch, hidden): each sequence's output at its last real step."""
+LAST_CONFIGS = (dict(lengths=LENGTHS[0], seq=7, feature=3, hidden=5),
+                dict(lengths=LENGTHS[1], seq=6, feature=2, hidden=4))
+
+
+def _last_case(*, lengths, seq: int, feature: int, hidden: int):
+    """(batch, seq, feature, hidden, lengths) of one case, its keys checked: batch = len(lengths)."""
+    return len(lengths), seq, feature, hidden, list(lengths)
+
+
+def check_last_outputs(last_outputs, *, configs=LAST_CONFIGS) -> None:
+    """last_outputs(out, lengths) -> (batch, hidden): each sequence's output at its last real step.
+
+    configs: one dict(lengths=..., seq=..., feature=..., hidden=...) per batch.
+    """
     __tracebackhide__ = True
-    for (batch, seq, feature, hidden), lens in zip(sizes, lengths):
+    for config in configs:
+        batch, seq, feature, hidden, lens = _last_case(**config)
         lstm = seeded_lstm(feature, hidden, seed=130 + batch, batch_first=True)
         x = seeded_randn(batch, seq, feature, seed=131 + batch)
         with torch.no_grad():
@@ -108,7 +122,7 @@ def check_last_outputs(last_outputs, *, sizes=((4, 7, 3, 5), (5, 6, 2, 4)), leng
             f"last_outputs() differs from each sequence's output at step lengths - 1 (lengths {lens}).\n"
             "  For a one-directional LSTM that output equals h_n[-1] of the packed run.\n"
             "  Fix:  out[torch.arange(out.size(0)), lengths - 1]")
-    passed(f"last_outputs: equals h_n[-1] for lengths {' and '.join(str(list(n)) for n in lengths)}")
+    passed(f"last_outputs: equals h_n[-1] for lengths {' and '.join(str(list(c['lengths'])) for c in configs)}")
 
 
 # --- 2. (batch, seq, feature) -> (seq, batch, feature) ---------------------------------------------
@@ -122,9 +136,20 @@ def _coded(batch, seq, feature):
     return (b + t + f).float()
 
 
-def check_to_seq_first(to_seq_first, *, sizes=((4, 7, 3), (6, 2, 5))) -> None:
-    """to_seq_first(x) -> (seq, batch, feature) holding the same numbers as x (batch, seq, feature)."""
+SEQ_FIRST_CONFIGS = (dict(batch=4, seq=7, feature=3), dict(batch=6, seq=2, feature=5))
+
+
+def _seq_first_case(*, batch: int, seq: int, feature: int) -> tuple[int, int, int]:
+    return batch, seq, feature
+
+
+def check_to_seq_first(to_seq_first, *, configs=SEQ_FIRST_CONFIGS) -> None:
+    """to_seq_first(x) -> (seq, batch, feature) holding the same numbers as x (batch, seq, feature).
+
+    configs: one dict(batch=..., seq=..., feature=...) per x.
+    """
     __tracebackhide__ = True
+    sizes = [_seq_first_case(**config) for config in configs]
     for batch, seq, feature in sizes:
         x = _coded(batch, seq, feature)
         x_in = x.clone()
@@ -155,10 +180,22 @@ def check_to_seq_first(to_seq_first, *, sizes=((4, 7, 3), (6, 2, 5))) -> None:
 # --- 3. a bidirectional sentence vector ----------------------------------------------------------
 
 
-def check_sentence_vector(sentence_vector, *, configs=((1, 4, 5, 3), (2, 6, 3, 4))) -> None:
-    """sentence_vector(h_n) -> (batch, 2 x hidden): the top layer's forward and backward final states."""
+VECTOR_CONFIGS = (dict(num_layers=1, batch=4, hidden=5, feature=3),
+                  dict(num_layers=2, batch=6, hidden=3, feature=4))
+
+
+def _vector_case(*, num_layers: int, batch: int, hidden: int, feature: int) -> tuple[int, int, int, int]:
+    return num_layers, batch, hidden, feature
+
+
+def check_sentence_vector(sentence_vector, *, configs=VECTOR_CONFIGS) -> None:
+    """sentence_vector(h_n) -> (batch, 2 x hidden): the top layer's forward and backward final states.
+
+    configs: one dict(num_layers=..., batch=..., hidden=..., feature=...) per bidirectional LSTM.
+    """
     __tracebackhide__ = True
-    for num_layers, batch, hidden, feature in configs:
+    for config in configs:
+        num_layers, batch, hidden, feature = _vector_case(**config)
         lstm = seeded_lstm(feature, hidden, seed=133 + num_layers, num_layers=num_layers, bidirectional=True)
         x = seeded_randn(7, batch, feature, seed=134 + num_layers)
         with torch.no_grad():
@@ -192,7 +229,7 @@ def check_sentence_vector(sentence_vector, *, configs=((1, 4, 5, 3), (2, 6, 3, 4
                               "  Fix:  torch.cat([h_n[-2], h_n[-1]], dim=-1)")
         raise CheckFailed("sentence_vector() differs from [forward | backward] final states of the top layer.\n"
                           "  Fix:  torch.cat([h_n[-2], h_n[-1]], dim=-1)")
-    passed(f"sentence_vector: [h_n[-2] | h_n[-1]] for {' and '.join(str(c[0]) for c in configs)} layers")
+    passed(f"sentence_vector: [h_n[-2] | h_n[-1]] for {' and '.join(str(c['num_layers']) for c in configs)} layers")
 
 
 # --- 4. truncated backpropagation through time -------------------------------------------------
@@ -324,14 +361,23 @@ def _explain_chunk_weights(got, x, y, chunk, lr) -> None:
 # --- 5. state carried across unrelated batches ---------------------------------------------------
 
 
-def check_encode_batches(encode_batches, *, configs=(((4, 4, 3), 3, 5, 1), ((3, 2), 4, 2, 2))) -> None:
+ENCODE_CONFIGS = (dict(batch_sizes=(4, 4, 3), feature=3, hidden=5, num_layers=1),
+                  dict(batch_sizes=(3, 2), feature=4, hidden=2, num_layers=2))
+
+
+def _encode_case(*, batch_sizes, feature: int, hidden: int, num_layers: int):
+    return batch_sizes, feature, hidden, num_layers
+
+
+def check_encode_batches(encode_batches, *, configs=ENCODE_CONFIGS) -> None:
     """encode_batches(lstm, batches) -> [h_n[-1] per batch], each batch on its own (from zeros).
 
-    configs: (batch sizes, feature, hidden, num_layers); a stack of 2 layers tells the top layer's
-    h_n[-1] from the bottom one's.
+    configs: one dict(batch_sizes=..., feature=..., hidden=..., num_layers=...) per LSTM and its
+    batches; a stack of 2 layers tells the top layer's h_n[-1] from the bottom one's.
     """
     __tracebackhide__ = True
-    for batch_sizes, feature, hidden, num_layers in configs:
+    for config in configs:
+        batch_sizes, feature, hidden, num_layers = _encode_case(**config)
         lstm = seeded_lstm(feature, hidden, seed=150 + num_layers, num_layers=num_layers)
         batches = [seeded_randn(6, b, feature, seed=151 + i) for i, b in enumerate(batch_sizes)]
         given = [b.clone() for b in batches]
@@ -367,16 +413,28 @@ def check_encode_batches(encode_batches, *, configs=(((4, 4, 3), 3, 5, 1), ((3, 
                 "  keeps the numbers (it only cuts the gradient).\n"
                 "  Fix:  out, (h_n, c_n) = lstm(batch)    (no state passed in)")
     passed("encode_batches: each batch equals the batch run alone, "
-           f"{' and '.join(str(c[3]) for c in configs)} layers")
+           f"{' and '.join(str(c['num_layers']) for c in configs)} layers")
 
 
 # --- 7. a loss that ignores padding -------------------------------------------------------------
 
 
-def check_masked_loss(masked_loss, *, configs=((4, 7, 5, LENGTHS[0]), (5, 6, 3, LENGTHS[1]))) -> None:
-    """masked_loss(logits, targets, lengths) -> mean cross-entropy over the real steps only."""
+LOSS_CONFIGS = (dict(lengths=LENGTHS[0], seq=7, classes=5), dict(lengths=LENGTHS[1], seq=6, classes=3))
+
+
+def _loss_case(*, lengths, seq: int, classes: int):
+    """(batch, seq, classes, lengths) of one case, its keys checked: batch = len(lengths)."""
+    return len(lengths), seq, classes, list(lengths)
+
+
+def check_masked_loss(masked_loss, *, configs=LOSS_CONFIGS) -> None:
+    """masked_loss(logits, targets, lengths) -> mean cross-entropy over the real steps only.
+
+    configs: one dict(lengths=..., seq=..., classes=...) per batch.
+    """
     __tracebackhide__ = True
-    for batch, seq, classes, lens in configs:
+    for config in configs:
+        batch, seq, classes, lens = _loss_case(**config)
         logits = seeded_randn(batch, seq, classes, seed=170 + batch)
         targets = torch.randint(0, classes, (batch, seq), generator=generator(171))
         lens_t = torch.tensor(lens)
@@ -415,16 +473,28 @@ def check_masked_loss(masked_loss, *, configs=((4, 7, 5, LENGTHS[0]), (5, 6, 3, 
         raise CheckFailed("masked_loss() differs from the mean cross-entropy over the real steps.\n"
                           "  Fix:  per_step = cross_entropy(logits.transpose(1, 2), targets, "
                           "reduction='none'); per_step[mask].mean()")
-    passed(f"masked_loss: the mean over real steps only, lengths {' and '.join(str(list(c[3])) for c in configs)}")
+    passed(f"masked_loss: the mean over real steps only, lengths "
+           f"{' and '.join(str(list(c['lengths'])) for c in configs)}")
 
 
 # --- 8. CrossEntropyLoss over steps ------------------------------------------------------------
 
 
-def check_step_loss(step_loss, *, configs=((4, 7, 5), (3, 5, 6))) -> None:
-    """step_loss(logits, targets) -> CrossEntropyLoss over every step; logits (batch, seq, classes)."""
+STEP_CONFIGS = (dict(batch=4, seq=7, classes=5), dict(batch=3, seq=5, classes=6))
+
+
+def _step_case(*, batch: int, seq: int, classes: int) -> tuple[int, int, int]:
+    return batch, seq, classes
+
+
+def check_step_loss(step_loss, *, configs=STEP_CONFIGS) -> None:
+    """step_loss(logits, targets) -> CrossEntropyLoss over every step; logits (batch, seq, classes).
+
+    configs: one dict(batch=..., seq=..., classes=...) per batch.
+    """
     __tracebackhide__ = True
-    for batch, seq, classes in configs:
+    sizes = [_step_case(**config) for config in configs]
+    for batch, seq, classes in sizes:
         logits = seeded_randn(batch, seq, classes, seed=180 + batch)
         targets = torch.randint(0, classes, (batch, seq), generator=generator(181))
         given = (logits.clone(), targets.clone())
@@ -450,7 +520,7 @@ def check_step_loss(step_loss, *, configs=((4, 7, 5), (3, 5, 6))) -> None:
                 "loss_fn(logits.reshape(-1, classes), targets.reshape(-1))")
         raise CheckFailed("step_loss() differs from CrossEntropyLoss over every (sequence, step).\n"
                           "  Fix:  loss_fn(logits.reshape(-1, classes), targets.reshape(-1))")
-    passed(f"step_loss: CrossEntropyLoss over every step, (batch, seq, classes) {' and '.join(map(str, configs))}")
+    passed(f"step_loss: CrossEntropyLoss over every step, (batch, seq, classes) {' and '.join(map(str, sizes))}")
 
 
 # --- 9. greedy decoding without teacher forcing ---------------------------------------------------
@@ -483,21 +553,24 @@ def _greedy(decoder, state, bos, steps):
     return torch.stack(tokens, dim=1)
 
 
-def check_generate(generate, *, configs=((5, 6, 1), (2, 4, 3))) -> None:
+GENERATE_CONFIGS = (dict(batch=5, steps=6, bos=1), dict(batch=2, steps=4, bos=3))
+
+
+def check_generate(generate, *, configs=GENERATE_CONFIGS) -> None:
     """generate(decoder, state, bos, steps, targets) -> (batch, steps) ids, each step fed the last prediction.
 
-    configs: (batch, steps, bos); each run twice, with two different targets.
+    configs: one dict(batch=..., steps=..., bos=...) per run; each run twice, with two different targets.
     """
     __tracebackhide__ = True
     decoder = Decoder()
     hidden = decoder.cell.hidden_size
-    for batch, steps, bos in configs:
-        _check_generate_once(generate, decoder, hidden, batch, steps, bos)
-    passed(f"generate: greedy decoding, the same whatever the targets, (batch, steps, bos) "
-           f"{' and '.join(map(str, configs))}")
+    for config in configs:
+        _check_generate_once(generate, decoder, hidden, **config)
+    sizes = " and ".join(str((c["batch"], c["steps"], c["bos"])) for c in configs)
+    passed(f"generate: greedy decoding, the same whatever the targets, (batch, steps, bos) {sizes}")
 
 
-def _check_generate_once(generate, decoder, hidden, batch, steps, bos) -> None:
+def _check_generate_once(generate, decoder, hidden, *, batch: int, steps: int, bos: int) -> None:
     __tracebackhide__ = True
     state = (seeded_randn(batch, hidden, seed=191), seeded_randn(batch, hidden, seed=192))
     gen = generator(193)

@@ -216,8 +216,13 @@ from course_utils.checks import nb12
 
 nb12.check_tag_batch(tag_batch)
 ### BEGIN HIDDEN TESTS
-nb12.check_tag_batch(tag_batch, configs=(((2, 5, 1, 5), -1, True), ((1,), -100, False)), n_tags=4, seed=7)
-nb12.check_tag_batch(tag_batch, configs=(((6, 3, 9, 2, 1, 4, 7), 99, False),), n_tags=9, seed=8)
+nb12.check_tag_batch(tag_batch, n_tags=4, seed=7, configs=(
+    dict(lengths=(2, 5, 1, 5), pad_label=-1, as_tensors=True),
+    dict(lengths=(1,), pad_label=-100, as_tensors=False),
+))
+nb12.check_tag_batch(tag_batch, n_tags=9, seed=8, configs=(
+    dict(lengths=(6, 3, 9, 2, 1, 4, 7), pad_label=99, as_tensors=False),
+))
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -334,8 +339,16 @@ from course_utils.checks import nb12
 
 nb12.check_tagger(Tagger)
 ### BEGIN HIDDEN TESTS
-nb12.check_tagger(Tagger, configs=(((2, 6, 1), 9, 20, 7, 4, 3, 5, 2), ((1,), 1, 5, 4, 3, 2, 2, 3)), seed=31)
-nb12.check_tagger(Tagger, configs=(((5, 3, 5, 8, 1, 2), 8, 40, 15, 9, 6, 4, 5),), seed=32)
+nb12.check_tagger(Tagger, seed=31, configs=(
+    dict(lengths=(2, 6, 1), seq=9, n_words=20, n_spellings=7, n_tags=4, word_dim=3, spelling_dim=5,
+         hidden=2),
+    dict(lengths=(1,), seq=1, n_words=5, n_spellings=4, n_tags=3, word_dim=2, spelling_dim=2,
+         hidden=3),
+))
+nb12.check_tagger(Tagger, seed=32, configs=(
+    dict(lengths=(5, 3, 5, 8, 1, 2), seq=8, n_words=40, n_spellings=15, n_tags=9, word_dim=6,
+         spelling_dim=4, hidden=5),
+))
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -381,8 +394,13 @@ from course_utils.checks import nb12
 
 nb12.check_masked_loss(masked_loss)
 ### BEGIN HIDDEN TESTS
-nb12.check_masked_loss(masked_loss, configs=(((2, 4, 4, 1), 4, 4, -100), ((1,), 3, 9, 45)), seed=41)
-nb12.check_masked_loss(masked_loss, configs=(((6, 1, 3, 6, 2), 6, 3, -5),), seed=42)
+nb12.check_masked_loss(masked_loss, seed=41, configs=(
+    dict(lengths=(2, 4, 4, 1), seq=4, n_tags=4, pad_label=-100),
+    dict(lengths=(1,), seq=3, n_tags=9, pad_label=45),
+))
+nb12.check_masked_loss(masked_loss, seed=42, configs=(
+    dict(lengths=(6, 1, 3, 6, 2), seq=6, n_tags=3, pad_label=-5),
+))
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -430,8 +448,13 @@ from course_utils.checks import nb12
 
 nb12.check_token_accuracy(token_accuracy)
 ### BEGIN HIDDEN TESTS
-nb12.check_token_accuracy(token_accuracy, configs=(((2, 4, 4, 1), 4, 4, -100), ((1,), 3, 9, 45)), seed=51)
-nb12.check_token_accuracy(token_accuracy, configs=(((6, 1, 3, 6, 2), 6, 3, -5),), seed=52)
+nb12.check_token_accuracy(token_accuracy, seed=51, configs=(
+    dict(lengths=(2, 4, 4, 1), seq=4, n_tags=4, pad_label=-100),
+    dict(lengths=(1,), seq=3, n_tags=9, pad_label=45),
+))
+nb12.check_token_accuracy(token_accuracy, seed=52, configs=(
+    dict(lengths=(6, 1, 3, 6, 2), seq=6, n_tags=3, pad_label=-5),
+))
 ### END HIDDEN TESTS
 
 # %% [markdown]

@@ -55,7 +55,10 @@ def _blank(*args, **kwargs):
 
 def test_tag_batch_right(capsys):
     nb12.check_tag_batch(tag_batch)
-    nb12.check_tag_batch(tag_batch, configs=(((2, 5, 1, 5), -1, True), ((1,), -100, False)), n_tags=4, seed=7)
+    nb12.check_tag_batch(tag_batch, n_tags=4, seed=7, configs=(
+        dict(lengths=(2, 5, 1, 5), pad_label=-1, as_tensors=True),
+        dict(lengths=(1,), pad_label=-100, as_tensors=False),
+    ))
     assert capsys.readouterr().out.count("PASSED tag_batch") == 2
 
 
@@ -131,7 +134,12 @@ def test_tag_batch_not_done():
 
 def test_tagger_right(capsys):
     nb12.check_tagger(Tagger)
-    nb12.check_tagger(Tagger, configs=(((2, 6, 1), 9, 20, 7, 4, 3, 5, 2), ((1,), 1, 5, 4, 3, 2, 2, 3)), seed=31)
+    nb12.check_tagger(Tagger, seed=31, configs=(
+        dict(lengths=(2, 6, 1), seq=9, n_words=20, n_spellings=7, n_tags=4, word_dim=3, spelling_dim=5,
+             hidden=2),
+        dict(lengths=(1,), seq=1, n_words=5, n_spellings=4, n_tags=3, word_dim=2, spelling_dim=2,
+             hidden=3),
+    ))
     assert capsys.readouterr().out.count("PASSED Tagger") == 2
 
 
@@ -248,7 +256,10 @@ def test_tagger_not_done():
 
 def test_masked_loss_right(capsys):
     nb12.check_masked_loss(masked_loss)
-    nb12.check_masked_loss(masked_loss, configs=(((2, 4, 4, 1), 4, 4, -100), ((1,), 3, 9, 45)), seed=41)
+    nb12.check_masked_loss(masked_loss, seed=41, configs=(
+        dict(lengths=(2, 4, 4, 1), seq=4, n_tags=4, pad_label=-100),
+        dict(lengths=(1,), seq=3, n_tags=9, pad_label=45),
+    ))
     assert capsys.readouterr().out.count("PASSED masked_loss") == 2
 
 
@@ -304,7 +315,7 @@ def test_masked_loss_silent_wrong_axis_is_caught_when_seq_equals_classes():
     def wrong(logits, tags, pad_label=-100):
         return nn.functional.cross_entropy(logits, tags, ignore_index=pad_label)
     _fails(nb12.check_masked_loss, wrong, "as (batch, seq, classes)", "there is no error",
-           configs=(((3, 6, 1, 6), 6, 6, -100),))
+           configs=(dict(lengths=(3, 6, 1, 6), seq=6, n_tags=6, pad_label=-100),))
 
 
 def test_masked_loss_fix_line_works():
@@ -327,7 +338,10 @@ def test_masked_loss_not_done():
 
 def test_token_accuracy_right(capsys):
     nb12.check_token_accuracy(token_accuracy)
-    nb12.check_token_accuracy(token_accuracy, configs=(((2, 4, 4, 1), 4, 4, -100), ((1,), 3, 9, 45)), seed=51)
+    nb12.check_token_accuracy(token_accuracy, seed=51, configs=(
+        dict(lengths=(2, 4, 4, 1), seq=4, n_tags=4, pad_label=-100),
+        dict(lengths=(1,), seq=3, n_tags=9, pad_label=45),
+    ))
     assert capsys.readouterr().out.count("PASSED token_accuracy") == 2
 
 
@@ -384,7 +398,7 @@ def test_token_accuracy_wrong(kind, words):
 
 def test_token_accuracy_silent_wrong_axis_is_caught_when_seq_equals_classes():
     _fails(nb12.check_token_accuracy, _accuracy_variant("dim1"), "axis 1 (seq)",
-           configs=(((3, 6, 1, 6), 6, 6, -100),))
+           configs=(dict(lengths=(3, 6, 1, 6), seq=6, n_tags=6, pad_label=-100),))
 
 
 def test_token_accuracy_fix_line_works():

@@ -161,8 +161,12 @@ from course_utils.checks import nb13
 
 nb13.check_last_outputs(last_outputs)
 ### BEGIN HIDDEN TESTS
-nb13.check_last_outputs(last_outputs, sizes=((3, 9, 2, 6),), lengths=([9, 1, 4],))
-nb13.check_last_outputs(last_outputs, sizes=((1, 4, 3, 2),), lengths=([4],))
+nb13.check_last_outputs(last_outputs, configs=(
+    dict(lengths=[9, 1, 4], seq=9, feature=2, hidden=6),
+))
+nb13.check_last_outputs(last_outputs, configs=(
+    dict(lengths=[4], seq=4, feature=3, hidden=2),
+))
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -247,7 +251,10 @@ from course_utils.checks import nb13
 
 nb13.check_to_seq_first(to_seq_first)
 ### BEGIN HIDDEN TESTS
-nb13.check_to_seq_first(to_seq_first, sizes=((1, 5, 2), (3, 1, 4)))
+nb13.check_to_seq_first(to_seq_first, configs=(
+    dict(batch=1, seq=5, feature=2),
+    dict(batch=3, seq=1, feature=4),
+))
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -328,7 +335,10 @@ from course_utils.checks import nb13
 
 nb13.check_sentence_vector(sentence_vector)
 ### BEGIN HIDDEN TESTS
-nb13.check_sentence_vector(sentence_vector, configs=((3, 2, 4, 2), (1, 1, 2, 5)))
+nb13.check_sentence_vector(sentence_vector, configs=(
+    dict(num_layers=3, batch=2, hidden=4, feature=2),
+    dict(num_layers=1, batch=1, hidden=2, feature=5),
+))
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -543,7 +553,10 @@ from course_utils.checks import nb13
 
 nb13.check_encode_batches(encode_batches)
 ### BEGIN HIDDEN TESTS
-nb13.check_encode_batches(encode_batches, configs=(((2, 5), 4, 3, 1), ((1, 6, 2), 2, 4, 3)))
+nb13.check_encode_batches(encode_batches, configs=(
+    dict(batch_sizes=(2, 5), feature=4, hidden=3, num_layers=1),
+    dict(batch_sizes=(1, 6, 2), feature=2, hidden=4, num_layers=3),
+))
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -629,7 +642,10 @@ from course_utils.checks import nb13
 
 nb13.check_masked_loss(masked_loss)
 ### BEGIN HIDDEN TESTS
-nb13.check_masked_loss(masked_loss, configs=((2, 4, 7, [4, 2]), (1, 3, 2, [3])))
+nb13.check_masked_loss(masked_loss, configs=(
+    dict(lengths=[4, 2], seq=4, classes=7),
+    dict(lengths=[3], seq=3, classes=2),
+))
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -717,7 +733,10 @@ from course_utils.checks import nb13
 
 nb13.check_step_loss(step_loss)
 ### BEGIN HIDDEN TESTS
-nb13.check_step_loss(step_loss, configs=((1, 3, 2), (6, 2, 9)))
+nb13.check_step_loss(step_loss, configs=(
+    dict(batch=1, seq=3, classes=2),
+    dict(batch=6, seq=2, classes=9),
+))
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -822,7 +841,10 @@ from course_utils.checks import nb13
 
 nb13.check_generate(generate)
 ### BEGIN HIDDEN TESTS
-nb13.check_generate(generate, configs=((3, 9, 2), (1, 1, 1)))
+nb13.check_generate(generate, configs=(
+    dict(batch=3, steps=9, bos=2),
+    dict(batch=1, steps=1, bos=1),
+))
 ### END HIDDEN TESTS
 
 # %% [markdown]
