@@ -233,7 +233,11 @@ def main(argv: list[str] | None = None) -> int:
         fetch()
         return 0
     if ns.command == "grade":
-        from .grading.parallel import main as grade
+        try:
+            from .grading.parallel import main as grade
+        except ModuleNotFoundError:  # the student bundle leaves the instructor's side out
+            return _usage("`grade` is for instructors: run it in the course's repository, where "
+                          "course_utils/grading is")
 
         return grade(ns.rest)
     if ns.command == "explain":

@@ -4,8 +4,9 @@
 
 It holds the student notebooks (notebooks/, as nbgrader released them), the course_utils package
 their checks need, and what `make lab` and `make check` need to set up (README, Makefile, the
-pins, the interpreter check, the JupyterLab configuration). Never solutions/, tests/ (the wrong
-answers would show the answers), nbgrader's state or the instructor's configuration.
+pins, the interpreter check, the JupyterLab configuration). Never solutions/, lessons/ or tests/
+(the wrong answers would show the answers), course_utils/grading (the instructor's side),
+nbgrader's state or the instructor's configuration.
 tests/test_bundle.py opens the zip and looks.
 """
 
@@ -22,6 +23,9 @@ FILES = ["README.md", "Makefile", "pyproject.toml", "requirements-lock.txt", "en
          "nbgrader_config.py", "tools/check_python.py"]
 FOLDERS = ["notebooks", "course_utils", "jupyter/student"]
 SKIP_PARTS = {"__pycache__", ".ipynb_checkpoints", "lab"}  # jupyter/student/lab: a user's own settings
+# course_utils/grading is the instructor's side (nbgrader steps, the sandbox, the test harness that
+# knows where hidden tests begin): no notebook imports it, and a learner has no use for it.
+SKIP_FOLDERS = ("course_utils/grading/",)
 
 
 def tracked() -> set[str]:
@@ -35,7 +39,7 @@ def members() -> list[str]:
     chosen = [f for f in FILES if f in known]
     for folder in FOLDERS:
         chosen += sorted(f for f in known if f.startswith(folder + "/")
-                         and not SKIP_PARTS & set(Path(f).parts))
+                         and not SKIP_PARTS & set(Path(f).parts) and not f.startswith(SKIP_FOLDERS))
     return chosen
 
 
