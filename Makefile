@@ -31,10 +31,9 @@ FIRST := notebooks/01-tokens-embeddings/01-tokens-embeddings.ipynb
 # which nbgrader tools show, the page it opens (student: notebook 01, instructor: the formgrader).
 LAB_OPTS := --ServerApp.root_dir=. $(if $(filter 0,$(shell id -u)),--allow-root)
 PYTEST_NB := --nbval-lax --nbval-current-env --nbval-cell-timeout=300
-# pytest-xdist: a file's tests stay in one worker and in order (a notebook's cells under nbval, a
-# grading module's class of fake students graded once); the longest files go first (conftest.py).
-# One worker more than cores: a worker also waits (on PyPI, a browser, a server starting).
-TEST_JOBS ?= $(shell echo $$(( $$(nproc) + 1 )))
+# pytest-xdist: one worker per core; a file's tests stay in one worker and in order (a notebook's
+# cells under nbval, a grading module's class of fake students graded once).
+TEST_JOBS ?= auto
 PYTEST_PAR = -n $(TEST_JOBS) --dist loadfile
 
 .PHONY: setup data lab lab-instructor test test-lesson release outputs check grade grade-demo report lint lint-ruff lint-release lint-lessons sync hooks clean hub-demo FORCE
