@@ -1,7 +1,7 @@
 """Grade fake students through real nbgrader, in a temporary course folder.
 
-Each notebook has a tests/test_grading_NN.py that lists realistic wrong answers and calls
-`grading_tests(assignment, WRONG_ANSWERS)`, which returns the tests:
+Each lesson's lessons/NN-slug/test_grading_NN.py takes the realistic wrong answers of its
+mistakes.py and calls `grading_tests(assignment, WRONG_ANSWERS, POINTS)`, which returns the tests:
 
 * a student who types exactly the instructor's solution gets every autograded point;
 * the untouched student notebook gets 0;
@@ -29,7 +29,7 @@ import nbformat
 
 REPO = Path(__file__).resolve().parents[2]
 # nbgrader runs alembic and jupyter by name: the environment's bin/ must be on the PATH, as
-# `make test` arranges; this makes a plain `.venv/bin/python -m pytest tests/test_grading_NN.py` work too.
+# `make test` arranges; this makes a plain `.venv/bin/python -m pytest lessons/NN-slug/test_grading_NN.py` work too.
 _BIN = str(Path(sys.executable).parent)
 if _BIN not in os.environ.get("PATH", "").split(os.pathsep):
     os.environ["PATH"] = _BIN + os.pathsep + os.environ.get("PATH", "")

@@ -2,7 +2,7 @@
 with a message that names the mistake and the fix. Pins the wording the learner reads. No nbgrader.
 
 The right answers are the solution notebook's own cells; every wrong answer graded in
-tests/test_grading_06.py is applied to them here and run against the VISIBLE check alone (the call a
+lessons/06-bidirectional/mistakes.py is applied to them here and run against the VISIBLE check alone (the call a
 self-paced learner runs), which must catch it with its own message.
 """
 

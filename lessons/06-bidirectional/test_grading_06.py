@@ -1,6 +1,6 @@
 """Notebook 06 (bidirectional LSTMs) graded through real nbgrader: full marks, zero, and realistic wrong answers.
 
-Each wrong answer is also run against the visible check alone in tests/test_checks_06.py, which pins
+Each wrong answer is also run against the visible check alone in test_checks_06.py, which pins
 the message a self-paced learner reads for it.
 """
 from course_utils.grading.harness import grading_tests

@@ -21,7 +21,7 @@ FEATURES = ("        _, (h_n, _) = self.lstm(packed)                  # (layers 
             "            features = h_n[-1]")
 SEQS = "    seqs = [torch.tensor(vocab.encode(list(name)), dtype=torch.long) for name in names]"
 
-# Grouping (tests/grading.py): the i-th wrong answer of each answer cell goes into submission i.
+# Grouping (course_utils/grading/harness.py): the i-th wrong answer of each answer cell goes into submission i.
 # Those that break the training (the first three of encode_names, all three of char_lstm) come
 # first; the fourth submission leaves the trained model's points alone, the fifth is the cheat alone.
 WRONG_ANSWERS = [

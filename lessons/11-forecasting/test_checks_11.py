@@ -688,7 +688,7 @@ EXERCISE_ANSWERS = [w for w in graded.WRONG_ANSWERS if w.caught_by - {TRAINED}]
 
 def test_only_the_held_out_cheat_is_left_to_the_trained_model_cell():
     """The one wrong answer no exercise check can see: training on the test period. The held-out
-    check catches it (tests/test_grading_11.py), through the gate's record of the request."""
+    check catches it (test_grading_11.py), through the gate's record of the request."""
     left = [w.why for w in graded.WRONG_ANSWERS if not w.caught_by - {TRAINED}]
     assert left == ["trained on the test period: November and December added to the training windows"]
 
@@ -697,7 +697,7 @@ def test_only_the_held_out_cheat_is_left_to_the_trained_model_cell():
 def test_visible_check_catches_each_graded_wrong_answer(wrong):
     """Every wrong answer the grading catches in an exercise cell, that cell's visible check catches
     too, with a message of its own (a CheckFailed or ShapeError that ends in a Fix line). Where it
-    also breaks training, the trained-model cell's loss is proven by tests/test_grading_11.py."""
+    also breaks training, the trained-model cell's loss is proven by test_grading_11.py."""
     own = wrong.caught_by - {TRAINED}
     assert own, f"{wrong.why}: no exercise cell catches it"
     failures = visible_failure(graded.A, type(wrong)(wrong.cell, wrong.old, wrong.new, tuple(own), wrong.why))

@@ -1,5 +1,5 @@
 """The checks of notebook 13 (debugging clinic): the diagnoses and repairs pass, each wrong diagnosis
-and half-fix of tests/test_grading_13.py is caught by the visible check with its own message, a
+and half-fix of mistakes.py is caught by the visible check with its own message, a
 wrong diagnosis is never told the answer, and no check changes the learner's random state. No nbgrader."""
 
 import contextlib
